@@ -1,0 +1,1 @@
+"""Console adapter: a terminal conversation, and the in-process test backend."""

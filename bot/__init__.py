@@ -1,0 +1,1 @@
+"""Inbreng: the platform-neutral core (conversation, services, configuration, CLI)."""

@@ -1,0 +1,10 @@
+"""Time as a dependency, so tests and simulations can control it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)

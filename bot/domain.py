@@ -1,0 +1,289 @@
+"""The domain of DESIGN.md as plain, immutable records.
+
+Repositories return these; nothing here knows how they are stored. `...Data` records are
+what callers hand to a repository to add or change something (no id yet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    LEAD = "lead"
+    SECRETARIAT = "secretariat"
+    ADMIN = "admin"
+
+
+class Platform(StrEnum):
+    SLACK = "slack"
+    TEAMS = "teams"
+    CONSOLE = "console"
+
+
+class RoundStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    SUMMARISED = "summarised"
+
+
+class Audience(StrEnum):
+    PILLAR = "pillar"  # members who follow the round's pillar(s)
+    ALL = "all"  # every active member
+
+
+class Attribution(StrEnum):
+    NAME = "name"
+    ORGANISATION = "organisation"
+    ANONYMOUS = "anonymous"
+
+
+class DeliveryKind(StrEnum):
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+    CONFIRMATION = "confirmation"
+    SUMMARY = "summary"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    DEAD = "dead"
+    DROPPED = "dropped"
+
+
+class SummaryStatus(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    POSTED = "posted"
+
+
+LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkInfo:
+    name: str
+    language: str
+    timezone: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationData:
+    slug: str
+    name: str
+    code: str | None = None
+    province: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Organisation(OrganisationData):
+    id: int
+    active: bool = True
+
+    def data(self) -> OrganisationData:
+        return OrganisationData(
+            slug=self.slug, name=self.name, code=self.code, province=self.province
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberData:
+    email: str
+    name: str
+    organisation_id: int
+    roles: frozenset[Role] = frozenset({Role.MEMBER})
+    lead_of: frozenset[str] = frozenset()
+    pillars: frozenset[str] = frozenset()  # empty: follows every pillar
+    language: str = "nl"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Member(MemberData):
+    id: int
+    active: bool = True
+    out_of_office_until: date | None = None
+
+    def data(self) -> MemberData:
+        return MemberData(
+            email=self.email,
+            name=self.name,
+            organisation_id=self.organisation_id,
+            roles=self.roles,
+            lead_of=self.lead_of,
+            pillars=self.pillars,
+            language=self.language,
+        )
+
+    @property
+    def is_secretariat(self) -> bool:
+        return bool(self.roles & {Role.SECRETARIAT, Role.ADMIN})
+
+    def leads(self, pillar_slug: str) -> bool:
+        return Role.LEAD in self.roles and pillar_slug in self.lead_of
+
+    def follows(self, pillar_slug: str) -> bool:
+        return not self.pillars or pillar_slug in self.pillars
+
+
+@dataclass(frozen=True, kw_only=True)
+class Identity:
+    member_id: int
+    platform: Platform
+    tenant: str
+    user_id: str
+    address: str | None = None  # what the platform needs to message proactively
+
+
+@dataclass(frozen=True, kw_only=True)
+class TopicData:
+    slug: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Topic(TopicData):
+    id: int
+    pillar_id: int
+    active: bool = True
+
+    def data(self) -> TopicData:
+        return TopicData(slug=self.slug, name=self.name, description=self.description)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PillarData:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pillar(PillarData):
+    id: int
+    topics: tuple[Topic, ...] = ()  # active topics only
+    channels: dict[str, str] = field(default_factory=dict)  # platform -> channel id
+
+    def topic(self, slug: str) -> Topic | None:
+        return next((t for t in self.topics if t.slug == slug), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetingData:
+    title: str
+    starts_at: datetime
+    pillar_id: int | None = None
+    place: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Meeting(MeetingData):
+    id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundData:
+    meeting_id: int
+    pillar_ids: tuple[int, ...]
+    question: str
+    audience: Audience
+    opens_at: datetime
+    closes_at: datetime
+    reminders: tuple[timedelta, ...] = ()  # before closing
+    remind_per_organisation: bool = False
+    post_summary_directly: bool = False
+    created_by: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Round(RoundData):
+    id: int
+    meeting: Meeting
+    status: RoundStatus
+
+    def is_open_at(self, moment: datetime) -> bool:
+        return self.status == RoundStatus.OPEN and moment < self.closes_at
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseData:
+    round_id: int
+    member_id: int
+    organisation_id: int
+    topic_id: int | None  # None: "anders / other"
+    text: str
+    network_help: str
+    attribution: Attribution
+
+
+@dataclass(frozen=True, kw_only=True)
+class Response:
+    id: int
+    round_id: int
+    member_id: int | None  # None once anonymised on erasure
+    organisation_id: int
+    topic_id: int | None
+    text: str
+    network_help: str
+    attribution: Attribution
+    created_at: datetime
+    edited_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseRevision:
+    """A version of a response as it was before an edit."""
+
+    response_id: int
+    topic_id: int | None
+    text: str
+    network_help: str
+    attribution: Attribution
+    replaced_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryData:
+    kind: DeliveryKind
+    due_at: datetime
+    round_id: int | None = None
+    member_id: int | None = None
+    channel: str | None = None  # "platform:channel-id", for posts to a channel
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delivery(DeliveryData):
+    id: int
+    status: DeliveryStatus
+    attempts: int = 0
+    last_error: str | None = None
+    platform_message_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Summary:
+    id: int
+    round_id: int
+    status: SummaryStatus
+    created_at: datetime
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry:
+    """One change. `details` holds ids and settings, never a member's text."""
+
+    action: str
+    subject_type: str
+    subject_id: int | None
+    actor_member_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    at: datetime | None = None  # filled in by the audit log when left out

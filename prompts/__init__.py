@@ -1,0 +1,1 @@
+"""User-facing texts, as Jinja templates per language."""

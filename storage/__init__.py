@@ -1,0 +1,1 @@
+"""SQLAlchemy implementation of the repositories and unit of work that `bot` defines."""
