@@ -65,7 +65,8 @@ class SummaryStatus(StrEnum):
     POSTED = "posted"
 
 
-LANGUAGES = ("nl", "en")
+# The tenant of an identity given in the network file: valid in any Slack team or Teams tenant.
+ANY_TENANT = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,37 @@
+"""Neutral messages as terminal text."""
+
+from __future__ import annotations
+
+import re
+
+from bot.messages import Button, Message
+
+# Member text must not drive the terminal: drop escape sequences and other controls.
+_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07]*\x07|.)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+def render_message(message: Message, *, first_number: int = 1) -> str:
+    """The message as text; its buttons are numbered from `first_number`."""
+    parts = []
+    if message.title:
+        parts.append(f"== {safe(message.title)} ==")
+    if message.text:
+        parts.append(safe(message.text))
+    for field in message.fields:
+        value = safe(field.value).replace("\n", "\n    ")
+        parts.append(f"  {safe(field.label)}:\n    {value}")
+    if message.buttons:
+        parts.append(render_buttons(message.buttons, first_number=first_number))
+    return "\n".join(parts)
+
+
+def render_buttons(buttons: tuple[Button, ...], *, first_number: int) -> str:
+    return "  ".join(
+        f"[{number}] {safe(button.label)}"
+        for number, button in enumerate(buttons, start=first_number)
+    )

@@ -1,0 +1,148 @@
+"""A conversation in a terminal: forms become prompts, buttons numbered choices.
+
+Input and output are injected, so tests drive the same session with scripted lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from adapters.console.render import render_message, safe
+from bot.conversation.conversation import Conversation
+from bot.domain import Platform
+from bot.events import Actor, ButtonEvent, Event, FormEvent, MessageEvent
+from bot.messages import Button, ChoiceField, Form, FormField, Message, SelectField, TextField
+
+TENANT = "local"
+STOP_WORDS = frozenset({"stop", "exit", "quit", "bye"})
+
+Ask = Callable[[str], str]  # shows a prompt, returns the typed line; EOFError at the end
+Say = Callable[[str], None]
+
+
+def console_actor(email: str) -> Actor:
+    return Actor(platform=Platform.CONSOLE, tenant=TENANT, user_id=email.lower(), email=email)
+
+
+class ConsoleSession:
+    def __init__(
+        self,
+        *,
+        conversation: Conversation,
+        email: str,
+        language: str,
+        ask: Ask,
+        say: Say,
+        files_dir: Path,
+    ) -> None:
+        self._conversation = conversation
+        self._actor = console_actor(email)
+        self._language = language
+        self._ask = ask
+        self._say = say
+        self._files_dir = files_dir
+        self._buttons: list[Button] = []  # the numbered choices on screen
+
+    def t(self, key: str, **values: object) -> str:
+        return self._conversation.core.texts.render(self._language, f"console.{key}", **values)
+
+    def run(self) -> None:
+        """Read lines until `stop` or end of input."""
+        while True:
+            try:
+                line = self._ask("> ").strip()
+            except EOFError:
+                break
+            if line.lower() in STOP_WORDS:
+                break
+            if line:
+                self.send(line)
+        self._say(self.t("bye"))
+
+    def send(self, line: str) -> None:
+        """One line as the member typed it: a number picks a button on screen."""
+        if line.isdecimal() and 1 <= int(line) <= len(self._buttons):
+            button = self._buttons[int(line) - 1]
+            self._deliver(ButtonEvent(actor=self._actor, action=button.action, value=button.value))
+        else:
+            self._deliver(MessageEvent(actor=self._actor, text=line))
+
+    def _deliver(self, event: Event) -> None:
+        self._show(self._conversation.handle(event))
+
+    def _show(self, messages: list[Message]) -> None:
+        self._buttons = []
+        for message in messages:
+            self._say(render_message(message, first_number=len(self._buttons) + 1))
+            self._buttons.extend(message.buttons)
+            for file in message.files:
+                path = self._files_dir / Path(file.filename).name
+                path.write_bytes(file.content)
+                self._say(self.t("file_saved", path=str(path)))
+        forms = [m.form for m in messages if m.form is not None]
+        if self._buttons:
+            self._say(self.t("choices"))
+        for form in forms:
+            self._fill(form)
+
+    def _fill(self, form: Form) -> None:
+        self._say(f"== {safe(form.title)} ==")
+        if form.intro:
+            self._say(safe(form.intro))
+        if "_form" in form.errors:
+            self._say(f"! {safe(form.errors['_form'])}")
+        values: dict[str, str | tuple[str, ...]] = {}
+        try:
+            for field in form.fields:
+                values[field.name] = self._ask_field(field, form.errors)
+        except EOFError:
+            return  # the member left; nothing was submitted
+        self._deliver(
+            FormEvent(actor=self._actor, form_id=form.form_id, context=form.context, values=values)
+        )
+
+    def _ask_field(self, field: FormField, errors: Mapping[str, str]) -> str | tuple[str, ...]:
+        if field.name in errors:
+            self._say(f"! {safe(errors[field.name])}")
+        if isinstance(field, TextField):
+            return self._ask_text(field)
+        return self._ask_choice(field)
+
+    def _ask_text(self, field: TextField) -> str:
+        notes = [n for n in (field.hint, self.t("multiline") if field.multiline else None) if n]
+        if field.initial:
+            notes.append(self.t("keep", value=safe(field.initial)[:60]))
+        elif not field.required:
+            notes.append(self.t("optional"))
+        self._say(f"{safe(field.label)} {' '.join(safe(n) for n in notes)}")
+        lines = [self._ask("  ")]
+        while field.multiline and lines[-1]:
+            lines.append(self._ask("  "))
+        text = "\n".join(lines).strip()
+        return text or (field.initial or "")
+
+    def _ask_choice(self, field: SelectField | ChoiceField) -> str | tuple[str, ...]:
+        initial = field.initial if isinstance(field, SelectField) else (field.initial or (None,))[0]
+        self._say(safe(field.label))
+        for number, option in enumerate(field.options, start=1):
+            marker = "*" if option.value == initial else " "
+            self._say(f" {marker}[{number}] {safe(option.label)}")
+        while True:
+            answer = self._ask(f"  {self.t('choose')}: ").strip()
+            if answer.lower() in STOP_WORDS:
+                raise EOFError  # leave the form without submitting it
+            if not answer and initial:
+                chosen = initial
+            elif answer.isdecimal() and 1 <= int(answer) <= len(field.options):
+                chosen = field.options[int(answer) - 1].value
+            elif any(o.value == answer for o in field.options):
+                chosen = answer
+            elif not answer and not field.required:
+                return ""
+            else:
+                self._say(self.t("invalid_choice"))
+                continue
+            if isinstance(field, ChoiceField) and field.multiple:
+                return (chosen,)
+            return chosen

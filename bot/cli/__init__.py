@@ -1,0 +1,1 @@
+"""The `inbreng` command line: the composition root for everything run from a terminal."""

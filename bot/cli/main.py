@@ -1,0 +1,133 @@
+"""`inbreng`: the command line of DESIGN.md."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from adapters.console.session import ConsoleSession
+from bot.cli import demo as demo_command
+from bot.cli import rounds as rounds_commands
+from bot.cli.common import fail, load_settings
+from bot.cli.runtime import operator_voice, runtime
+from bot.clock import SystemClock
+from bot.conversation.turn import Voice
+from bot.errors import FieldErrors, InbrengError
+from bot.network_file import NetworkFileError, load_network_file
+from bot.services.network import load_network
+from bot.summary_markdown import summary_markdown
+from bot.texts import Texts
+from storage import migrate
+
+app = typer.Typer(
+    name="inbreng",
+    help="Inbreng: collect members' challenges before network meetings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+network_app = typer.Typer(
+    help="The network: municipalities, members, pillars.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(network_app, name="network")
+app.add_typer(rounds_commands.app, name="rounds")
+app.command(name="demo")(demo_command.demo)
+
+
+def error_lines(voice: Voice, error: InbrengError) -> list[str]:
+    errors = error.errors if isinstance(error, FieldErrors) else [error]
+    return [voice.t(f"errors.{item.key}", **item.params) for item in errors]
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest revision."""
+    config = load_settings()
+    migrate.upgrade(config.database_url)
+    voice = operator_voice(config, Texts(timezone=config.timezone), SystemClock())
+    typer.echo(voice.t("cli.migrated", revision=migrate.current_revision(config.database_url)))
+
+
+@network_app.command("load")
+def network_load(
+    file: Annotated[Path, typer.Argument(help="The network file (YAML).", show_default=False)],
+) -> None:
+    """Load the network file; idempotent. Members left out of it are deactivated."""
+    config = load_settings()
+    try:
+        spec = load_network_file(file)
+    except NetworkFileError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"{file}: {error.strerror}")
+    with runtime(config) as app_runtime:
+        changes = load_network(app_runtime.database.unit_of_work, spec)
+        voice = app_runtime.voice()
+    if not changes.changed:
+        typer.echo(voice.t("cli.network_unchanged", name=spec.network.name))
+        return
+    typer.echo(voice.t("cli.network_loaded", name=spec.network.name))
+    kinds = dict.fromkeys(kind for kind, _ in changes.counts)
+    for kind in kinds:
+        counts = [
+            (voice.t(f"cli.changes.{change}"), changes.count(kind, change))
+            for change in ("added", "changed", "deactivated", "reactivated")
+            if changes.count(kind, change)
+        ]
+        typer.echo(voice.t("cli.change_line", kind=voice.t(f"cli.kinds.{kind}"), changes=counts))
+
+
+@app.command("summary")
+def summary(round_id: Annotated[int, typer.Argument(metavar="ROUND")]) -> None:
+    """Print the summary of a round as Markdown: answers by topic, response per municipality."""
+    with runtime(load_settings()) as app_runtime:
+        core = app_runtime.core
+        round_, pillars = core.reports.round_with_pillars(round_id)
+        typer.echo(
+            summary_markdown(
+                app_runtime.voice(),
+                round_,
+                pillars,
+                core.reports.summary(round_id),
+                core.reports.participation(round_id),
+            )
+        )
+
+
+@app.command("chat")
+def chat(
+    email: Annotated[str, typer.Option("--as", help="E-mail address of the member to be.")],
+) -> None:
+    """Talk with the bot in this terminal, as a member of the network."""
+    with runtime(load_settings()) as app_runtime:
+        member = app_runtime.core.members.by_email(email)
+        if member is None or not member.active:
+            fail(app_runtime.conversation.stranger_message().text)
+        voice = Voice(texts=app_runtime.core.texts, language=member.language,
+                      now=app_runtime.core.clock.now())  # fmt: skip
+        typer.echo(voice.t("console.welcome", name=member.name, email=member.email))
+        ConsoleSession(
+            conversation=app_runtime.conversation,
+            email=member.email,
+            language=member.language,
+            ask=input,
+            say=typer.echo,
+            files_dir=Path.cwd(),
+        ).run()
+
+
+def run() -> None:
+    """Entry point: refusals become one clear line on stderr and exit code 1."""
+    try:
+        app()
+    except InbrengError as error:
+        config = load_settings()
+        voice = operator_voice(config, Texts(timezone=config.timezone), SystemClock())
+        for line in error_lines(voice, error):
+            print(line, file=sys.stderr)
+        sys.exit(1)

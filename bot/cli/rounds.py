@@ -1,0 +1,114 @@
+"""`inbreng rounds create/list/show/close`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+
+import typer
+
+from adapters.console.render import render_message
+from bot.cli.common import load_settings
+from bot.cli.runtime import runtime
+from bot.conversation.views import pillar_names, round_detail
+from bot.domain import Audience
+from bot.services.rounds import RoundRequest
+from bot.timeparse import parse_moment, parse_reminders
+
+app = typer.Typer(help="Input rounds before meetings.", no_args_is_help=True)
+
+RoundId = Annotated[int, typer.Argument(metavar="ROUND", help="The round's number.")]
+
+
+@app.command("create")
+def create(
+    pillar: Annotated[str, typer.Option(help="Pillar slug, or 'all' for a members' meeting.")],
+    meeting_at: Annotated[str, typer.Option(help="Meeting start, ISO date and time.")],
+    closes_at: Annotated[str, typer.Option(help="When answering closes, ISO date and time.")],
+    opens_at: Annotated[str, typer.Option(help="When the round opens: ISO or 'now'.")] = "now",
+    question: Annotated[str, typer.Option(help="The question; default per language.")] = "",
+    reminders: Annotated[str, typer.Option(help="Before closing, e.g. 7d,2d.")] = "7d,2d",
+    audience: Annotated[Audience, typer.Option(help="Who is asked.")] = Audience.PILLAR,
+    meeting_title: Annotated[str, typer.Option(help="Default: the pillar's name.")] = "",
+    place: Annotated[str, typer.Option(help="Where the meeting is.")] = "",
+) -> None:
+    """Create an input round for a meeting; prints the new round's id on its last line."""
+    config = load_settings()
+    with runtime(config) as app_runtime:
+        now = app_runtime.core.clock.now()
+        zone = config.zone
+        request = RoundRequest(
+            pillar_slug=None if pillar == "all" else pillar,
+            meeting_at=parse_moment(meeting_at, zone=zone, now=now, field="meeting_at"),
+            opens_at=parse_moment(opens_at, zone=zone, now=now, field="opens_at"),
+            closes_at=parse_moment(closes_at, zone=zone, now=now, field="closes_at"),
+            question=question,
+            reminders=parse_reminders(reminders),
+            audience=audience,
+            meeting_title=meeting_title,
+            place=place,
+        )
+        round_ = app_runtime.core.rounds.create(request, actor_id=None)
+        voice = app_runtime.voice()
+        invitations = sum(app_runtime.core.reports.deliveries(round_.id).values())
+        typer.echo(
+            voice.t(
+                "cli.round_created",
+                id=round_.id,
+                meeting=round_.meeting.title,
+                status=voice.t(f"status_names.{round_.status.value}"),
+                opens_at=round_.opens_at,
+                closes_at=round_.closes_at,
+                invitations=invitations,
+            )
+        )
+        typer.echo(str(round_.id))
+
+
+@app.command("list")
+def list_rounds() -> None:
+    """List all rounds, newest first."""
+    with runtime(load_settings()) as app_runtime:
+        voice = app_runtime.voice()
+        rounds = sorted(app_runtime.core.rounds.find(), key=lambda r: r.id, reverse=True)
+        if not rounds:
+            typer.echo(voice.t("cli.rounds_none"))
+        pillars = app_runtime.core.rounds.all_pillars()
+        for round_ in rounds:
+            typer.echo(
+                voice.t(
+                    "cli.round_row",
+                    id=round_.id,
+                    status=voice.t(f"status_names.{round_.status.value}"),
+                    meeting=round_.meeting.title,
+                    pillars=pillar_names(pillars, round_),
+                    opens_at=round_.opens_at,
+                    closes_at=round_.closes_at,
+                )
+            )
+
+
+@app.command("show")
+def show(round_id: RoundId) -> None:
+    """Show a round: meeting, period, reminders, response rate, messages."""
+    with runtime(load_settings()) as app_runtime:
+        core = app_runtime.core
+        round_, pillars = core.reports.round_with_pillars(round_id)
+        message = round_detail(
+            app_runtime.voice(),
+            round_,
+            pillars,
+            core.reports.participation(round_id),
+            core.reports.deliveries(round_id),
+        )
+        typer.echo(render_message(replace(message, buttons=())))  # no buttons to press here
+
+
+@app.command("close")
+def close(round_id: RoundId) -> None:
+    """Close a round now and store its summary draft."""
+    with runtime(load_settings()) as app_runtime:
+        round_ = app_runtime.core.rounds.close(round_id, actor_id=None)
+        typer.echo(
+            app_runtime.voice().t("cli.round_closed", id=round_.id, meeting=round_.meeting.title)
+        )

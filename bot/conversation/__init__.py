@@ -1,0 +1,1 @@
+"""The platform-neutral conversation: events in, neutral messages out."""

@@ -1,0 +1,49 @@
+"""The command vocabulary: Dutch words with English aliases, one canonical name each."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    HELP = "help"
+    ROUNDS = "rounds"
+    ANSWER = "answer"
+    MINE = "mine"
+    EDIT = "edit"
+    WITHDRAW = "withdraw"
+    DECLINE = "decline"
+    STATUS = "status"
+    SUMMARY = "summary"
+    ROUND = "round"
+    NEW = "new"
+    CLOSE = "close"
+    PRIVACY = "privacy"
+    LANGUAGE = "language"
+
+
+WORDS: dict[str, Command] = {
+    "help": Command.HELP, "hulp": Command.HELP, "?": Command.HELP,
+    "rondes": Command.ROUNDS, "rounds": Command.ROUNDS,
+    "inbreng": Command.ANSWER, "antwoord": Command.ANSWER, "answer": Command.ANSWER,
+    "mijn": Command.MINE, "mine": Command.MINE,
+    "wijzig": Command.EDIT, "wijzigen": Command.EDIT, "edit": Command.EDIT,
+    "intrekken": Command.WITHDRAW, "withdraw": Command.WITHDRAW,
+    "niets": Command.DECLINE, "decline": Command.DECLINE, "nothing": Command.DECLINE,
+    "status": Command.STATUS,
+    "samenvatting": Command.SUMMARY, "summary": Command.SUMMARY,
+    "ronde": Command.ROUND, "round": Command.ROUND,
+    "nieuw": Command.NEW, "new": Command.NEW,
+    "sluit": Command.CLOSE, "sluiten": Command.CLOSE, "close": Command.CLOSE,
+    "privacy": Command.PRIVACY,
+    "taal": Command.LANGUAGE, "language": Command.LANGUAGE,
+}  # fmt: skip
+
+
+def parse(text: str) -> tuple[Command, list[str]] | None:
+    """`"wijzig 12"` -> (EDIT, ["12"]); None when the first word is no command."""
+    words = text.strip().lstrip("/").split()
+    if not words:
+        return None
+    command = WORDS.get(words[0].lower())
+    return (command, words[1:]) if command else None

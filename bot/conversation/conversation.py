@@ -1,0 +1,116 @@
+"""The conversation: one entry point that turns a neutral event into neutral replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.conversation import member_commands, privacy_commands, round_commands
+from bot.conversation.commands import Command, parse
+from bot.conversation.core import Core
+from bot.conversation.turn import Turn
+from bot.errors import InbrengError
+from bot.events import ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
+from bot.messages import Button, ButtonStyle, Message
+from bot.texts import available_languages
+
+logger = logging.getLogger(__name__)
+
+CommandHandler = Callable[[Core, Turn, list[str]], list[Message]]
+FormHandler = Callable[[Core, Turn, FormEvent], list[Message]]
+
+COMMANDS: dict[Command, CommandHandler] = {
+    Command.HELP: member_commands.show_help,
+    Command.ROUNDS: member_commands.list_rounds,
+    Command.ANSWER: member_commands.answer,
+    Command.MINE: member_commands.mine,
+    Command.EDIT: member_commands.edit,
+    Command.WITHDRAW: member_commands.withdraw,
+    Command.DECLINE: member_commands.decline,
+    Command.LANGUAGE: member_commands.set_language,
+    Command.STATUS: round_commands.status,
+    Command.SUMMARY: round_commands.summary,
+    Command.ROUND: round_commands.show_round,
+    Command.NEW: round_commands.new_round,
+    Command.CLOSE: round_commands.close,
+    Command.PRIVACY: privacy_commands.privacy,
+}
+
+FORMS: dict[str, FormHandler] = {
+    "answer": member_commands.submit_answer,
+    "round": round_commands.submit_round,
+    "erase": privacy_commands.submit_erase,
+}
+
+
+class Conversation:
+    def __init__(self, *, core: Core) -> None:
+        self.core = core
+
+    def handle(self, event: Event) -> list[Message]:
+        member = self.core.members.resolve(event.actor)
+        if member is None:
+            return [self.stranger_message()]
+        turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
+        try:
+            return self._dispatch(turn, event)
+        except InbrengError as error:
+            return [Message(text=turn.t(f"errors.{error.key}", **error.params))]
+
+    def stranger_message(self) -> Message:
+        """For people who are not members: in every language, since we cannot know theirs."""
+        texts = self.core.texts
+        return Message(
+            text="\n\n".join(texts.render(lang, "errors.not_a_member")
+                             for lang in available_languages())
+        )  # fmt: skip
+
+    def _dispatch(self, turn: Turn, event: Event) -> list[Message]:
+        match event:
+            case CommandEvent(text=text):
+                parsed = parse(text)
+                if parsed is None:
+                    return self._unknown(turn, text)
+                return COMMANDS[parsed[0]](self.core, turn, parsed[1])
+            case MessageEvent(text=text):
+                parsed = parse(text)
+                if parsed is None:
+                    return self._free_text(turn, text)
+                return COMMANDS[parsed[0]](self.core, turn, parsed[1])
+            case ButtonEvent(action=action, value=value):
+                try:
+                    command = Command(action)
+                except ValueError:
+                    raise InbrengError("unknown_action") from None
+                return COMMANDS[command](self.core, turn, value.split() if value else [])
+            case FormEvent(form_id=form_id):
+                handler = FORMS.get(form_id)
+                if handler is None:
+                    raise InbrengError("unknown_form")
+                return handler(self.core, turn, event)
+
+    def _unknown(self, turn: Turn, text: str) -> list[Message]:
+        word = text.strip().split()[0][:40] if text.strip() else ""
+        reply = [member_commands.show_help(self.core, turn, [])[0]]
+        if word:
+            reply.insert(0, Message(text=turn.t("errors.unknown_command", word=word)))
+        return reply
+
+    def _free_text(self, turn: Turn, text: str) -> list[Message]:
+        """Typed text that is no command: explain, and offer to answer an open round."""
+        open_rounds = self.core.rounds.open_for(turn.member)
+        buttons = tuple(
+            Button(
+                label=turn.t("free_text.answer_button", meeting=r.meeting.title),
+                action=Command.ANSWER,
+                value=str(r.id),
+                style=ButtonStyle.PRIMARY,
+            )
+            for r in open_rounds[:5]
+        )
+        return [
+            Message(
+                text=turn.t("free_text.text", open_rounds=len(open_rounds)),
+                buttons=(*buttons, Button(label=turn.t("buttons.help"), action=Command.HELP)),
+            )
+        ]

@@ -1,0 +1,205 @@
+"""The forms of the conversation: building them, and reading what came back.
+
+A form that fails validation is returned with the submitted values filled in and an
+error beside each field at fault, so nothing a member typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.conversation.turn import Turn
+from bot.domain import Attribution, Audience, Pillar, Response, Round
+from bot.errors import FieldErrors, InbrengError
+from bot.messages import ChoiceField, Form, Option, SelectField, TextField
+from bot.services.responses import OTHER_TOPIC, AnswerInput
+
+ANSWER_FORM = "answer"
+ROUND_FORM = "round"
+ERASE_FORM = "erase"
+ALL_PILLARS = "*"
+
+FormValues = Mapping[str, str | tuple[str, ...]]
+
+
+def value(values: FormValues, name: str) -> str:
+    """A single value; multi-valued fields give their first choice."""
+    raw = values.get(name, "")
+    if isinstance(raw, tuple):
+        return raw[0] if raw else ""
+    return raw
+
+
+def field_errors(turn: Turn, error: InbrengError) -> dict[str, str]:
+    """Messages per form field; errors that belong to no field go under "_form"."""
+    errors = error.errors if isinstance(error, FieldErrors) else [error]
+    by_field: dict[str, str] = {}
+    for item in errors:
+        by_field[item.field or "_form"] = turn.t(f"errors.{item.key}", **item.params)
+    return by_field
+
+
+def answer_form(
+    turn: Turn,
+    *,
+    context: str,
+    round_: Round,
+    pillars: list[Pillar],
+    max_chars: int,
+    values: FormValues | None = None,
+    errors: dict[str, str] | None = None,
+) -> Form:
+    values = values or {}
+    several = len(pillars) > 1
+    topics = [
+        Option(value=t.slug, label=f"{p.name}: {t.name}" if several else t.name)
+        for p in pillars
+        for t in p.topics
+    ]
+    topics.append(Option(value=OTHER_TOPIC, label=turn.t("answer_form.other_topic")))
+    attributions = tuple(
+        Option(value=a.value, label=turn.t(f"attribution.{a.value}")) for a in Attribution
+    )
+    question = round_.question or turn.t(
+        "round.default_question", pillars=", ".join(p.name for p in pillars)
+    )
+    return Form(
+        form_id=ANSWER_FORM,
+        context=context,
+        title=turn.t("answer_form.title"),
+        submit_label=turn.t("answer_form.submit"),
+        intro=question,
+        fields=(
+            SelectField(
+                name="topic",
+                label=turn.t("answer_form.topic"),
+                options=tuple(topics),
+                initial=value(values, "topic") or None,
+            ),
+            TextField(
+                name="text",
+                label=turn.t("answer_form.text"),
+                hint=turn.t("answer_form.text_hint", limit=max_chars),
+                multiline=True,
+                max_length=max_chars,
+                initial=value(values, "text") or None,
+            ),
+            TextField(
+                name="network_help",
+                label=turn.t("answer_form.network_help"),
+                hint=turn.t("answer_form.network_help_hint"),
+                multiline=True,
+                required=False,
+                max_length=max_chars,
+                initial=value(values, "network_help") or None,
+            ),
+            ChoiceField(
+                name="attribution",
+                label=turn.t("answer_form.attribution"),
+                options=attributions,
+                initial=(value(values, "attribution") or Attribution.NAME.value,),
+            ),
+        ),
+        errors=errors or {},
+    )
+
+
+def answer_values(response: Response, topic_slug: str | None) -> dict[str, str]:
+    return {
+        "topic": topic_slug or OTHER_TOPIC,
+        "text": response.text,
+        "network_help": response.network_help,
+        "attribution": response.attribution.value,
+    }
+
+
+def read_answer(values: FormValues) -> AnswerInput:
+    return AnswerInput(
+        topic=value(values, "topic"),
+        text=value(values, "text"),
+        network_help=value(values, "network_help"),
+        attribution=value(values, "attribution") or Attribution.NAME.value,
+    )
+
+
+def round_form(
+    turn: Turn,
+    *,
+    pillars: list[Pillar],
+    values: FormValues | None = None,
+    errors: dict[str, str] | None = None,
+) -> Form:
+    values = values or {}
+    pillar_options = [Option(value=p.slug, label=p.name) for p in pillars]
+    pillar_options.append(Option(value=ALL_PILLARS, label=turn.t("round_form.all_pillars")))
+    audiences = tuple(
+        Option(value=a.value, label=turn.t(f"round_form.audience_{a.value}")) for a in Audience
+    )
+
+    def text(name: str, *, required: bool = True, default: str = "") -> TextField:
+        return TextField(
+            name=name,
+            label=turn.t(f"round_form.{name}"),
+            hint=turn.t(f"round_form.{name}_hint"),
+            required=required,
+            initial=value(values, name) or default or None,
+        )
+
+    return Form(
+        form_id=ROUND_FORM,
+        context="",
+        title=turn.t("round_form.title"),
+        submit_label=turn.t("round_form.submit"),
+        fields=(
+            SelectField(
+                name="pillar",
+                label=turn.t("round_form.pillar"),
+                options=tuple(pillar_options),
+                initial=value(values, "pillar") or None,
+            ),
+            text("meeting_title", required=False),
+            text("meeting_at"),
+            text("opens_at", default="nu" if turn.language == "nl" else "now"),
+            text("closes_at"),
+            TextField(
+                name="question",
+                label=turn.t("round_form.question"),
+                hint=turn.t("round_form.question_hint"),
+                multiline=True,
+                required=False,
+                initial=value(values, "question") or None,
+            ),
+            text("reminders", required=False, default="7d,2d"),
+            ChoiceField(
+                name="audience",
+                label=turn.t("round_form.audience"),
+                options=audiences,
+                initial=(value(values, "audience") or Audience.PILLAR.value,),
+            ),
+        ),
+        errors=errors or {},
+    )
+
+
+def erase_form(turn: Turn) -> Form:
+    yes_no = (
+        Option(value="keep", label=turn.t("erase_form.keep")),
+        Option(value="delete", label=turn.t("erase_form.delete")),
+    )
+    return Form(
+        form_id=ERASE_FORM,
+        context="",
+        title=turn.t("erase_form.title"),
+        submit_label=turn.t("erase_form.submit"),
+        intro=turn.t("erase_form.intro"),
+        fields=(
+            ChoiceField(name="answers", label=turn.t("erase_form.answers"), options=yes_no),
+            ChoiceField(
+                name="confirm",
+                label=turn.t("erase_form.confirm"),
+                options=(Option(value="yes", label=turn.t("erase_form.confirm_yes")),),
+                multiple=True,
+                required=False,
+            ),
+        ),
+    )

@@ -1,0 +1,182 @@
+"""What every member can do: see rounds, answer, edit, withdraw, decline."""
+
+from __future__ import annotations
+
+from bot.conversation import forms, views
+from bot.conversation.arguments import id_argument, required_id
+from bot.conversation.commands import Command
+from bot.conversation.core import Core
+from bot.conversation.turn import Turn
+from bot.domain import Response, Round
+from bot.errors import FieldErrors, InbrengError
+from bot.events import FormEvent
+from bot.messages import Message
+from bot.policy import may_manage_rounds
+from bot.services.audience import in_audience
+
+
+def show_help(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    return [views.help_message(turn)]
+
+
+def list_rounds(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    member = turn.member
+    open_rounds = {r.id for r in core.rounds.open_for(member)}
+    if may_manage_rounds(member):
+        rounds = core.rounds.find()
+    else:
+        rounds = [core.rounds.get(round_id) for round_id in sorted(open_rounds)]
+    if not rounds:
+        return [Message(text=turn.t("rounds.none"))]
+    messages = [Message(title=turn.t("rounds.title", count=len(rounds)))]
+    for round_ in rounds:
+        pillars = core.rounds.pillars_of(round_)
+        messages.append(
+            views.round_line(turn, round_, pillars, can_answer=round_.id in open_rounds)
+        )
+    return messages
+
+
+def _choose_round(core: Core, turn: Turn, args: list[str]) -> Round | list[Message]:
+    """The round named in the arguments, or the only open one; otherwise a list to pick from."""
+    round_id = id_argument(args, what="round")
+    if round_id is not None:
+        return core.rounds.get(round_id)
+    open_rounds = core.rounds.open_for(turn.member)
+    if len(open_rounds) == 1:
+        return open_rounds[0]
+    if not open_rounds:
+        return [Message(text=turn.t("rounds.none"))]
+    return [Message(text=turn.t("rounds.choose"))] + [
+        views.invitation(turn, r, core.rounds.pillars_of(r)) for r in open_rounds
+    ]
+
+
+def _answerable(core: Core, turn: Turn, round_: Round) -> None:
+    """Refuse early, before a form is filled in for nothing."""
+    pillars = core.rounds.pillars_of(round_)
+    if not round_.is_open_at(turn.now):
+        raise InbrengError("round_not_open", round_id=round_.id, status=round_.status)
+    if not in_audience(turn.member, round_, pillars):
+        raise InbrengError("not_in_audience", round_id=round_.id)
+
+
+def answer(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    chosen = _choose_round(core, turn, args)
+    if isinstance(chosen, list):
+        return chosen
+    _answerable(core, turn, chosen)
+    form = forms.answer_form(
+        turn,
+        context=f"round:{chosen.id}",
+        round_=chosen,
+        pillars=core.rounds.pillars_of(chosen),
+        max_chars=core.responses.max_chars,
+    )
+    return [Message(form=form)]
+
+
+def decline(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    chosen = _choose_round(core, turn, args)
+    if isinstance(chosen, list):
+        return chosen
+    had_answered = core.responses.decline(turn.member, chosen.id)
+    key = "declined.after_answer" if had_answered else "declined.text"
+    return [Message(text=turn.t(key, meeting=chosen.meeting.title))]
+
+
+def _topic_name(core: Core, response: Response) -> str | None:
+    if response.topic_id is None:
+        return None
+    topic = core.responses.topic(response.topic_id)
+    return topic.name if topic else None
+
+
+def _topic_slug(core: Core, response: Response) -> str | None:
+    if response.topic_id is None:
+        return None
+    topic = core.responses.topic(response.topic_id)
+    return topic.slug if topic else None
+
+
+def mine(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    responses = core.responses.of_member(turn.member)
+    if not responses:
+        return [Message(text=turn.t("mine.none"))]
+    messages = [Message(title=turn.t("mine.title", count=len(responses)))]
+    for response in responses:
+        round_ = core.rounds.get(response.round_id)
+        messages.append(views.own_response(turn, response, round_, _topic_name(core, response)))
+    return messages
+
+
+def edit(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    response_id = id_argument(args, what="response")
+    if response_id is None:
+        return mine(core, turn, args)
+    response = core.responses.own(turn.member, response_id)
+    round_ = core.rounds.get(response.round_id)
+    _answerable(core, turn, round_)
+    form = forms.answer_form(
+        turn,
+        context=f"response:{response.id}",
+        round_=round_,
+        pillars=core.rounds.pillars_of(round_),
+        max_chars=core.responses.max_chars,
+        values=forms.answer_values(response, _topic_slug(core, response)),
+    )
+    return [Message(form=form)]
+
+
+def withdraw(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    response_id = required_id(args, what="response", command=Command.WITHDRAW)
+    response = core.responses.withdraw(turn.member, response_id)
+    round_ = core.rounds.get(response.round_id)
+    return [Message(text=turn.t("withdrawn.text", id=response_id, meeting=round_.meeting.title))]
+
+
+def submit_answer(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
+    """The answer form came back: store it, or return it with errors and the values kept."""
+    kind, _, raw_id = event.context.partition(":")
+    if kind not in ("round", "response") or not raw_id.isdecimal():
+        raise InbrengError("unknown_form")
+    answer_input = forms.read_answer(event.values)
+    try:
+        if kind == "round":
+            response = core.responses.submit(turn.member, int(raw_id), answer_input)
+        else:
+            response = core.responses.edit(turn.member, int(raw_id), answer_input)
+    except InbrengError as error:
+        if error.field is None and not isinstance(error, FieldErrors):
+            raise  # not about a field (round closed, not found): say so plainly
+        round_ = _round_of_form(core, turn, kind, int(raw_id))
+        form = forms.answer_form(
+            turn,
+            context=event.context,
+            round_=round_,
+            pillars=core.rounds.pillars_of(round_),
+            max_chars=core.responses.max_chars,
+            values=event.values,
+            errors=forms.field_errors(turn, error),
+        )
+        return [Message(form=form)]
+    round_ = core.rounds.get(response.round_id)
+    return [
+        views.confirmation(
+            turn, response, round_, _topic_name(core, response), edited=kind == "response"
+        )
+    ]
+
+
+def _round_of_form(core: Core, turn: Turn, kind: str, object_id: int) -> Round:
+    if kind == "round":
+        return core.rounds.get(object_id)
+    return core.rounds.get(core.responses.own(turn.member, object_id).round_id)
+
+
+def set_language(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    if not args:
+        return [Message(text=turn.t("language.current", language=turn.language))]
+    member = core.members.set_language(turn.member, args[0].lower())
+    changed = Turn.of(member, texts=turn.texts, now=turn.now)
+    return [Message(text=changed.t("language.changed"))]

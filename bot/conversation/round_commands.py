@@ -1,0 +1,158 @@
+"""What pillar leads and the secretariat can do with rounds."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.conversation import forms, views
+from bot.conversation.arguments import id_argument, required_id
+from bot.conversation.commands import Command
+from bot.conversation.core import Core
+from bot.conversation.member_commands import list_rounds
+from bot.conversation.turn import Turn
+from bot.domain import Audience, Pillar, Round, RoundStatus
+from bot.errors import FieldErrors, InbrengError, raise_if_any
+from bot.events import FormEvent
+from bot.messages import Message
+from bot.policy import may_manage_rounds, may_report_on
+from bot.services.rounds import RoundRequest
+from bot.timeparse import parse_moment, parse_reminders
+
+_REPORTABLE = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.SUMMARISED)
+
+
+def _require_manager(turn: Turn) -> None:
+    if not may_manage_rounds(turn.member):
+        raise InbrengError("not_allowed")
+
+
+def _reportable_round(core: Core, turn: Turn, args: list[str]) -> tuple[Round, list[Pillar]]:
+    """The named round, or the latest one this member may report on."""
+    round_id = id_argument(args, what="round")
+    if round_id is None:
+        candidates = [
+            r
+            for r in core.rounds.find(statuses=list(_REPORTABLE))
+            if may_report_on(turn.member, r, core.rounds.pillars_of(r))
+        ]
+        if not candidates:
+            raise InbrengError("no_reportable_rounds")
+        round_id = max(candidates, key=lambda r: (r.opens_at, r.id)).id
+    round_, pillars = core.reports.round_with_pillars(round_id)
+    if not may_report_on(turn.member, round_, pillars):
+        raise InbrengError("not_allowed")
+    return round_, pillars
+
+
+def status(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    round_, _ = _reportable_round(core, turn, args)
+    participation = core.reports.participation(round_.id)
+    return [views.participation_message(turn, round_, participation)]
+
+
+def summary(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    round_, _ = _reportable_round(core, turn, args)
+    return [views.summary_message(turn, round_, core.reports.summary(round_.id))]
+
+
+def show_round(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    round_id = id_argument(args, what="round")
+    if round_id is None:
+        return list_rounds(core, turn, args)
+    round_, pillars = core.reports.round_with_pillars(round_id)
+    if not may_report_on(turn.member, round_, pillars):
+        raise InbrengError("not_allowed")
+    return [
+        views.round_detail(
+            turn,
+            round_,
+            pillars,
+            core.reports.participation(round_id),
+            core.reports.deliveries(round_id),
+        )
+    ]
+
+
+def close(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    _require_manager(turn)
+    round_id = required_id(args, what="round", command=Command.CLOSE)
+    round_ = core.rounds.close(round_id, actor_id=turn.member.id)
+    return [
+        Message(text=turn.t("round.closed", id=round_.id, meeting=round_.meeting.title)),
+        views.summary_message(turn, round_, core.reports.summary(round_.id)),
+    ]
+
+
+def new_round(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    _require_manager(turn)
+    return [Message(form=forms.round_form(turn, pillars=core.rounds.all_pillars()))]
+
+
+def read_round_request(turn: Turn, values: forms.FormValues, *, zone: ZoneInfo) -> RoundRequest:
+    """Read the round form; every field's problem is reported at once."""
+    errors: list[InbrengError] = []
+    moments = {}
+    for name in ("meeting_at", "opens_at", "closes_at"):
+        raw = forms.value(values, name)
+        if not raw.strip():
+            errors.append(InbrengError("field_required", field=name))
+            continue
+        try:
+            moments[name] = parse_moment(raw, zone=zone, now=turn.now, field=name)
+        except InbrengError as error:
+            errors.append(error)
+    try:
+        reminders = parse_reminders(forms.value(values, "reminders"))
+    except InbrengError as error:
+        errors.append(error)
+        reminders = ()
+    try:
+        audience = Audience(forms.value(values, "audience") or Audience.PILLAR.value)
+    except ValueError:
+        errors.append(InbrengError("field_required", field="audience"))
+        audience = Audience.PILLAR
+    pillar = forms.value(values, "pillar")
+    if not pillar:
+        errors.append(InbrengError("field_required", field="pillar"))
+    raise_if_any(errors)
+    return RoundRequest(
+        pillar_slug=None if pillar == forms.ALL_PILLARS else pillar,
+        meeting_title=forms.value(values, "meeting_title"),
+        meeting_at=moments["meeting_at"],
+        opens_at=moments["opens_at"],
+        closes_at=moments["closes_at"],
+        question=forms.value(values, "question"),
+        reminders=reminders,
+        audience=audience,
+    )
+
+
+def submit_round(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
+    _require_manager(turn)
+    try:
+        request = read_round_request(turn, event.values, zone=core.texts.zone)
+        round_ = core.rounds.create(request, actor_id=turn.member.id)
+    except InbrengError as error:
+        if error.field is None and not isinstance(error, FieldErrors):
+            raise
+        form = forms.round_form(
+            turn,
+            pillars=core.rounds.all_pillars(),
+            values=event.values,
+            errors=forms.field_errors(turn, error),
+        )
+        return [Message(form=form)]
+    pillars = core.rounds.pillars_of(round_)
+    return [
+        Message(
+            text=turn.t(
+                "round.created",
+                id=round_.id,
+                meeting=round_.meeting.title,
+                opened=round_.status == RoundStatus.OPEN,
+                opens_at=round_.opens_at,
+                closes_at=round_.closes_at,
+            )
+        ),
+        views.round_line(turn, round_, pillars, can_answer=False),
+    ]

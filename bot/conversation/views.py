@@ -1,0 +1,272 @@
+"""Neutral messages built from data and the prompt catalogue."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bot.conversation.commands import Command
+from bot.conversation.turn import Turn, Voice
+from bot.domain import DeliveryStatus, Pillar, Response, Round, RoundStatus
+from bot.messages import Button, ButtonStyle, Field, Message
+from bot.policy import may_manage_rounds, may_report_on
+from bot.services.participation import Participation
+from bot.services.summaries import RoundSummary, TopicGroup
+from bot.timeparse import format_reminders
+
+
+def help_message(turn: Turn) -> Message:
+    member = turn.member
+    lines = [turn.t("help.member")]
+    if member.lead_of or member.is_secretariat:
+        lines.append(turn.t("help.lead"))
+    if may_manage_rounds(member):
+        lines.append(turn.t("help.secretariat"))
+    return Message(title=turn.t("help.title", name=member.name), text="\n\n".join(lines))
+
+
+def pillar_names(pillars: list[Pillar], round_: Round) -> str:
+    return ", ".join(p.name for p in pillars if p.id in round_.pillar_ids)
+
+
+def question_of(turn: Voice, round_: Round, pillars: list[Pillar]) -> str:
+    return round_.question or turn.t(
+        "round.default_question", pillars=pillar_names(pillars, round_)
+    )
+
+
+def invitation(turn: Turn, round_: Round, pillars: list[Pillar]) -> Message:
+    return Message(
+        title=turn.t("invitation.title", meeting=round_.meeting.title),
+        text=turn.t(
+            "invitation.text",
+            question=question_of(turn, round_, pillars),
+            meeting=round_.meeting.title,
+            meeting_at=round_.meeting.starts_at,
+            closes_at=round_.closes_at,
+        ),
+        buttons=(
+            Button(
+                label=turn.t("buttons.answer"),
+                action=Command.ANSWER,
+                value=str(round_.id),
+                style=ButtonStyle.PRIMARY,
+            ),
+            Button(label=turn.t("buttons.decline"), action=Command.DECLINE, value=str(round_.id)),
+        ),
+    )
+
+
+def round_line(turn: Turn, round_: Round, pillars: list[Pillar], *, can_answer: bool) -> Message:
+    buttons = []
+    if can_answer:
+        buttons += [
+            Button(
+                label=turn.t("buttons.answer"),
+                action=Command.ANSWER,
+                value=str(round_.id),
+                style=ButtonStyle.PRIMARY,
+            ),
+            Button(label=turn.t("buttons.decline"), action=Command.DECLINE, value=str(round_.id)),
+        ]
+    if may_report_on(turn.member, round_, pillars):
+        buttons += [
+            Button(label=turn.t("buttons.status"), action=Command.STATUS, value=str(round_.id)),
+            Button(label=turn.t("buttons.summary"), action=Command.SUMMARY, value=str(round_.id)),
+        ]
+    return Message(
+        text=turn.t(
+            "rounds.item",
+            id=round_.id,
+            meeting=round_.meeting.title,
+            pillars=pillar_names(pillars, round_),
+            status=turn.t(f"status_names.{round_.status.value}"),
+            opens_at=round_.opens_at,
+            closes_at=round_.closes_at,
+            meeting_at=round_.meeting.starts_at,
+        ),
+        buttons=tuple(buttons),
+    )
+
+
+def response_fields(
+    turn: Turn, response: Response, round_: Round, topic_name: str | None
+) -> tuple[Field, ...]:
+    fields = [
+        Field(label=turn.t("labels.round"), value=f"{round_.meeting.title} (#{round_.id})"),
+        Field(label=turn.t("labels.topic"), value=topic_name or turn.t("answer_form.other_topic")),
+        Field(label=turn.t("labels.text"), value=response.text),
+    ]
+    if response.network_help:
+        fields.append(Field(label=turn.t("labels.network_help"), value=response.network_help))
+    fields.append(
+        Field(
+            label=turn.t("labels.attribution"),
+            value=turn.t(f"attribution.{response.attribution.value}"),
+        )
+    )
+    return tuple(fields)
+
+
+def response_buttons(turn: Turn, response: Response, *, another: bool) -> tuple[Button, ...]:
+    buttons = [
+        Button(label=turn.t("buttons.edit"), action=Command.EDIT, value=str(response.id)),
+        Button(
+            label=turn.t("buttons.withdraw"),
+            action=Command.WITHDRAW,
+            value=str(response.id),
+            style=ButtonStyle.DANGER,
+        ),
+    ]
+    if another:
+        buttons.append(
+            Button(
+                label=turn.t("buttons.another"), action=Command.ANSWER, value=str(response.round_id)
+            )
+        )
+    return tuple(buttons)
+
+
+def confirmation(
+    turn: Turn, response: Response, round_: Round, topic_name: str | None, *, edited: bool
+) -> Message:
+    return Message(
+        title=turn.t("confirmation.edited" if edited else "confirmation.created", id=response.id),
+        text=turn.t("confirmation.text", closes_at=round_.closes_at),
+        fields=response_fields(turn, response, round_, topic_name),
+        buttons=response_buttons(turn, response, another=True),
+    )
+
+
+def own_response(turn: Turn, response: Response, round_: Round, topic_name: str | None) -> Message:
+    editable = round_.is_open_at(turn.now) and response.withdrawn_at is None
+    return Message(
+        title=turn.t(
+            "mine.item",
+            id=response.id,
+            created_at=response.created_at,
+            edited_at=response.edited_at,
+        ),
+        fields=response_fields(turn, response, round_, topic_name),
+        buttons=response_buttons(turn, response, another=False) if editable else (),
+    )
+
+
+def participation_message(turn: Voice, round_: Round, participation: Participation) -> Message:
+    rows = [
+        Field(
+            label=row.organisation,
+            value=turn.t(
+                "status.row",
+                asked=row.asked,
+                answered=row.answered,
+                declined=row.declined,
+                answers=row.answers,
+            ),
+        )
+        for row in participation.organisations
+    ]
+    return Message(
+        title=turn.t("status.title", id=round_.id, meeting=round_.meeting.title),
+        text=turn.t(
+            "status.text",
+            answered=participation.answered_organisations,
+            organisations=len(participation.organisations),
+            rate=participation.rate,
+            members_answered=participation.answered_members,
+            members_asked=participation.asked_members,
+            closes_at=round_.closes_at,
+            open=round_.status == RoundStatus.OPEN,
+        ),
+        fields=tuple(rows),
+    )
+
+
+def topic_title(turn: Voice, group: TopicGroup) -> str:
+    return group.topic_name or turn.t("answer_form.other_topic")
+
+
+def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Message:
+    fields = []
+    for group in summary.groups:
+        quotes = "\n".join(
+            turn.t(
+                "summary.quote",
+                text=q.text,
+                member=q.member,
+                organisation=q.organisation,
+            )
+            for q in group.quotes
+        )
+        fields.append(
+            Field(
+                label=turn.t(
+                    "summary.group",
+                    topic=topic_title(turn, group),
+                    answers=group.answers,
+                    breadth=group.breadth,
+                ),
+                value=turn.t(
+                    "summary.group_body",
+                    named=group.organisations,
+                    anonymous=group.anonymous_organisations,
+                    quotes=quotes,
+                ),
+            )
+        )
+    return Message(
+        title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
+        text=turn.t(
+            "summary.text",
+            answers=summary.answers,
+            organisations=summary.organisations,
+            final=round_.status == RoundStatus.SUMMARISED,
+        ),
+        fields=tuple(fields),
+    )
+
+
+def round_detail(
+    turn: Voice,
+    round_: Round,
+    pillars: list[Pillar],
+    participation: Participation,
+    deliveries: Counter[DeliveryStatus],
+) -> Message:
+    fields = [
+        Field(label=turn.t("labels.meeting"), value=turn.t(
+            "round.meeting", title=round_.meeting.title, starts_at=round_.meeting.starts_at,
+            place=round_.meeting.place or "")),
+        Field(label=turn.t("labels.pillars"), value=pillar_names(pillars, round_)),
+        Field(label=turn.t("labels.question"), value=question_of(turn, round_, pillars)),
+        Field(label=turn.t("labels.period"), value=turn.t(
+            "round.period", opens_at=round_.opens_at, closes_at=round_.closes_at)),
+        Field(label=turn.t("labels.reminders"),
+              value=format_reminders(round_.reminders) or "-"),
+        Field(label=turn.t("labels.audience"),
+              value=turn.t(f"round_form.audience_{round_.audience.value}")),
+        Field(label=turn.t("labels.response_rate"), value=turn.t(
+            "round.rate", answered=participation.answered_organisations,
+            organisations=len(participation.organisations), rate=participation.rate)),
+        Field(label=turn.t("labels.deliveries"), value=", ".join(
+            f"{status.value}: {count}" for status, count in sorted(deliveries.items())) or "-"),
+    ]  # fmt: skip
+    buttons = []
+    if round_.status in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
+        buttons.append(
+            Button(
+                label=turn.t("buttons.close"),
+                action=Command.CLOSE,
+                value=str(round_.id),
+                style=ButtonStyle.DANGER,
+            )
+        )
+    return Message(
+        title=turn.t(
+            "round.title",
+            id=round_.id,
+            meeting=round_.meeting.title,
+            status=turn.t(f"status_names.{round_.status.value}"),
+        ),
+        fields=tuple(fields),
+        buttons=tuple(buttons),
+    )

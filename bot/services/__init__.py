@@ -1,0 +1,1 @@
+"""Services: the use cases of the bot, on top of the storage ports."""

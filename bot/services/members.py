@@ -1,0 +1,85 @@
+"""Who is talking: platform identities joined to members by e-mail."""
+
+from __future__ import annotations
+
+from bot.domain import ANY_TENANT, AuditEntry, Identity, Member
+from bot.errors import InbrengError
+from bot.events import Actor
+from bot.ports import UnitOfWorkFactory
+from bot.texts import DEFAULT_LANGUAGE, available_languages
+
+
+class MemberService:
+    def __init__(self, *, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    def resolve(self, actor: Actor) -> Member | None:
+        """The active member behind a platform user, linking the identity on first contact.
+
+        Returns None for people who are not (or no longer) members; nothing is stored then.
+        """
+        with self._uow_factory() as uow:
+            identity = uow.identities.find(
+                actor.platform, actor.tenant, actor.user_id
+            ) or uow.identities.find(actor.platform, ANY_TENANT, actor.user_id)
+            if identity is not None:
+                member = uow.members.get(identity.member_id)
+                return member if member is not None and member.active else None
+            if not actor.email:
+                return None
+            member = uow.members.by_email(actor.email)
+            if member is None or not member.active:
+                return None
+            uow.identities.save(
+                Identity(
+                    member_id=member.id,
+                    platform=actor.platform,
+                    tenant=actor.tenant,
+                    user_id=actor.user_id,
+                )
+            )
+            uow.audit.record(
+                AuditEntry(
+                    action="identity.linked",
+                    subject_type="member",
+                    subject_id=member.id,
+                    actor_member_id=member.id,
+                    details={"platform": actor.platform.value},
+                )
+            )
+            uow.commit()
+            return member
+
+    def by_email(self, email: str) -> Member | None:
+        with self._uow_factory() as uow:
+            return uow.members.by_email(email)
+
+    def set_language(self, member: Member, language: str) -> Member:
+        if language not in available_languages():
+            raise InbrengError(
+                "unknown_language", language=language, known=", ".join(available_languages())
+            )
+        with self._uow_factory() as uow:
+            uow.members.set_language(member.id, language)
+            uow.audit.record(
+                AuditEntry(
+                    action="member.language_changed",
+                    subject_type="member",
+                    subject_id=member.id,
+                    actor_member_id=member.id,
+                    details={"language": language},
+                )
+            )
+            uow.commit()
+            updated = uow.members.get(member.id)
+        return updated if updated is not None else member
+
+    def organisation_name(self, member: Member) -> str:
+        with self._uow_factory() as uow:
+            organisation = uow.organisations.get(member.organisation_id)
+        return organisation.name if organisation else ""
+
+    def network_language(self) -> str:
+        with self._uow_factory() as uow:
+            network = uow.network.get()
+        return network.language if network else DEFAULT_LANGUAGE

@@ -1,0 +1,46 @@
+"""Read-only views of a round for pillar leads and the secretariat."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bot.domain import DeliveryStatus, Pillar, Round, RoundStatus
+from bot.errors import InbrengError
+from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.services.participation import Participation, build_participation
+from bot.services.summaries import RoundSummary, build_summary
+
+
+class ReportService:
+    def __init__(self, *, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    def round_with_pillars(self, round_id: int) -> tuple[Round, list[Pillar]]:
+        with self._uow_factory() as uow:
+            round_ = self._round(uow, round_id)
+            return round_, [p for p in uow.pillars.list() if p.id in round_.pillar_ids]
+
+    def participation(self, round_id: int) -> Participation:
+        with self._uow_factory() as uow:
+            return build_participation(uow, self._round(uow, round_id))
+
+    def summary(self, round_id: int) -> RoundSummary:
+        """The stored summary of a summarised round; for a running round, as it stands now."""
+        with self._uow_factory() as uow:
+            round_ = self._round(uow, round_id)
+            stored = uow.summaries.latest_for_round(round_id)
+            if round_.status == RoundStatus.SUMMARISED and stored is not None:
+                return RoundSummary.from_dict(stored.body)
+            return build_summary(uow, round_)
+
+    def deliveries(self, round_id: int) -> Counter[DeliveryStatus]:
+        with self._uow_factory() as uow:
+            self._round(uow, round_id)
+            return Counter(d.status for d in uow.deliveries.for_round(round_id))
+
+    @staticmethod
+    def _round(uow: UnitOfWork, round_id: int) -> Round:
+        round_ = uow.rounds.get(round_id)
+        if round_ is None:
+            raise InbrengError("round_not_found", round_id=round_id)
+        return round_

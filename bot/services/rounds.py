@@ -1,0 +1,241 @@
+"""Input rounds (uitvragen): create, open, list and close them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain import (
+    Audience,
+    AuditEntry,
+    DeliveryData,
+    DeliveryKind,
+    DeliveryStatus,
+    MeetingData,
+    Member,
+    Pillar,
+    Round,
+    RoundData,
+    RoundStatus,
+    SummaryStatus,
+)
+from bot.errors import InbrengError, raise_if_any
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.audience import audience_of, in_audience
+from bot.services.summaries import build_summary
+
+MAX_QUESTION_CHARS = 1000
+MAX_TITLE_CHARS = 200
+ACTIVE_STATUSES = (RoundStatus.SCHEDULED, RoundStatus.OPEN)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundRequest:
+    """What a secretariat member asks for; `pillar_slug` None is a members' meeting."""
+
+    pillar_slug: str | None
+    meeting_at: datetime
+    closes_at: datetime
+    opens_at: datetime | None = None  # None: now
+    meeting_title: str = ""
+    place: str = ""
+    question: str = ""  # empty: the default question, in each member's language
+    reminders: tuple[timedelta, ...] = ()
+    audience: Audience = Audience.PILLAR
+    remind_per_organisation: bool = False
+    post_summary_directly: bool = False
+
+
+class RoundService:
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    def create(self, request: RoundRequest, *, actor_id: int | None) -> Round:
+        now = self._clock.now()
+        opens_at = request.opens_at or now
+        with self._uow_factory() as uow:
+            pillars = self._pillars_for(uow, request.pillar_slug)
+            self._validate(request, opens_at=opens_at, now=now)
+            title = request.meeting_title.strip() or " / ".join(p.name for p in pillars)
+            meeting = uow.meetings.add(
+                MeetingData(
+                    title=title,
+                    starts_at=request.meeting_at,
+                    pillar_id=pillars[0].id if request.pillar_slug else None,
+                    place=request.place.strip() or None,
+                )
+            )
+            round_ = uow.rounds.add(
+                RoundData(
+                    meeting_id=meeting.id,
+                    pillar_ids=tuple(p.id for p in pillars),
+                    question=request.question.strip(),
+                    audience=request.audience,
+                    opens_at=opens_at,
+                    closes_at=request.closes_at,
+                    reminders=request.reminders,
+                    remind_per_organisation=request.remind_per_organisation,
+                    post_summary_directly=request.post_summary_directly,
+                    created_by=actor_id,
+                ),
+                status=RoundStatus.SCHEDULED,
+            )
+            uow.audit.record(
+                AuditEntry(
+                    action="round.created",
+                    subject_type="round",
+                    subject_id=round_.id,
+                    actor_member_id=actor_id,
+                    details={"meeting_id": meeting.id, "pillars": [p.slug for p in pillars]},
+                )
+            )
+            if opens_at <= now:
+                self._open(uow, round_, actor_id=actor_id)
+            uow.commit()
+            return self._get(uow, round_.id)
+
+    def open_due(self) -> list[Round]:
+        """Open every scheduled round whose opening time has come."""
+        now = self._clock.now()
+        opened = []
+        with self._uow_factory() as uow:
+            for round_ in uow.rounds.list(statuses=[RoundStatus.SCHEDULED]):
+                if round_.opens_at <= now:
+                    self._open(uow, round_, actor_id=None)
+                    opened.append(round_.id)
+            uow.commit()
+            return [self._get(uow, round_id) for round_id in opened]
+
+    def close(self, round_id: int, *, actor_id: int | None) -> Round:
+        """Close a round and store its summary draft; unsent invitations are dropped."""
+        with self._uow_factory() as uow:
+            round_ = self._get(uow, round_id)
+            if round_.status not in ACTIVE_STATUSES:
+                raise InbrengError("round_already_closed", round_id=round_id)
+            uow.rounds.set_status(round_id, RoundStatus.CLOSED)
+            for delivery in uow.deliveries.for_round(round_id):
+                if delivery.status == DeliveryStatus.PENDING and delivery.member_id is not None:
+                    uow.deliveries.set_status(delivery.id, DeliveryStatus.DROPPED)
+            uow.audit.record(
+                AuditEntry(
+                    action="round.closed",
+                    subject_type="round",
+                    subject_id=round_id,
+                    actor_member_id=actor_id,
+                )
+            )
+            summary = build_summary(uow, self._get(uow, round_id))
+            stored = uow.summaries.add(
+                round_id, status=SummaryStatus.DRAFT, body=summary.to_dict(), at=self._clock.now()
+            )
+            uow.rounds.set_status(round_id, RoundStatus.SUMMARISED)
+            uow.audit.record(
+                AuditEntry(
+                    action="summary.drafted",
+                    subject_type="summary",
+                    subject_id=stored.id,
+                    actor_member_id=actor_id,
+                    details={"round_id": round_id},
+                )
+            )
+            uow.commit()
+            return self._get(uow, round_id)
+
+    def get(self, round_id: int) -> Round:
+        with self._uow_factory() as uow:
+            return self._get(uow, round_id)
+
+    def find(self, *, statuses: list[RoundStatus] | None = None) -> list[Round]:
+        with self._uow_factory() as uow:
+            return uow.rounds.list(statuses=statuses)
+
+    def open_for(self, member: Member) -> list[Round]:
+        """Open rounds that ask this member for input."""
+        with self._uow_factory() as uow:
+            pillars = uow.pillars.list()
+            rounds = uow.rounds.list(statuses=[RoundStatus.OPEN])
+        now = self._clock.now()
+        return [r for r in rounds if r.is_open_at(now) and in_audience(member, r, pillars)]
+
+    def all_pillars(self) -> list[Pillar]:
+        with self._uow_factory() as uow:
+            return uow.pillars.list()
+
+    def pillars_of(self, round_: Round) -> list[Pillar]:
+        with self._uow_factory() as uow:
+            return [p for p in uow.pillars.list() if p.id in round_.pillar_ids]
+
+    def _open(self, uow: UnitOfWork, round_: Round, *, actor_id: int | None) -> None:
+        now = self._clock.now()
+        uow.rounds.set_status(round_.id, RoundStatus.OPEN)
+        audience = audience_of(round_, uow.members.list(), uow.pillars.list())
+        for member in audience:
+            uow.deliveries.add(
+                DeliveryData(
+                    kind=DeliveryKind.INVITATION,
+                    due_at=now,
+                    round_id=round_.id,
+                    member_id=member.id,
+                )
+            )
+        uow.audit.record(
+            AuditEntry(
+                action="round.opened",
+                subject_type="round",
+                subject_id=round_.id,
+                actor_member_id=actor_id,
+                details={"invitations": len(audience)},
+            )
+        )
+
+    @staticmethod
+    def _get(uow: UnitOfWork, round_id: int) -> Round:
+        round_ = uow.rounds.get(round_id)
+        if round_ is None:
+            raise InbrengError("round_not_found", round_id=round_id)
+        return round_
+
+    @staticmethod
+    def _pillars_for(uow: UnitOfWork, slug: str | None) -> list[Pillar]:
+        if slug is None:
+            pillars = uow.pillars.list()
+            if not pillars:
+                raise InbrengError("no_network")
+            return pillars
+        pillar = uow.pillars.by_slug(slug)
+        if pillar is None:
+            known = ", ".join(p.slug for p in uow.pillars.list())
+            raise InbrengError("unknown_pillar", field="pillar", pillar=slug, known=known)
+        return [pillar]
+
+    @staticmethod
+    def _validate(request: RoundRequest, *, opens_at: datetime, now: datetime) -> None:
+        errors = []
+        if request.closes_at <= opens_at:
+            errors.append(InbrengError("closes_before_opening", field="closes_at"))
+        elif request.closes_at <= now:
+            errors.append(InbrengError("closes_in_past", field="closes_at"))
+        if request.meeting_at < request.closes_at:
+            errors.append(InbrengError("meeting_before_closing", field="meeting_at"))
+        if len(request.question) > MAX_QUESTION_CHARS:
+            errors.append(
+                InbrengError(
+                    "text_too_long",
+                    field="question",
+                    limit=MAX_QUESTION_CHARS,
+                    length=len(request.question),
+                )
+            )
+        if len(request.meeting_title) > MAX_TITLE_CHARS:
+            errors.append(
+                InbrengError(
+                    "text_too_long",
+                    field="meeting_title",
+                    limit=MAX_TITLE_CHARS,
+                    length=len(request.meeting_title),
+                )
+            )
+        if any(r >= request.closes_at - opens_at for r in request.reminders):
+            errors.append(InbrengError("reminder_before_opening", field="reminders"))
+        raise_if_any(errors)

@@ -1,0 +1,133 @@
+"""Every user-facing text, rendered from the catalogues in `prompts/<language>/texts.yaml`.
+
+Each catalogue entry is a Jinja template. One environment with `StrictUndefined`, so a
+missing value is an error rather than an empty gap; a key missing in a language falls back
+to the default language (Dutch). Dates are formatted with Babel in the reader's language
+and the network's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_percent
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound, pass_context
+from jinja2.runtime import Context
+
+DEFAULT_LANGUAGE = "nl"
+
+
+def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for name, value in tree.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{key}."))
+        else:
+            flat[key] = str(value)
+    return flat
+
+
+@cache
+def load_catalogue(language: str) -> dict[str, str]:
+    """The flattened catalogue of one language: `"errors.text_empty" -> template source`."""
+    source = resources.files("prompts").joinpath(language, "texts.yaml").read_text("utf-8")
+    tree = yaml.safe_load(source)
+    if not isinstance(tree, Mapping):
+        raise ValueError(f"prompts/{language}/texts.yaml is not a mapping")
+    return _flatten(tree)
+
+
+def available_languages() -> tuple[str, ...]:
+    folders = resources.files("prompts").iterdir()
+    return tuple(sorted(f.name for f in folders if f.joinpath("texts.yaml").is_file()))
+
+
+class _CatalogueLoader(BaseLoader):
+    """Template names are `language/key`; a key missing in a language uses Dutch."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, None, None]:
+        language, _, key = template.partition("/")
+        for candidate in (language, DEFAULT_LANGUAGE):
+            source = load_catalogue(candidate).get(key)
+            if source is not None:
+                return source, None, None
+        raise TemplateNotFound(template)
+
+
+@pass_context
+def _format_when(context: Context, value: datetime | None, form: str = "medium") -> str:
+    if value is None:
+        return ""
+    patterns = {"medium": "EEEE d MMMM y 'om' HH:mm", "short": "d MMM HH:mm"}
+    if context["_language"] == "en":
+        patterns = {"medium": "EEEE d MMMM y 'at' HH:mm", "short": "d MMM HH:mm"}
+    return format_datetime(
+        value, patterns.get(form, form), tzinfo=context["_zone"], locale=context["_language"]
+    )
+
+
+@pass_context
+def _format_day(context: Context, value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(context["_zone"]).date()
+    return format_date(value, "EEEE d MMMM y", locale=context["_language"])
+
+
+@pass_context
+def _format_percent(context: Context, value: float) -> str:
+    return format_percent(value, locale=context["_language"])
+
+
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~#&])")
+_MD_LINE_START = re.compile(r"^(\s*(?:\d+)?)([-+=.)])", re.MULTILINE)
+
+
+def _markdown(value: object) -> str:
+    """Escape member text for Markdown so it stays literal text (no links, no markup)."""
+    escaped = _MD_INLINE.sub(r"\\\1", str(value))
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+def _markdown_quote(value: object) -> str:
+    return "\n".join(f"> {_markdown(line)}" for line in str(value).splitlines() or [""])
+
+
+class Texts:
+    """Renders catalogue keys in a language, with dates in the network's time zone."""
+
+    def __init__(self, *, timezone: str = "Europe/Amsterdam") -> None:
+        self.zone = ZoneInfo(timezone)
+        self._env = Environment(
+            loader=_CatalogueLoader(),
+            undefined=StrictUndefined,
+            autoescape=False,  # noqa: S701 - plain text out; each renderer escapes for its medium
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._env.filters.update(
+            when=_format_when,
+            day=_format_day,
+            percent=_format_percent,
+            md=_markdown,
+            md_quote=_markdown_quote,
+        )
+
+    def render(self, language: str, key: str, /, **values: Any) -> str:
+        language = language if language in available_languages() else DEFAULT_LANGUAGE
+        template = self._env.get_template(f"{language}/{key}")
+        return template.render(_language=language, _zone=self.zone, **values).strip()
+
+    def has(self, key: str) -> bool:
+        return key in load_catalogue(DEFAULT_LANGUAGE)

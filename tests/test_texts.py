@@ -1,0 +1,90 @@
+"""The prompt catalogues: complete in both languages, and every text renders."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.services.participation import OrganisationParticipation
+from bot.services.summaries import Quote
+from bot.texts import Texts, available_languages, load_catalogue
+
+ROOT = Path(__file__).resolve().parents[1]
+WHEN = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)
+QUOTE = Quote(
+    text="Kosten < baten & *onduidelijk*",
+    network_help="Kennis delen",
+    member="Anna Jansen",
+    organisation="Zeist",
+)
+
+# Realistic values for every variable a text may use; each text takes what it needs.
+VALUES: dict[str, Any] = {
+    "name": "Anna Jansen", "email": "a.jansen@zeist.example", "pillars": "Financiën",
+    "id": 3, "meeting": "Pijleroverleg Financiën", "status": "open", "place": "Amersfoort",
+    "title": "Pijleroverleg Financiën", "starts_at": WHEN, "opens_at": WHEN, "closes_at": WHEN,
+    "meeting_at": WHEN, "created_at": WHEN, "edited_at": WHEN, "opened": True, "final": True,
+    "answered": 14, "organisations": 19, "rate": 14 / 19, "count": 2, "invitations": 40,
+    "question": "Welke vraagstukken spelen er?", "limit": 4000, "length": 4210,
+    "members_answered": 20, "members_asked": 38, "open": True, "asked": 3, "declined": 1,
+    "answers": 5, "topic": "Onderwijshuisvesting", "breadth": 4, "anonymous": 1,
+    "quotes": "“Tekst” (Zeist)", "text": "Tekst", "member": "Anna Jansen",
+    "organisation": "Zeist", "round_id": 3, "response_id": 12, "known": "a, b",
+    "value": "morgen", "pillar": "fiannce", "language": "en", "word": "blabla",
+    "what": "round", "command": "close", "anonymised": 2, "deleted": 0, "open_rounds": 1,
+    "revision": "0001", "current": None, "head": "0001", "path": "/tmp/x.json",
+    "named": ["Soest", "Zeist"], "members": 30, "declines": 4, "reason": "Vul het vraagstuk in.",
+    "seconds": "1.2", "kind": "leden", "changes": [("toegevoegd", 3)],
+    "groups": [{"title": "Onderwijshuisvesting", "answers": 2, "breadth": 2,
+                "organisations": ["Soest", "Zeist"], "anonymous_organisations": 1,
+                "quotes": [QUOTE]}],
+    "rows": [OrganisationParticipation(organisation="Zeist", asked=3, answered=1, declined=0,
+                                       answers=2)],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_every_language_has_every_key(language: str) -> None:
+    assert set(load_catalogue(language)) == set(load_catalogue("nl"))
+
+
+def test_dutch_and_english_are_available() -> None:
+    assert available_languages() == ("en", "nl")
+
+
+@pytest.mark.parametrize("language", available_languages())
+@pytest.mark.parametrize("key", sorted(load_catalogue("nl")))
+def test_every_text_renders_with_realistic_values(language: str, key: str) -> None:
+    text = Texts().render(language, key, **VALUES)
+    assert text.strip()
+    assert "{{" not in text and "{%" not in text
+
+
+def test_dates_follow_the_language_and_the_network_time_zone() -> None:
+    texts = Texts(timezone="Europe/Amsterdam")
+    dutch = texts.render("nl", "invitation.text", question="Q", meeting_at=WHEN, closes_at=WHEN)
+    english = texts.render("en", "invitation.text", question="Q", meeting_at=WHEN, closes_at=WHEN)
+    assert "donderdag 10 december 2026 om 14:00" in dutch  # 13:00 UTC is 14:00 in winter
+    assert "Thursday 10 December 2026 at 14:00" in english
+
+
+def test_every_key_the_code_uses_exists() -> None:
+    """Literal keys passed to `t(...)`/`render(...)` in the code are all in the catalogue."""
+    catalogue = load_catalogue("nl")
+    used = set()
+    for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("adapters/**/*.py")]:
+        source = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"\bt\(\s*\"([a-z_]+\.[a-z_.]+)\"", source))
+    assert used, "no keys found: the pattern no longer matches the code"
+    assert sorted(used - set(catalogue)) == []
+    for prefix in ("status_names", "attribution", "errors"):
+        assert any(key.startswith(prefix) for key in catalogue)
+
+
+def test_missing_values_are_an_error_not_a_gap() -> None:
+    with pytest.raises(Exception, match="meeting"):
+        Texts().render("nl", "invitation.title")
