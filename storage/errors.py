@@ -1,0 +1,15 @@
+"""Errors the repositories raise on bad requests.
+
+They derive from built-in exceptions so that `bot/`, which does not import `storage/`,
+can catch them as `LookupError` and `ValueError`.
+"""
+
+from __future__ import annotations
+
+
+class NotFoundError(LookupError):
+    """The row to change does not exist."""
+
+
+class DuplicateError(ValueError):
+    """The row would break a uniqueness rule (a slug, an e-mail address)."""

@@ -1,0 +1,45 @@
+"""Small helpers the repositories share."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import CursorResult
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Result
+from sqlalchemy.orm import Session
+
+from storage.errors import NotFoundError
+from storage.models import Base
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+def require(session: Session, model: type[RowT], row_id: int) -> RowT:
+    """The row with this id, or NotFoundError naming what was missing."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFoundError(f"{model.__tablename__} {row_id} does not exist")
+    return row
+
+
+def affected(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE touched."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def insert_ignoring_duplicate(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """Insert a row unless one with the same unique key exists; True if it was inserted.
+
+    ON CONFLICT DO NOTHING, so that two transactions racing to insert the same row both
+    succeed, where a check-then-insert would fail one of them.
+    """
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        statement = postgresql.insert(model).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(model).values(values).on_conflict_do_nothing()
+    else:
+        raise NotImplementedError(f"no insert-or-ignore for the {dialect} dialect")
+    return affected(session.execute(statement)) == 1

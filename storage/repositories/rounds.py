@@ -1,0 +1,110 @@
+"""Input rounds, with the pillars they ask about and who declined them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.domain import Audience, Round, RoundData, RoundStatus
+from storage.models import MeetingRow, RoundDeclineRow, RoundPillarRow, RoundRow
+from storage.repositories._common import affected, insert_ignoring_duplicate, require
+from storage.repositories.meetings import to_meeting
+
+
+def to_seconds(reminder: timedelta) -> float:
+    seconds = reminder.total_seconds()
+    return int(seconds) if seconds.is_integer() else seconds
+
+
+def to_round(row: RoundRow) -> Round:
+    return Round(
+        id=row.id,
+        meeting_id=row.meeting_id,
+        meeting=to_meeting(row.meeting),
+        status=RoundStatus(row.status),
+        pillar_ids=tuple(sorted(link.pillar_id for link in row.pillar_links)),
+        question=row.question,
+        audience=Audience(row.audience),
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        reminders=tuple(timedelta(seconds=seconds) for seconds in row.reminders),
+        remind_per_organisation=row.remind_per_organisation,
+        post_summary_directly=row.post_summary_directly,
+        created_by=row.created_by,
+    )
+
+
+class SqlRoundRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, round_id: int) -> Round | None:
+        query = (
+            select(RoundRow)
+            .where(RoundRow.id == round_id)
+            .options(selectinload(RoundRow.meeting), selectinload(RoundRow.pillar_links))
+        )
+        row = self._session.scalar(query)
+        return None if row is None else to_round(row)
+
+    def add(self, data: RoundData, *, status: RoundStatus) -> Round:
+        require(self._session, MeetingRow, data.meeting_id)
+        row = RoundRow(
+            meeting_id=data.meeting_id,
+            status=RoundStatus(status).value,
+            question=data.question,
+            audience=Audience(data.audience).value,
+            opens_at=data.opens_at,
+            closes_at=data.closes_at,
+            reminders=[to_seconds(reminder) for reminder in data.reminders],
+            remind_per_organisation=data.remind_per_organisation,
+            post_summary_directly=data.post_summary_directly,
+            created_by=data.created_by,
+            pillar_links=[
+                RoundPillarRow(pillar_id=pillar_id) for pillar_id in sorted(set(data.pillar_ids))
+            ],
+        )
+        self._session.add(row)
+        self._session.flush()
+        return to_round(row)
+
+    def set_status(self, round_id: int, status: RoundStatus) -> None:
+        require(self._session, RoundRow, round_id).status = RoundStatus(status).value
+        self._session.flush()
+
+    def add_decline(self, round_id: int, member_id: int, *, at: datetime) -> None:
+        """Record that the member wants no reminders; declining again changes nothing."""
+        insert_ignoring_duplicate(
+            self._session,
+            RoundDeclineRow,
+            {"round_id": round_id, "member_id": member_id, "at": at},
+        )
+
+    def remove_decline(self, round_id: int, member_id: int) -> None:
+        self._session.execute(
+            delete(RoundDeclineRow).where(
+                RoundDeclineRow.round_id == round_id, RoundDeclineRow.member_id == member_id
+            )
+        )
+
+    def declined_member_ids(self, round_id: int) -> set[int]:
+        query = select(RoundDeclineRow.member_id).where(RoundDeclineRow.round_id == round_id)
+        return set(self._session.scalars(query))
+
+    def delete_declines_of(self, member_id: int) -> int:
+        statement = delete(RoundDeclineRow).where(RoundDeclineRow.member_id == member_id)
+        return affected(self._session.execute(statement))
+
+    def list(self, *, statuses: Collection[RoundStatus] | None = None) -> list[Round]:
+        """In the order they were added; all of them unless `statuses` is given."""
+        query = (
+            select(RoundRow)
+            .order_by(RoundRow.id)
+            .options(selectinload(RoundRow.meeting), selectinload(RoundRow.pillar_links))
+        )
+        if statuses is not None:
+            query = query.where(RoundRow.status.in_([RoundStatus(s).value for s in statuses]))
+        return [to_round(row) for row in self._session.scalars(query)]

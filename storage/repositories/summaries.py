@@ -1,0 +1,50 @@
+"""Theme summaries of rounds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import Summary, SummaryStatus
+from storage.models import SummaryRow
+
+
+def to_summary(row: SummaryRow) -> Summary:
+    return Summary(
+        id=row.id,
+        round_id=row.round_id,
+        status=SummaryStatus(row.status),
+        created_at=row.created_at,
+        body=row.body,
+    )
+
+
+class SqlSummaryRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(
+        self, round_id: int, *, status: SummaryStatus, body: dict[str, object], at: datetime
+    ) -> Summary:
+        """`body` must be JSON-serialisable."""
+        row = SummaryRow(
+            round_id=round_id,
+            status=SummaryStatus(status).value,
+            created_at=at,
+            body=dict(body),
+        )
+        self._session.add(row)
+        self._session.flush()
+        return to_summary(row)
+
+    def latest_for_round(self, round_id: int) -> Summary | None:
+        query = (
+            select(SummaryRow)
+            .where(SummaryRow.round_id == round_id)
+            .order_by(SummaryRow.created_at.desc(), SummaryRow.id.desc())
+            .limit(1)
+        )
+        row = self._session.scalar(query)
+        return None if row is None else to_summary(row)
