@@ -37,6 +37,8 @@ from bot.ports import UnitOfWorkFactory
 from storage.database import Database
 from storage.migrate import upgrade
 
+pytest_plugins = ["tests.app_fixtures"]
+
 POSTGRES_GLOB = "/usr/lib/postgresql/*/bin"
 POSTGRES_ROLE = "inbreng"
 TEMPLATE_DATABASE = "inbreng_template"

@@ -40,9 +40,17 @@ WORDS: dict[str, Command] = {
 }  # fmt: skip
 
 
+# Button labels people type as they read them.
+PHRASES: dict[str, str] = {"niets deze keer": "niets", "nothing this time": "nothing"}
+
+
 def parse(text: str) -> tuple[Command, list[str]] | None:
     """`"wijzig 12"` -> (EDIT, ["12"]); None when the first word is no command."""
-    words = text.strip().lstrip("/").split()
+    cleaned = " ".join(text.strip().lstrip("/").split())
+    for phrase, word in PHRASES.items():
+        if cleaned.lower().startswith(phrase):
+            cleaned = word + cleaned[len(phrase) :]
+    words = cleaned.split()
     if not words:
         return None
     command = WORDS.get(words[0].lower())

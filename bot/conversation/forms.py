@@ -181,7 +181,10 @@ def round_form(
     )
 
 
-def erase_form(turn: Turn) -> Form:
+def erase_form(
+    turn: Turn, *, values: FormValues | None = None, errors: dict[str, str] | None = None
+) -> Form:
+    values = values or {}
     yes_no = (
         Option(value="keep", label=turn.t("erase_form.keep")),
         Option(value="delete", label=turn.t("erase_form.delete")),
@@ -193,7 +196,12 @@ def erase_form(turn: Turn) -> Form:
         submit_label=turn.t("erase_form.submit"),
         intro=turn.t("erase_form.intro"),
         fields=(
-            ChoiceField(name="answers", label=turn.t("erase_form.answers"), options=yes_no),
+            ChoiceField(
+                name="answers",
+                label=turn.t("erase_form.answers"),
+                options=yes_no,
+                initial=(value(values, "answers"),) if value(values, "answers") else (),
+            ),
             ChoiceField(
                 name="confirm",
                 label=turn.t("erase_form.confirm"),
@@ -202,4 +210,5 @@ def erase_form(turn: Turn) -> Form:
                 required=False,
             ),
         ),
+        errors=errors or {},
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from bot.conversation import forms
 from bot.conversation.commands import Command
@@ -64,13 +63,12 @@ def submit_erase(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
     confirm = event.values.get("confirm", ())
     confirmed = confirm == "yes" or (isinstance(confirm, tuple) and "yes" in confirm)
     if answers not in ("keep", "delete") or not confirmed:
-        form = forms.erase_form(turn)
         errors = {}
         if answers not in ("keep", "delete"):
             errors["answers"] = turn.t("errors.field_required")
         if not confirmed:
             errors["confirm"] = turn.t("errors.erase_not_confirmed")
-        return [Message(form=replace(form, errors=errors))]
+        return [Message(form=forms.erase_form(turn, values=event.values, errors=errors))]
     erasure = core.privacy.erase(turn.member, keep_answers_anonymised=answers == "keep")
     return [
         Message(

@@ -1,0 +1,81 @@
+"""Helpers for tests: a clock the test controls, and a scripted terminal conversation."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from adapters.console.session import ConsoleSession, console_actor
+from bot.conversation.conversation import Conversation
+from bot.events import Actor
+from bot.messages import Message
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "pmg"
+
+MEMBER = "a.jansen@zeist.example"  # follows only Financiën
+COLLEAGUE = "t.vermeulen@zeist.example"
+ENGLISH_MEMBER = "e.mulder@veldhoven.example"
+OTHER_PILLAR_MEMBER = "l.hofman@gorinchem.example"  # follows Samenleving and Bestuur
+LEAD = "i.hendriks@oss.example"  # leads Financiën
+OTHER_LEAD = "g.brouwer@harderwijk.example"  # leads Economie en Fysieke Leefomgeving
+SECRETARIAT = "y.schouten@pmg.example"
+STRANGER = "someone@elsewhere.example"
+
+
+class FakeClock:
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+def actor(email: str) -> Actor:
+    return console_actor(email)
+
+
+class ScriptedChat:
+    """The console adapter with typed lines queued up, as a member would type them."""
+
+    def __init__(
+        self, conversation: Conversation, email: str, *, language: str, files_dir: Path
+    ) -> None:
+        self._lines: deque[str] = deque()
+        self._output: list[str] = []
+        self.session = ConsoleSession(
+            conversation=conversation,
+            email=email,
+            language=language,
+            ask=self._ask,
+            say=self._output.append,
+            files_dir=files_dir,
+        )
+
+    def _ask(self, prompt: str) -> str:
+        if not self._lines:
+            raise EOFError
+        return self._lines.popleft()
+
+    def type(self, line: str, *answers: str) -> str:
+        """Send `line`; `answers` go to the prompts of any form that comes back."""
+        self._output.clear()
+        self._lines.extend(answers)
+        self.session.send(line)
+        assert not self._lines, f"prompts left unanswered: {list(self._lines)}"
+        return "\n".join(self._output)
+
+
+def texts_of(messages: list[Message]) -> str:
+    """Everything a person would read in these messages."""
+    parts = []
+    for message in messages:
+        parts += [message.title, message.text]
+        parts += [f"{f.label}: {f.value}" for f in message.fields]
+        parts += [b.label for b in message.buttons]
+        if message.form:
+            parts += [message.form.title, *message.form.errors.values()]
+    return "\n".join(p for p in parts if p)
