@@ -56,9 +56,3 @@ def format_reminders(reminders: tuple[timedelta, ...]) -> str:
         else:
             parts.append(f"{seconds // 60}m")
     return ",".join(parts)
-
-
-def utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    return moment.astimezone(UTC)

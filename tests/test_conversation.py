@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from bot.conversation.conversation import Conversation
@@ -11,6 +12,7 @@ from bot.conversation.core import Core
 from bot.domain import Attribution, Round, RoundStatus
 from bot.events import ButtonEvent, MessageEvent
 from bot.ports import UnitOfWorkFactory
+from bot.services.rounds import RoundRequest
 from tests.support import (
     COLLEAGUE,
     ENGLISH_MEMBER,
@@ -298,3 +300,23 @@ def test_the_round_closes_for_answers_at_its_closing_time(
     clock.moment = open_round.closes_at
     assert "Er staat op dit moment geen uitvraag voor u open." in chat(MEMBER).type("inbreng")
     assert "staat niet open" in chat(MEMBER).type(f"inbreng {open_round.id}")
+
+
+def test_a_scheduled_round_opens_when_its_time_comes(core: Core, clock: FakeClock) -> None:
+    round_ = core.rounds.create(
+        RoundRequest(
+            pillar_slug="financien",
+            opens_at=clock.now() + timedelta(days=1),
+            closes_at=clock.now() + timedelta(days=8),
+            meeting_at=clock.now() + timedelta(days=15),
+        ),
+        actor_id=None,
+    )
+    assert round_.status == RoundStatus.SCHEDULED
+    assert core.rounds.open_due() == []
+    assert sum(core.reports.deliveries(round_.id).values()) == 0
+
+    clock.advance(days=1)
+    (opened,) = core.rounds.open_due()
+    assert opened.id == round_.id and opened.status == RoundStatus.OPEN
+    assert sum(core.reports.deliveries(round_.id).values()) == 39  # the pillar's audience

@@ -248,7 +248,8 @@ def round_detail(
             "round.rate", answered=participation.answered_organisations,
             organisations=len(participation.organisations), rate=participation.rate)),
         Field(label=turn.t("labels.deliveries"), value=", ".join(
-            f"{status.value}: {count}" for status, count in sorted(deliveries.items())) or "-"),
+            f"{turn.t(f'delivery_status.{status.value}')}: {count}"
+            for status, count in sorted(deliveries.items())) or "-"),
     ]  # fmt: skip
     buttons = []
     if round_.status in (RoundStatus.SCHEDULED, RoundStatus.OPEN):

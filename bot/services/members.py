@@ -6,7 +6,7 @@ from bot.domain import ANY_TENANT, AuditEntry, Identity, Member
 from bot.errors import InbrengError
 from bot.events import Actor
 from bot.ports import UnitOfWorkFactory
-from bot.texts import DEFAULT_LANGUAGE, available_languages
+from bot.texts import available_languages
 
 
 class MemberService:
@@ -73,13 +73,3 @@ class MemberService:
             uow.commit()
             updated = uow.members.get(member.id)
         return updated if updated is not None else member
-
-    def organisation_name(self, member: Member) -> str:
-        with self._uow_factory() as uow:
-            organisation = uow.organisations.get(member.organisation_id)
-        return organisation.name if organisation else ""
-
-    def network_language(self) -> str:
-        with self._uow_factory() as uow:
-            network = uow.network.get()
-        return network.language if network else DEFAULT_LANGUAGE
