@@ -138,7 +138,8 @@ def withdraw(core: Core, turn: Turn, args: list[str]) -> list[Message]:
 def submit_answer(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
     """The answer form came back: store it, or return it with errors and the values kept."""
     kind, _, raw_id = event.context.partition(":")
-    if kind not in ("round", "response") or not raw_id.isdecimal():
+    # A forged id beyond any database's integer range must not reach a query (max 9 digits).
+    if kind not in ("round", "response") or not raw_id.isdecimal() or len(raw_id) > 9:
         raise InbrengError("unknown_form")
     answer_input = forms.read_answer(event.values)
     try:

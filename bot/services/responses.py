@@ -20,8 +20,9 @@ from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.audience import in_audience
 
 OTHER_TOPIC = "anders"  # the "anders / other" choice in the topic list
-# Control characters other than tab and newline: PostgreSQL refuses NUL, none are text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (C0 and C1) other than tab and newline: PostgreSQL refuses NUL,
+# none are text, and C1's CSI (U+009B) starts a terminal escape sequence just as ESC does.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, kw_only=True)
