@@ -1,0 +1,419 @@
+"""The summary of a round: grouped, ranked, attributed as members chose, and safely escaped.
+
+On SQLite and PostgreSQL, through `core.reports.summary` and the Markdown document that
+`inbreng summary ROUND` prints (`bot.summary_markdown.summary_markdown`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from bot.conversation.conversation import Conversation
+from bot.conversation.core import Core
+from bot.conversation.turn import Voice
+from bot.domain import (
+    Attribution,
+    Member,
+    Response,
+    ResponseData,
+    Round,
+    RoundStatus,
+    SummaryStatus,
+)
+from bot.errors import InbrengError
+from bot.events import MessageEvent
+from bot.ports import UnitOfWorkFactory
+from bot.services.responses import AnswerInput
+from bot.services.rounds import RoundRequest
+from bot.services.summaries import RoundSummary
+from bot.summary_markdown import summary_markdown
+from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock, actor, texts_of
+
+NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
+
+JOOST = "j.vangils@bergen-op-zoom.example"
+HENK = "h.lubbers@coevorden.example"
+INEKE = "i.wolters@coevorden.example"
+WIM = "w.dekkers@etten-leur.example"
+SANNE = "s.kok@de-ronde-venen.example"
+MARIEKE = "m.debruin@soest.example"
+OLAF = "o.kramer@soest.example"
+SOPHIE = "s.koster@zeist.example"
+BART = "b.nijhof@lochem.example"  # Lochem's only answer, anonymous
+MIEKE = "m.janssen@roermond.example"  # answers, then withdraws
+PAUL = "p.jacobs@oosterhout.example"  # nothing this time
+
+# topic slug of each group in the expected order: broadest first, then most answers,
+# "anders" (None) last among equals.
+RANKED = [
+    "herziening-gemeentefonds",  # 3 municipalities, 4 answers
+    "btw-compensatiefonds",  # 3 municipalities, 3 answers
+    "onderwijshuisvesting",  # 2 municipalities (one anonymous), 4 answers
+    "financiering-energietransitie",  # 1 municipality, 5 answers
+    "verduurzaming",  # 1 municipality, 1 answer
+    None,  # anders: 1 municipality, 1 answer
+]
+
+
+def member(core: Core, email: str) -> Member:
+    found = core.members.by_email(email)
+    assert found is not None, email
+    return found
+
+
+def answer(
+    core: Core,
+    round_: Round,
+    email: str,
+    topic: str,
+    text: str,
+    attribution: str = NAME,
+    network_help: str = "",
+) -> Response:
+    return core.responses.submit(
+        member(core, email),
+        round_.id,
+        AnswerInput(topic=topic, text=text, network_help=network_help, attribution=attribution),
+    )
+
+
+def give_answers(core: Core, round_: Round) -> None:
+    for email in (JOOST, HENK, INEKE, WIM):
+        answer(core, round_, email, "herziening-gemeentefonds", f"Ravijnjaar ({email}).")
+    for email in (SANNE, MARIEKE, LEAD):
+        answer(core, round_, email, "btw-compensatiefonds", f"BCF-plafond ({email}).")
+    answer(core, round_, MEMBER, "onderwijshuisvesting", "Normbedragen te laag.")
+    answer(core, round_, COLLEAGUE, "onderwijshuisvesting", "IHP loopt vast.", ORGANISATION)
+    answer(core, round_, SOPHIE, "onderwijshuisvesting", "Zorgplicht knelt.", ANONYMOUS)
+    answer(core, round_, BART, "onderwijshuisvesting", "Krimp en leegstand.", ANONYMOUS)
+    for number in range(3):
+        answer(core, round_, HENK, "financiering-energietransitie", f"Warmtenet {number}.")
+    for number in range(2):
+        answer(core, round_, INEKE, "financiering-energietransitie", f"RES {number}.")
+    answer(core, round_, OLAF, "verduurzaming", "Sporthal isoleren.")
+    answer(core, round_, JOOST, "anders", "Personeelstekort bij de afdeling financiën.")
+    # Withdrawn answers are not part of the summary.
+    for email, topic in ((MIEKE, "verduurzaming"), (WIM, "verdeelmodel-sociaal-domein")):
+        withdrawn = answer(core, round_, email, topic, f"Ingetrokken ({email}).")
+        core.responses.withdraw(member(core, email), withdrawn.id)
+    core.responses.decline(member(core, PAUL), round_.id)
+
+
+def voice(core: Core, clock: FakeClock, language: str = "nl") -> Voice:
+    return Voice(texts=core.texts, language=language, now=clock.now())
+
+
+def markdown(core: Core, clock: FakeClock, round_id: int, language: str = "nl") -> str:
+    """As `inbreng summary ROUND` prints it."""
+    round_, pillars = core.reports.round_with_pillars(round_id)
+    return summary_markdown(
+        voice(core, clock, language),
+        round_,
+        pillars,
+        core.reports.summary(round_id),
+        core.reports.participation(round_id),
+    )
+
+
+def summary_part(document: str) -> str:
+    """The document without the response table that follows the themes."""
+    head, separator, _ = document.partition("## Respons per gemeente")
+    assert separator, document
+    return head
+
+
+# --- grouping and ranking -------------------------------------------------------------------
+
+
+def test_answers_are_grouped_by_topic_and_ranked_by_breadth_then_volume(
+    core: Core, open_round: Round
+) -> None:
+    give_answers(core, open_round)
+
+    summary = core.reports.summary(open_round.id)
+
+    assert [g.topic_slug for g in summary.groups] == RANKED
+    assert [(g.breadth, g.answers) for g in summary.groups] == [
+        (3, 4), (3, 3), (2, 4), (1, 5), (1, 1), (1, 1),
+    ]  # fmt: skip
+    assert [g.topic_name for g in summary.groups] == [
+        "Herziening gemeentefonds", "BTW-compensatiefonds", "Onderwijshuisvesting",
+        "Financiering energietransitie", "Verduurzaming", None,
+    ]  # fmt: skip
+    assert [g.organisations for g in summary.groups] == [
+        ["Bergen op Zoom", "Coevorden", "Etten-Leur"],
+        ["De Ronde Venen", "Oss", "Soest"],
+        ["Zeist"],
+        ["Coevorden"],
+        ["Soest"],
+        ["Bergen op Zoom"],
+    ]
+    assert summary.answers == 18
+    assert summary.organisations == 8  # Lochem included; Roermond only withdrew
+    assert summary.meeting_title == "Pijleroverleg Financiën"
+    other = summary.groups[-1]
+    assert [q.text for q in other.quotes] == ["Personeelstekort bij de afdeling financiën."]
+
+
+def test_other_answers_come_last_among_equals_and_are_called_other(
+    core: Core, open_round: Round, clock: FakeClock
+) -> None:
+    answer(core, open_round, MEMBER, "anders", "Iets heel anders.")
+    answer(core, open_round, HENK, "verduurzaming", "Zwembad.")
+
+    summary = core.reports.summary(open_round.id)
+    assert [g.topic_slug for g in summary.groups] == ["verduurzaming", None]
+    document = markdown(core, clock, open_round.id)
+    assert document.index("## Verduurzaming") < document.index("## Anders")
+    english = markdown(core, clock, open_round.id, "en")
+    assert "## Other\n\n1 answer from 1 municipality: Zeist." in english
+
+
+def test_withdrawn_answers_are_left_out(core: Core, open_round: Round, clock: FakeClock) -> None:
+    give_answers(core, open_round)
+
+    summary = core.reports.summary(open_round.id)
+    document = markdown(core, clock, open_round.id)
+
+    texts = [q.text for g in summary.groups for q in g.quotes]
+    assert len(texts) == 18
+    assert not [t for t in texts if t.startswith("Ingetrokken")]
+    assert "Ingetrokken" not in document
+    assert "Verdeelmodel" not in document  # its only answer was withdrawn
+    assert "Roermond" not in summary_part(document)
+    verduurzaming = summary.groups[RANKED.index("verduurzaming")]
+    assert (verduurzaming.answers, verduurzaming.organisations) == (1, ["Soest"])
+
+
+# --- attribution -------------------------------------------------------------------------------
+
+
+def test_attribution_is_respected_everywhere(
+    core: Core, conversation: Conversation, open_round: Round, clock: FakeClock
+) -> None:
+    give_answers(core, open_round)
+
+    summary = core.reports.summary(open_round.id)
+    onderwijs = summary.groups[RANKED.index("onderwijshuisvesting")]
+    quotes = {q.text: (q.member, q.organisation) for q in onderwijs.quotes}
+    document = markdown(core, clock, open_round.id)
+    themes = summary_part(document)
+
+    assert quotes == {
+        "Normbedragen te laag.": ("Anna Jansen", "Zeist"),  # name
+        "IHP loopt vast.": (None, "Zeist"),  # organisation only
+        "Zorgplicht knelt.": (None, None),  # anonymous
+        "Krimp en leegstand.": (None, None),  # anonymous, Lochem's only answer
+    }
+    # Lochem is counted, as anonymous; Zeist once, though it also answered anonymously.
+    assert (onderwijs.organisations, onderwijs.anonymous_organisations) == (["Zeist"], 1)
+    assert onderwijs.breadth == 2
+    assert "4 inbreng uit 2 gemeenten: Zeist en 1 anoniem." in themes
+    assert "> Normbedragen te laag.\n> — Anna Jansen, Zeist" in themes
+    assert "> IHP loopt vast.\n> — Zeist" in themes
+    assert "> Krimp en leegstand.\n> — anoniem" in themes
+    # Names that were not to be shown appear nowhere: not in the stored data, not in print.
+    stored = repr(summary.to_dict())
+    for hidden in ("Thijs", "Vermeulen", "Sophie", "Koster", "Bart", "Nijhof"):
+        assert hidden not in stored and hidden not in document, hidden
+    assert "Lochem" not in stored and "Lochem" not in themes
+    # The lead's view in the chat hides them just the same.
+    in_chat = texts_of(conversation.handle(MessageEvent(actor=actor(LEAD), text="samenvatting")))
+    assert "Tussenstand: 18 inbreng van 8 gemeenten." in in_chat
+    assert "“Krimp en leegstand.” (anoniem)" in in_chat
+    assert "“IHP loopt vast.” (Zeist)" in in_chat
+    for hidden in ("Thijs", "Vermeulen", "Sophie", "Koster", "Bart", "Nijhof", "Lochem"):
+        assert hidden not in in_chat, hidden
+
+
+# --- the stored draft ---------------------------------------------------------------------------
+
+
+def test_closing_stores_the_summary_and_later_changes_cannot_alter_it(
+    core: Core,
+    open_round: Round,
+    clock: FakeClock,
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    give_answers(core, open_round)
+    anna = member(core, MEMBER)
+    (annas,) = core.responses.of_member(anna)
+    running = core.reports.summary(open_round.id)
+    running_document = markdown(core, clock, open_round.id)
+    assert "*Tussenstand: de uitvraag loopt nog tot " in running_document
+
+    clock.advance(hours=1)
+    closed = core.rounds.close(open_round.id, actor_id=None)
+
+    assert closed.status == RoundStatus.SUMMARISED
+    with uow_factory() as uow:
+        draft = uow.summaries.latest_for_round(open_round.id)
+    assert draft is not None and draft.status == SummaryStatus.DRAFT
+    assert draft.body == running.to_dict()
+    assert RoundSummary.from_dict(draft.body) == running
+    assert core.reports.summary(open_round.id) == running
+    final_document = markdown(core, clock, open_round.id)
+    assert "Tussenstand" not in final_document
+    themes = running_document.index("**18** inbreng")
+    assert final_document[final_document.index("**18** inbreng") :] == running_document[themes:]
+
+    # Members can no longer change anything ...
+    clock.advance(days=1)
+    with pytest.raises(InbrengError) as refused:
+        core.responses.edit(anna, annas.id, AnswerInput(topic="anders", text="Later."))
+    assert refused.value.key == "round_not_open"
+    with pytest.raises(InbrengError):
+        core.responses.withdraw(anna, annas.id)
+    with pytest.raises(InbrengError):
+        answer(core, open_round, PAUL, "anders", "Toch nog iets.")
+    with pytest.raises(InbrengError) as twice:
+        core.rounds.close(open_round.id, actor_id=None)
+    assert twice.value.key == "round_already_closed"
+    # ... and even a change made in the database afterwards leaves the summary as it was.
+    with uow_factory() as uow:
+        uow.responses.update(
+            annas.id,
+            ResponseData(
+                round_id=open_round.id, member_id=anna.id, organisation_id=anna.organisation_id,
+                topic_id=None, text="Achteraf gewijzigd.", network_help="",
+                attribution=Attribution.NAME,
+            ),
+            at=clock.now(),
+        )  # fmt: skip
+        uow.commit()
+
+    assert core.reports.summary(open_round.id) == running
+    assert "Achteraf gewijzigd." not in markdown(core, clock, open_round.id)
+    with uow_factory() as uow:
+        latest = uow.summaries.latest_for_round(open_round.id)
+    assert latest == draft
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def test_member_text_is_escaped_in_markdown(
+    core: Core, clock: FakeClock, uow_factory: UnitOfWorkFactory
+) -> None:
+    round_ = core.rounds.create(
+        RoundRequest(
+            pillar_slug="financien",
+            meeting_title="Overleg <!here> [x](http://y.example)",
+            meeting_at=clock.now() + timedelta(days=14),
+            closes_at=clock.now() + timedelta(days=7),
+        ),
+        actor_id=None,
+    )
+    hostile = (
+        "*bold* _x_ [link](http://x.example) <b>html</b> # heading\n"
+        "1. eerste punt\n"
+        "- tweede punt\n"
+        "<!channel> @here `code` | pijp ~doorgehaald~ &amp;"
+    )
+    answer(
+        core, round_, MEMBER, "anders", hostile,
+        network_help="[klik](javascript:alert(1)) <img src=x onerror=alert(1)>",
+    )  # fmt: skip
+
+    document = markdown(core, clock, round_.id)
+
+    assert document.startswith("# Samenvatting: Overleg \\<!here\\> \\[x\\](http://y.example)\n")
+    assert (
+        "> \\*bold\\* \\_x\\_ \\[link\\](http://x.example) \\<b\\>html\\</b\\> \\# heading\n"
+        "> 1\\. eerste punt\n"
+        "> \\- tweede punt\n"
+        "> \\<!channel\\> @here \\`code\\` \\| pijp \\~doorgehaald\\~ \\&amp;\n"
+        "> — Anna Jansen, Zeist"
+    ) in document
+    assert (
+        "> *Wat het netwerk kan doen:* \\[klik\\](javascript:alert(1)) "
+        "\\<img src=x onerror=alert(1)\\>"
+    ) in document
+    for raw in ("[link](", "<b>", "</b>", "<!channel>", "<!here>", "[klik](", "<img", "[x]("):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), document), raw
+    # No line of member text can start a list, a heading or a quote of its own.
+    for line in document.splitlines():
+        if "eerste punt" in line or "tweede punt" in line:
+            assert line.startswith("> ")
+    # The stored text itself is untouched: escaping is for the medium only.
+    with uow_factory() as uow:
+        (stored,) = uow.responses.for_round(round_.id)
+    assert stored.text == hostile
+
+
+def test_member_text_that_ends_a_quote_cannot_break_out_of_it(
+    core: Core, open_round: Round, clock: FakeClock
+) -> None:
+    answer(core, open_round, MEMBER, "anders", "Eerste regel\n\n# Kop erna\n\n---\n[x]: http://x")
+
+    document = markdown(core, clock, open_round.id)
+
+    assert "> Eerste regel\n> \n> \\# Kop erna\n> \n> \\---\n> \\[x\\]: http://x\n" in document
+    assert "\n# Kop erna" not in document and "\n---" not in document
+
+
+def test_network_help_over_several_lines_stays_inside_its_quote(
+    core: Core, open_round: Round, clock: FakeClock
+) -> None:
+    """Otherwise a member's text would read as the summary's own words."""
+    answer(
+        core, open_round, MEMBER, "anders", "Een vraagstuk.",
+        network_help="Kennis delen.\n\nAlle gemeenten steunen dit voorstel.",
+    )  # fmt: skip
+
+    document = markdown(core, clock, open_round.id)
+
+    lines = document.splitlines()
+    start = lines.index("> *Wat het netwerk kan doen:* Kennis delen.")
+    end = next(i for i, line in enumerate(lines) if "Alle gemeenten steunen" in line)
+    assert start < end
+    assert all(line.startswith(">") for line in lines[start : end + 1]), lines[start : end + 1]
+
+
+# --- the participation table ---------------------------------------------------------------------
+
+
+def test_the_participation_table_shows_each_municipality_and_the_rate(
+    core: Core, open_round: Round, clock: FakeClock
+) -> None:
+    give_answers(core, open_round)
+
+    participation = core.reports.participation(open_round.id)
+    document = markdown(core, clock, open_round.id)
+    _, _, table = document.partition("## Respons per gemeente")
+
+    rows = {row.organisation: row for row in participation.organisations}
+    assert len(rows) == 19  # every municipality in the Financiën audience; not the secretariat
+    assert participation.answered_organisations == 8
+    assert participation.rate == pytest.approx(8 / 19)
+    assert "8 van 19 gemeenten (42%)." in table
+    assert "| Gemeente | Gevraagd | Gereageerd | Niets deze keer | Inbreng |" in table
+    expected = [
+        # municipality, asked, answered, declined, answers
+        ("Bergen op Zoom", 2, 1, 0, 2),  # the lead of Bestuur is asked too; Joost answers twice
+        ("Coevorden", 2, 2, 0, 7),
+        ("Etten-Leur", 2, 1, 0, 1),  # Wim's withdrawn answer does not count
+        ("Lochem", 1, 1, 0, 1),  # counted here, though anonymous in the themes
+        ("Oosterhout", 2, 0, 1, 0),  # Paul: nothing this time
+        ("Roermond", 2, 0, 0, 0),  # Mieke withdrew her only answer
+        ("Zeist", 3, 3, 0, 3),
+    ]
+    for name, asked, answered, declined, answers in expected:
+        row = rows[name]
+        assert (row.asked, row.answered, row.declined, row.answers) == (
+            asked, answered, declined, answers
+        ), name  # fmt: skip
+        assert f"| {name} | {asked} | {answered} | {declined} | {answers} |" in table
+    # Municipalities that answered come first, then the rest, each alphabetically.
+    names = [row.organisation for row in participation.organisations]
+    assert names[:8] == sorted(names[:8]) and names[8:] == sorted(names[8:])
+    assert {row.organisation for row in participation.organisations[:8]} == {
+        "Bergen op Zoom", "Coevorden", "De Ronde Venen", "Etten-Leur", "Lochem", "Oss",
+        "Soest", "Zeist",
+    }  # fmt: skip
+    english = markdown(core, clock, open_round.id, "en")
+    assert "## Response per municipality\n\n8 of 19 municipalities (42%)." in english
+    assert "| Coevorden | 2 | 2 | 0 | 7 |" in english
