@@ -53,6 +53,7 @@ NL = {
     "not_a_member": "Sorry, ik ken u niet als lid van het netwerk, dus ik kan u niet helpen en "
     "heb niets van u opgeslagen. Neem contact op met het secretariaat als u wel lid bent.",
     "not_allowed": "Dat mag alleen een pijlertrekker van deze pijler of het secretariaat.",
+    "secretariat_only": "Dat mag alleen het secretariaat.",
     "unknown_action": "Deze knop werkt niet meer. Typ *hulp* voor wat ik kan.",
     "unknown_form": "Dit formulier kan ik niet (meer) verwerken. Begin opnieuw met *inbreng*.",
     "text_empty": "Vul het vraagstuk in; een lege inbreng kan ik niet opslaan.",
@@ -735,23 +736,26 @@ def test_a_member_may_not_do_what_their_role_does_not_allow(
     before = snapshot(database_url)
     round_id = open_round.id
 
-    assert say(conversation, MEMBER, "status") == NL["no_reportable_rounds"]
-    assert say(conversation, MEMBER, "samenvatting") == NL["no_reportable_rounds"]
-    for typed in (f"status {round_id}", f"samenvatting {round_id}", f"ronde {round_id}",
-                  "nieuw", f"sluit {round_id}"):  # fmt: skip
+    for typed in ("status", "samenvatting", f"status {round_id}", f"samenvatting {round_id}",
+                  f"ronde {round_id}"):  # fmt: skip
         assert say(conversation, MEMBER, typed) == NL["not_allowed"], typed
-    for action in ("close", "status", "summary", "new", "round"):
+    for typed in ("nieuw", f"sluit {round_id}"):
+        assert say(conversation, MEMBER, typed) == NL["secretariat_only"], typed
+    for action, refusal in (("close", "secretariat_only"), ("status", "not_allowed"),
+                            ("summary", "not_allowed"), ("new", "secretariat_only"),
+                            ("round", "not_allowed")):  # fmt: skip
         pressed = conversation.handle(
             ButtonEvent(actor=actor(MEMBER), action=action, value=str(round_id))
         )
-        assert only_text(pressed) == NL["not_allowed"], action
+        assert only_text(pressed) == NL[refusal], action
     # A forged submission of the secretariat's round form.
     forged = {
         "pillar": "financien", "meeting_title": "Nep", "meeting_at": "2026-12-20 14:00",
         "opens_at": "nu", "closes_at": "2026-12-12 17:00", "question": "", "reminders": "",
         "audience": "all",
     }  # fmt: skip
-    assert only_text(submit(conversation, MEMBER, "", forged, form_id="round")) == NL["not_allowed"]
+    refused = only_text(submit(conversation, MEMBER, "", forged, form_id="round"))
+    assert refused == NL["secretariat_only"]
 
     after = snapshot(database_url)
     assert after == before
@@ -766,9 +770,9 @@ def test_only_the_lead_of_the_pillar_may_see_its_round(
     before = snapshot(database_url)
     round_id = open_round.id
 
-    for typed in (f"status {round_id}", f"samenvatting {round_id}", f"ronde {round_id}",
-                  f"sluit {round_id}"):  # fmt: skip
+    for typed in (f"status {round_id}", f"samenvatting {round_id}", f"ronde {round_id}"):
         assert say(conversation, OTHER_LEAD, typed) == NL["not_allowed"], typed
+    assert say(conversation, OTHER_LEAD, f"sluit {round_id}") == NL["secretariat_only"]
     assert say(conversation, OTHER_LEAD, "status") == NL["no_reportable_rounds"]
 
     status = conversation.handle(MessageEvent(actor=actor(LEAD), text=f"status {round_id}"))
@@ -776,7 +780,7 @@ def test_only_the_lead_of_the_pillar_may_see_its_round(
     summary = conversation.handle(MessageEvent(actor=actor(LEAD), text="samenvatting"))
     assert summary[0].title == f"Samenvatting van uitvraag {round_id}: Pijleroverleg Financiën"
     # Leading a pillar is not running the network: closing is for the secretariat.
-    assert say(conversation, LEAD, f"sluit {round_id}") == NL["not_allowed"]
+    assert say(conversation, LEAD, f"sluit {round_id}") == NL["secretariat_only"]
     assert snapshot(database_url) == before
 
 
@@ -824,8 +828,8 @@ def test_an_english_member_gets_every_kind_of_error_in_english(
     assert says(f"status {open_round.id}") == (
         "Only a pillar lead of this pillar or the secretariat may do that."
     )
-    assert says("new") == "Only a pillar lead of this pillar or the secretariat may do that."
-    assert says("status") == "There is no round yet whose status or summary you can see."
+    assert says("new") == "Only the secretariat may do that."
+    assert says("status") == "Only a pillar lead of this pillar or the secretariat may do that."
     assert says("language fr") == "I don't know language “fr”. Choose from: en, nl."
     assert says("privacy foo") == (
         "I don't know “foo” for privacy. Choose *privacy export* or *privacy erase*."

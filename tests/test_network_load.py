@@ -129,8 +129,8 @@ def test_loading_the_example_creates_the_whole_network(uow_factory: UnitOfWorkFa
     assert changes.count("members", "added") == 44
     assert changes.count("pillars", "added") == 4
     assert changes.count("topics", "added") == 26
-    assert changes.count("channels", "changed") == 8  # a Slack and a Teams channel per pillar
-    assert changes.count("identities", "changed") == 2  # Ruud's Slack and Teams ids
+    assert changes.count("channels", "added") == 8  # a Slack and a Teams channel per pillar
+    assert changes.count("identities", "added") == 2  # Ruud's Slack and Teams ids
     with uow_factory() as uow:
         network = uow.network.get()
         organisations = uow.organisations.list()
@@ -351,7 +351,7 @@ def test_a_slack_user_id_in_the_file_links_the_member_in_any_workspace(
 
     changes = load_network(uow_factory, edited(give_anna_a_slack_id))
 
-    assert only(changes) == {("identities", "changed"): 1}
+    assert only(changes) == {("identities", "added"): 1}
     anna = core.members.by_email(MEMBER)
     ruud = core.members.by_email(RUUD)
     assert anna is not None and ruud is not None

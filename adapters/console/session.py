@@ -52,7 +52,8 @@ class ConsoleSession:
         while True:
             try:
                 line = self._ask("> ").strip()
-            except EOFError:
+            except (EOFError, KeyboardInterrupt):
+                self._say("")
                 break
             if line.lower() in STOP_WORDS:
                 break
@@ -90,8 +91,8 @@ class ConsoleSession:
         self._say(f"== {safe(form.title)} ==")
         if form.intro:
             self._say(safe(form.intro))
-        if "_form" in form.errors:
-            self._say(f"! {safe(form.errors['_form'])}")
+        for problem in form.errors.values():  # all at once, before the fields are asked again
+            self._say(f"! {safe(problem)}")
         values: dict[str, str | tuple[str, ...]] = {}
         try:
             for field in form.fields:
@@ -112,10 +113,13 @@ class ConsoleSession:
     def _ask_text(self, field: TextField) -> str:
         notes = [n for n in (field.hint, self.t("multiline") if field.multiline else None) if n]
         if field.initial:
-            notes.append(self.t("keep", value=safe(field.initial)[:60]))
+            first_line = safe(field.initial).split("\n")[0]
+            shown = first_line if len(first_line) <= 60 else first_line[:59] + "…"
+            notes.append(self.t("keep", value=shown))
         elif not field.required:
             notes.append(self.t("optional"))
-        self._say(f"{safe(field.label)} {' '.join(safe(n) for n in notes)}")
+        self._say(f"{safe(field.label)} ({' '.join(safe(n) for n in notes)})" if notes
+                  else safe(field.label))  # fmt: skip
         lines = [self._ask("  ")]
         while field.multiline and lines[-1]:
             lines.append(self._ask("  "))

@@ -104,6 +104,8 @@ def chat(
     email: Annotated[str, typer.Option("--as", help="E-mail address of the member to be.")],
 ) -> None:
     """Talk with the bot in this terminal, as a member of the network."""
+    import readline  # noqa: F401 - line editing and history for input()
+
     with runtime(load_settings()) as app_runtime:
         member = app_runtime.core.members.by_email(email)
         if member is None or not member.active:

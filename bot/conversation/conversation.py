@@ -12,7 +12,7 @@ from bot.conversation.turn import Turn
 from bot.errors import InbrengError
 from bot.events import ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
 from bot.messages import Button, ButtonStyle, Message
-from bot.texts import available_languages
+from bot.texts import DEFAULT_LANGUAGE, available_languages
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ FORMS: dict[str, FormHandler] = {
 }
 
 
+def _default_first(language: str) -> tuple[bool, str]:
+    return (language != DEFAULT_LANGUAGE, language)
+
+
 class Conversation:
     def __init__(self, *, core: Core) -> None:
         self.core = core
@@ -62,7 +66,7 @@ class Conversation:
         texts = self.core.texts
         return Message(
             text="\n\n".join(texts.render(lang, "errors.not_a_member")
-                             for lang in available_languages())
+                             for lang in sorted(available_languages(), key=_default_first))
         )  # fmt: skip
 
     def _dispatch(self, turn: Turn, event: Event) -> list[Message]:

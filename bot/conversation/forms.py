@@ -66,7 +66,9 @@ def answer_form(
     return Form(
         form_id=ANSWER_FORM,
         context=context,
-        title=turn.t("answer_form.title"),
+        title=turn.t(
+            "answer_form.edit_title" if context.startswith("response:") else "answer_form.title"
+        ),
         submit_label=turn.t("answer_form.submit"),
         intro=question,
         fields=(

@@ -23,11 +23,13 @@ _REPORTABLE = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.SUMMARISED)
 
 def _require_manager(turn: Turn) -> None:
     if not may_manage_rounds(turn.member):
-        raise InbrengError("not_allowed")
+        raise InbrengError("secretariat_only")
 
 
 def _reportable_round(core: Core, turn: Turn, args: list[str]) -> tuple[Round, list[Pillar]]:
     """The named round, or the latest one this member may report on."""
+    if not (turn.member.lead_of or turn.member.is_secretariat):
+        raise InbrengError("not_allowed")
     round_id = id_argument(args, what="round")
     if round_id is None:
         candidates = [

@@ -49,9 +49,10 @@ def load_network(uow_factory: UnitOfWorkFactory, spec: NetworkSpec) -> NetworkCh
             language=spec.network.language,
             timezone=spec.network.timezone,
         )
-        if uow.network.get() != info:
+        current = uow.network.get()
+        if current != info:
             uow.network.save(info)
-            changes.note("network", "changed")
+            changes.note("network", "added" if current is None else "changed")
         organisation_ids = _sync_organisations(uow, spec, changes)
         for pillar in spec.pillars:
             _sync_pillar(uow, pillar, changes)
@@ -129,10 +130,10 @@ def _sync_pillar(uow: UnitOfWork, spec: PillarSpec, changes: NetworkChanges) -> 
 
     channels = spec.channels.by_platform()
     for platform in (Platform.SLACK, Platform.TEAMS):
-        channel = channels.get(platform.value)
-        if pillar.channels.get(platform.value) != channel:
+        channel, stored = channels.get(platform.value), pillar.channels.get(platform.value)
+        if stored != channel:
             uow.pillars.set_channel(pillar.id, platform, channel)
-            changes.note("channels", "changed")
+            changes.note("channels", "added" if stored is None else "changed")
 
 
 def _member_data(item: MemberSpec, organisation_id: int, default_language: str) -> MemberData:
@@ -186,4 +187,4 @@ def _sync_platform_ids(
                 Identity(member_id=member_id, platform=platform, tenant=ANY_TENANT,
                          user_id=user_id)
             )  # fmt: skip
-            changes.note("identities", "changed")
+            changes.note("identities", "added" if current is None else "changed")

@@ -204,6 +204,8 @@ class RoundService:
                 raise InbrengError("no_network")
             return pillars
         pillar = uow.pillars.by_slug(slug)
+        if pillar is None and not uow.pillars.list():
+            raise InbrengError("no_network")
         if pillar is None:
             known = ", ".join(p.slug for p in uow.pillars.list())
             raise InbrengError("unknown_pillar", field="pillar", pillar=slug, known=known)
@@ -236,6 +238,8 @@ class RoundService:
                     length=len(request.meeting_title),
                 )
             )
-        if any(r >= request.closes_at - opens_at for r in request.reminders):
+        if request.closes_at > opens_at and any(
+            r >= request.closes_at - opens_at for r in request.reminders
+        ):
             errors.append(InbrengError("reminder_before_opening", field="reminders"))
         raise_if_any(errors)
