@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from adapters.console.render import render_message
 from bot.config import Settings
@@ -23,8 +22,7 @@ from bot.messages import Button, Field, Form, Message, TextField
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
-from storage.database import create_database_engine
-from storage.models import Base
+from tests.db_snapshot import Snapshot, snapshot
 from tests.support import (
     COLLEAGUE,
     ENGLISH_MEMBER,
@@ -41,7 +39,6 @@ from tests.support import (
 )
 
 Chat = Callable[[str], ScriptedChat]
-Snapshot = dict[str, list[tuple[object, ...]]]
 
 TEXT = "Normbedragen voor nieuwbouw liggen ver onder de bouwkosten."
 FINANCIEN_TOPICS = (
@@ -67,21 +64,6 @@ EN_NOT_A_MEMBER = (
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def snapshot(database_url: str) -> Snapshot:
-    """Every row of every table, to show that a refusal changed nothing at all."""
-    engine = create_database_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return {
-                table.name: sorted(
-                    (tuple(row) for row in connection.execute(select(table))), key=repr
-                )
-                for table in Base.metadata.sorted_tables
-            }
-    finally:
-        engine.dispose()
 
 
 def count(state: Snapshot, table: str) -> int:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
@@ -24,8 +23,7 @@ from bot.network_file import NetworkFileError, NetworkSpec, load_network_file, p
 from bot.ports import UnitOfWorkFactory
 from bot.services.network import NetworkChanges, load_network
 from bot.services.responses import AnswerInput
-from storage.database import create_database_engine
-from storage.models import Base
+from tests.db_snapshot import snapshot
 from tests.support import COLLEAGUE, EXAMPLES, MEMBER, actor, texts_of
 
 EXAMPLE = EXAMPLES / "network.yaml"
@@ -50,23 +48,7 @@ PILLAR_TOPICS = {
 }  # fmt: skip
 RUUD = "r.hoogendoorn@de-ronde-venen.example"  # has a Slack and a Teams user id in the file
 STRANGER_TEXT = "Sorry, ik ken u niet als lid van het netwerk"
-Snapshot = dict[str, list[tuple[object, ...]]]
 Data = dict[str, Any]
-
-
-def snapshot(database_url: str) -> Snapshot:
-    """Every row of every table."""
-    engine = create_database_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return {
-                table.name: sorted(
-                    (tuple(row) for row in connection.execute(select(table))), key=repr
-                )
-                for table in Base.metadata.sorted_tables
-            }
-    finally:
-        engine.dispose()
 
 
 def example_data() -> Data:
