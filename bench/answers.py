@@ -18,12 +18,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from adapters.console.session import console_actor
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
-from bot.domain import Platform, Role
-from bot.events import Actor, FormEvent
+from bot.domain import Role
+from bot.events import FormEvent
 from bot.network_file import load_network_file
 from bot.services.network import load_network
 from bot.services.responses import AnswerInput
@@ -89,7 +90,7 @@ def _measure(name: str, url: str, count: int) -> tuple[float, float]:
         email = emails[index % len(emails)]
         conversation.handle(
             FormEvent(
-                actor=Actor(platform=Platform.CONSOLE, tenant="bench", user_id=email, email=email),
+                actor=console_actor(email),
                 form_id="answer",
                 context=f"round:{round_id}",
                 values={"topic": "onderwijshuisvesting", "text": TEXT, "attribution": "name"},

@@ -59,6 +59,20 @@ def open_round(core: Core, clock: FakeClock) -> Round:
 
 
 @pytest.fixture
+def scheduled_round(core: Core, clock: FakeClock) -> Round:
+    """A Financiën round that opens tomorrow and closes a week after."""
+    return core.rounds.create(
+        RoundRequest(
+            pillar_slug="financien",
+            opens_at=clock.now() + timedelta(days=1),
+            closes_at=clock.now() + timedelta(days=8),
+            meeting_at=clock.now() + timedelta(days=15),
+        ),
+        actor_id=None,
+    )
+
+
+@pytest.fixture
 def chat(conversation: Conversation, tmp_path: Path) -> Callable[[str], ScriptedChat]:
     """A terminal conversation as the member with this e-mail address."""
 

@@ -569,17 +569,9 @@ def test_a_closed_round_takes_no_answers_edits_or_withdrawals(
 
 
 def test_a_scheduled_round_takes_no_answers_yet(
-    conversation: Conversation, core: Core, clock: FakeClock, database_url: str
+    conversation: Conversation, scheduled_round: Round, database_url: str
 ) -> None:
-    scheduled = core.rounds.create(
-        RoundRequest(
-            pillar_slug="financien",
-            meeting_at=clock.now() + timedelta(days=14),
-            opens_at=clock.now() + timedelta(days=1),
-            closes_at=clock.now() + timedelta(days=7),
-        ),
-        actor_id=None,
-    )
+    scheduled = scheduled_round
     assert scheduled.status == RoundStatus.SCHEDULED
     linked(conversation, MEMBER)
     before = snapshot(database_url)

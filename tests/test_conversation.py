@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 from bot.conversation.conversation import Conversation
@@ -12,7 +11,6 @@ from bot.conversation.core import Core
 from bot.domain import Attribution, Round, RoundStatus
 from bot.events import ButtonEvent, MessageEvent
 from bot.ports import UnitOfWorkFactory
-from bot.services.rounds import RoundRequest
 from tests.support import (
     COLLEAGUE,
     ENGLISH_MEMBER,
@@ -302,16 +300,10 @@ def test_the_round_closes_for_answers_at_its_closing_time(
     assert "staat niet open" in chat(MEMBER).type(f"inbreng {open_round.id}")
 
 
-def test_a_scheduled_round_opens_when_its_time_comes(core: Core, clock: FakeClock) -> None:
-    round_ = core.rounds.create(
-        RoundRequest(
-            pillar_slug="financien",
-            opens_at=clock.now() + timedelta(days=1),
-            closes_at=clock.now() + timedelta(days=8),
-            meeting_at=clock.now() + timedelta(days=15),
-        ),
-        actor_id=None,
-    )
+def test_a_scheduled_round_opens_when_its_time_comes(
+    core: Core, clock: FakeClock, scheduled_round: Round
+) -> None:
+    round_ = scheduled_round
     assert round_.status == RoundStatus.SCHEDULED
     assert core.rounds.open_due() == []
     assert sum(core.reports.deliveries(round_.id).values()) == 0

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 import typer
 import yaml
 
+from adapters.console.session import console_actor
 from bot.cli.common import fail, load_settings
 from bot.cli.runtime import runtime
 from bot.conversation.commands import Command
-from bot.domain import Platform, Role
-from bot.events import Actor, ButtonEvent, FormEvent
+from bot.domain import Role
+from bot.events import ButtonEvent, FormEvent
 from bot.network_file import NetworkFileError, load_network_file
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
@@ -35,10 +36,6 @@ def _weekday_afternoon(now: datetime, zone: ZoneInfo, *, days_ahead: int) -> dat
     day = (now.astimezone(zone) + timedelta(days=days_ahead)).date()
     day += timedelta(days=(4 - day.weekday()) % 7)
     return datetime.combine(day, datetime.min.time().replace(hour=14), tzinfo=zone)
-
-
-def _actor(email: str) -> Actor:
-    return Actor(platform=Platform.CONSOLE, tenant="demo", user_id=email, email=email)
 
 
 def demo(
@@ -103,7 +100,7 @@ def demo(
         for answer in script.get("answers", []):
             replies = conversation.handle(
                 FormEvent(
-                    actor=_actor(answer["email"]),
+                    actor=console_actor(answer["email"]),
                     form_id="answer",
                     context=f"round:{round_.id}",
                     values={
@@ -124,7 +121,9 @@ def demo(
             members.add(answer["email"])
         for email in script.get("declines", []):
             conversation.handle(
-                ButtonEvent(actor=_actor(email), action=Command.DECLINE, value=str(round_.id))
+                ButtonEvent(
+                    actor=console_actor(email), action=Command.DECLINE, value=str(round_.id)
+                )
             )
         typer.echo(
             voice.t(

@@ -10,10 +10,10 @@ import typer
 from adapters.console.render import render_message
 from bot.cli.common import load_settings
 from bot.cli.runtime import runtime
+from bot.conversation.forms import ALL_PILLARS
 from bot.conversation.views import pillar_names, round_detail
 from bot.domain import Audience
-from bot.services.rounds import RoundRequest
-from bot.timeparse import parse_moment, parse_reminders
+from bot.round_input import read_round_request
 
 app = typer.Typer(help="Input rounds before meetings.", no_args_is_help=True)
 
@@ -35,18 +35,20 @@ def create(
     """Create an input round for a meeting; prints the new round's id on its last line."""
     config = load_settings()
     with runtime(config) as app_runtime:
-        now = app_runtime.core.clock.now()
-        zone = config.zone
-        request = RoundRequest(
-            pillar_slug=None if pillar == "all" else pillar,
-            meeting_at=parse_moment(meeting_at, zone=zone, now=now, field="meeting_at"),
-            opens_at=parse_moment(opens_at, zone=zone, now=now, field="opens_at"),
-            closes_at=parse_moment(closes_at, zone=zone, now=now, field="closes_at"),
-            question=question,
-            reminders=parse_reminders(reminders),
-            audience=audience,
-            meeting_title=meeting_title,
-            place=place,
+        request = read_round_request(
+            {
+                "pillar": ALL_PILLARS if pillar == "all" else pillar,
+                "meeting_at": meeting_at,
+                "opens_at": opens_at,
+                "closes_at": closes_at,
+                "question": question,
+                "reminders": reminders,
+                "audience": audience.value,
+                "meeting_title": meeting_title,
+                "place": place,
+            },
+            zone=config.zone,
+            now=app_runtime.core.clock.now(),
         )
         round_ = app_runtime.core.rounds.create(request, actor_id=None)
         voice = app_runtime.voice()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.conversation.turn import Turn
-from bot.domain import Attribution, Audience, Pillar, Response, Round
+from bot.domain import Attribution, Audience, Pillar, Response, Round, Topic
 from bot.errors import FieldErrors, InbrengError
 from bot.messages import ChoiceField, Form, Option, SelectField, TextField
 from bot.services.responses import OTHER_TOPIC, AnswerInput
@@ -106,9 +106,9 @@ def answer_form(
     )
 
 
-def answer_values(response: Response, topic_slug: str | None) -> dict[str, str]:
+def answer_values(response: Response, topic: Topic | None) -> dict[str, str]:
     return {
-        "topic": topic_slug or OTHER_TOPIC,
+        "topic": topic.slug if topic else OTHER_TOPIC,
         "text": response.text,
         "network_help": response.network_help,
         "attribution": response.attribution.value,

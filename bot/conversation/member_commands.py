@@ -7,7 +7,7 @@ from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
 from bot.conversation.core import Core
 from bot.conversation.turn import Turn
-from bot.domain import Response, Round
+from bot.domain import Response, Round, Topic
 from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
 from bot.messages import Message
@@ -85,18 +85,13 @@ def decline(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     return [Message(text=turn.t(key, meeting=chosen.meeting.title))]
 
 
+def _topic(core: Core, response: Response) -> Topic | None:
+    return core.responses.topic(response.topic_id) if response.topic_id is not None else None
+
+
 def _topic_name(core: Core, response: Response) -> str | None:
-    if response.topic_id is None:
-        return None
-    topic = core.responses.topic(response.topic_id)
+    topic = _topic(core, response)
     return topic.name if topic else None
-
-
-def _topic_slug(core: Core, response: Response) -> str | None:
-    if response.topic_id is None:
-        return None
-    topic = core.responses.topic(response.topic_id)
-    return topic.slug if topic else None
 
 
 def mine(core: Core, turn: Turn, args: list[str]) -> list[Message]:
@@ -123,7 +118,7 @@ def edit(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         round_=round_,
         pillars=core.rounds.pillars_of(round_),
         max_chars=core.responses.max_chars,
-        values=forms.answer_values(response, _topic_slug(core, response)),
+        values=forms.answer_values(response, _topic(core, response)),
     )
     return [Message(form=form)]
 

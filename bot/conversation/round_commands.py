@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from bot.conversation import forms, views
 from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
 from bot.conversation.core import Core
 from bot.conversation.member_commands import list_rounds
 from bot.conversation.turn import Turn
-from bot.domain import Audience, Pillar, Round, RoundStatus
-from bot.errors import FieldErrors, InbrengError, raise_if_any
+from bot.domain import Pillar, Round, RoundStatus
+from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
 from bot.messages import Message
 from bot.policy import may_manage_rounds, may_report_on
-from bot.services.rounds import RoundRequest
-from bot.timeparse import parse_moment, parse_reminders
+from bot.round_input import read_round_request
 
 _REPORTABLE = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.SUMMARISED)
 
@@ -90,49 +87,10 @@ def new_round(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     return [Message(form=forms.round_form(turn, pillars=core.rounds.all_pillars()))]
 
 
-def read_round_request(turn: Turn, values: forms.FormValues, *, zone: ZoneInfo) -> RoundRequest:
-    """Read the round form; every field's problem is reported at once."""
-    errors: list[InbrengError] = []
-    moments = {}
-    for name in ("meeting_at", "opens_at", "closes_at"):
-        raw = forms.value(values, name)
-        if not raw.strip():
-            errors.append(InbrengError("field_required", field=name))
-            continue
-        try:
-            moments[name] = parse_moment(raw, zone=zone, now=turn.now, field=name)
-        except InbrengError as error:
-            errors.append(error)
-    try:
-        reminders = parse_reminders(forms.value(values, "reminders"))
-    except InbrengError as error:
-        errors.append(error)
-        reminders = ()
-    try:
-        audience = Audience(forms.value(values, "audience") or Audience.PILLAR.value)
-    except ValueError:
-        errors.append(InbrengError("field_required", field="audience"))
-        audience = Audience.PILLAR
-    pillar = forms.value(values, "pillar")
-    if not pillar:
-        errors.append(InbrengError("field_required", field="pillar"))
-    raise_if_any(errors)
-    return RoundRequest(
-        pillar_slug=None if pillar == forms.ALL_PILLARS else pillar,
-        meeting_title=forms.value(values, "meeting_title"),
-        meeting_at=moments["meeting_at"],
-        opens_at=moments["opens_at"],
-        closes_at=moments["closes_at"],
-        question=forms.value(values, "question"),
-        reminders=reminders,
-        audience=audience,
-    )
-
-
 def submit_round(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
     _require_manager(turn)
     try:
-        request = read_round_request(turn, event.values, zone=core.texts.zone)
+        request = read_round_request(event.values, zone=core.texts.zone, now=turn.now)
         round_ = core.rounds.create(request, actor_id=turn.member.id)
     except InbrengError as error:
         if error.field is None and not isinstance(error, FieldErrors):
