@@ -48,7 +48,8 @@ class DeliveryKind(StrEnum):
     INVITATION = "invitation"
     REMINDER = "reminder"
     CONFIRMATION = "confirmation"
-    SUMMARY = "summary"
+    SUMMARY = "summary"  # the round's themes, to a channel
+    STATUS = "status"  # the round's response per municipality, to a channel
 
 
 class DeliveryStatus(StrEnum):

@@ -81,6 +81,7 @@ class Form:
     title: str
     submit_label: str
     fields: tuple[FormField, ...]
+    cancel_label: str = ""
     intro: str = ""
     errors: dict[str, str] = field(default_factory=dict)  # field name -> message
 

@@ -18,6 +18,7 @@ from bot.ports import (
     NetworkRepository,
     OrganisationRepository,
     PillarRepository,
+    ProcessedEventRepository,
     ResponseRepository,
     RoundRepository,
     SummaryRepository,
@@ -30,6 +31,7 @@ from storage.repositories.members import SqlMemberRepository
 from storage.repositories.network import SqlNetworkRepository
 from storage.repositories.organisations import SqlOrganisationRepository
 from storage.repositories.pillars import SqlPillarRepository
+from storage.repositories.processed_events import SqlProcessedEventRepository
 from storage.repositories.responses import SqlResponseRepository
 from storage.repositories.rounds import SqlRoundRepository
 from storage.repositories.summaries import SqlSummaryRepository
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
     responses: ResponseRepository
     deliveries: DeliveryRepository
     summaries: SummaryRepository
+    processed_events: ProcessedEventRepository
     audit: AuditLog
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock | None = None) -> None:
@@ -74,6 +77,7 @@ class SqlUnitOfWork:
         self.responses = SqlResponseRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.summaries = SqlSummaryRepository(session)
+        self.processed_events = SqlProcessedEventRepository(session)
         self.audit = SqlAuditLog(session, clock=self._clock)
         return self
 

@@ -38,7 +38,7 @@ VALUES: dict[str, Any] = {
     "what": "round", "command": "close", "anonymised": 2, "deleted": 0, "open_rounds": 1,
     "revision": "0001", "current": None, "head": "0001", "path": "/tmp/x.json",
     "named": ["Soest", "Zeist"], "members": 30, "declines": 4, "reason": "Vul het vraagstuk in.",
-    "seconds": "1.2", "kind": "leden", "changes": [("toegevoegd", 3)],
+    "seconds": "1.2", "kind": "leden", "changes": [("toegevoegd", 3)], "channels": 2,
     "groups": [{"title": "Onderwijshuisvesting", "answers": 2, "breadth": 2,
                 "organisations": ["Soest", "Zeist"], "anonymous_organisations": 1,
                 "quotes": [QUOTE]}],

@@ -11,6 +11,7 @@ import typer
 from adapters.console.session import ConsoleSession
 from bot.cli import demo as demo_command
 from bot.cli import rounds as rounds_commands
+from bot.cli import serve as serve_command
 from bot.cli.common import fail, load_settings
 from bot.cli.runtime import operator_voice, runtime
 from bot.clock import SystemClock
@@ -37,6 +38,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(network_app, name="network")
 app.add_typer(rounds_commands.app, name="rounds")
 app.command(name="demo")(demo_command.demo)
+app.command(name="serve")(serve_command.serve)
 
 
 def error_lines(voice: Voice, error: InbrengError) -> list[str]:

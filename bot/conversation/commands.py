@@ -20,6 +20,7 @@ class Command(StrEnum):
     CLOSE = "close"
     PRIVACY = "privacy"
     LANGUAGE = "language"
+    POST = "post"
 
 
 WORDS: dict[str, Command] = {
@@ -37,6 +38,7 @@ WORDS: dict[str, Command] = {
     "sluit": Command.CLOSE, "sluiten": Command.CLOSE, "close": Command.CLOSE,
     "privacy": Command.PRIVACY,
     "taal": Command.LANGUAGE, "language": Command.LANGUAGE,
+    "plaats": Command.POST, "post": Command.POST,
 }  # fmt: skip
 
 

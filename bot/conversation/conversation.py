@@ -10,7 +10,7 @@ from bot.conversation.commands import Command, parse
 from bot.conversation.core import Core
 from bot.conversation.turn import Turn
 from bot.errors import InbrengError
-from bot.events import ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
+from bot.events import Actor, ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
 from bot.messages import Button, ButtonStyle, Message
 from bot.texts import DEFAULT_LANGUAGE, available_languages
 
@@ -34,6 +34,7 @@ COMMANDS: dict[Command, CommandHandler] = {
     Command.NEW: round_commands.new_round,
     Command.CLOSE: round_commands.close,
     Command.PRIVACY: privacy_commands.privacy,
+    Command.POST: round_commands.post,
 }
 
 FORMS: dict[str, FormHandler] = {
@@ -60,6 +61,14 @@ class Conversation:
             return self._dispatch(turn, event)
         except InbrengError as error:
             return [Message(text=turn.t(f"errors.{error.key}", **error.params))]
+
+    def home(self, actor: Actor) -> list[Message]:
+        """What a member sees on the bot's home page (Slack's App Home)."""
+        member = self.core.members.resolve(actor)
+        if member is None:
+            return [self.stranger_message()]
+        turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
+        return member_commands.home(self.core, turn, [])
 
     def stranger_message(self) -> Message:
         """For people who are not members: in every language, since we cannot know theirs."""

@@ -70,6 +70,7 @@ def answer_form(
             "answer_form.edit_title" if context.startswith("response:") else "answer_form.title"
         ),
         submit_label=turn.t("answer_form.submit"),
+        cancel_label=turn.t("buttons.cancel"),
         intro=question,
         fields=(
             SelectField(
@@ -152,6 +153,7 @@ def round_form(
         context="",
         title=turn.t("round_form.title"),
         submit_label=turn.t("round_form.submit"),
+        cancel_label=turn.t("buttons.cancel"),
         fields=(
             SelectField(
                 name="pillar",
@@ -196,6 +198,7 @@ def erase_form(
         context="",
         title=turn.t("erase_form.title"),
         submit_label=turn.t("erase_form.submit"),
+        cancel_label=turn.t("buttons.cancel"),
         intro=turn.t("erase_form.intro"),
         fields=(
             ChoiceField(

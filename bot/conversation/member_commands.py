@@ -37,6 +37,29 @@ def list_rounds(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     return messages
 
 
+HOME_ANSWERS = 20  # the home tab stays short; `mine` shows everything
+
+
+def home(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    """An overview: the open rounds to answer and the member's own latest answers."""
+    open_rounds = core.rounds.open_for(turn.member)
+    responses = core.responses.of_member(turn.member)
+    messages = [
+        Message(title=turn.t("home.title"), text=turn.t("home.intro")),
+        Message(
+            title=turn.t("home.open_rounds"), text="" if open_rounds else turn.t("home.no_rounds")
+        ),
+        *(views.invitation(turn, r, core.rounds.pillars_of(r)) for r in open_rounds),
+        Message(title=turn.t("home.mine"), text="" if responses else turn.t("home.no_answers")),
+    ]
+    for response in responses[:HOME_ANSWERS]:
+        round_ = core.rounds.get(response.round_id)
+        messages.append(views.own_response(turn, response, round_, _topic_name(core, response)))
+    if len(responses) > HOME_ANSWERS:
+        messages.append(Message(text=turn.t("home.more", count=len(responses) - HOME_ANSWERS)))
+    return messages
+
+
 def _choose_round(core: Core, turn: Turn, args: list[str]) -> Round | list[Message]:
     """The round named in the arguments, or the only open one; otherwise a list to pick from."""
     round_id = id_argument(args, what="round")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.conversation import forms, views
 from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
 from bot.conversation.core import Core
 from bot.conversation.member_commands import list_rounds
 from bot.conversation.turn import Turn
-from bot.domain import Pillar, Round, RoundStatus
+from bot.domain import DeliveryKind, Pillar, Round, RoundStatus
 from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
-from bot.messages import Message
+from bot.messages import Button, ButtonStyle, Message
 from bot.policy import may_manage_rounds, may_report_on
 from bot.round_input import read_round_request
 
@@ -43,15 +45,58 @@ def _reportable_round(core: Core, turn: Turn, args: list[str]) -> tuple[Round, l
     return round_, pillars
 
 
+def _with_post_button(
+    turn: Turn, message: Message, kind: DeliveryKind, round_: Round, pillars: list[Pillar]
+) -> Message:
+    """A private preview, with a button to share it when the pillar has a channel."""
+    if not any(p.channels for p in pillars):
+        return message
+    post = Button(
+        label=turn.t("buttons.post"),
+        action=Command.POST,
+        value=f"{kind.value} {round_.id}",
+        style=ButtonStyle.PRIMARY,
+    )
+    return replace(message, buttons=(*message.buttons, post))
+
+
 def status(core: Core, turn: Turn, args: list[str]) -> list[Message]:
-    round_, _ = _reportable_round(core, turn, args)
-    participation = core.reports.participation(round_.id)
-    return [views.participation_message(turn, round_, participation)]
+    round_, pillars = _reportable_round(core, turn, args)
+    message = views.participation_message(turn, round_, core.reports.participation(round_.id))
+    return [_with_post_button(turn, message, DeliveryKind.STATUS, round_, pillars)]
 
 
 def summary(core: Core, turn: Turn, args: list[str]) -> list[Message]:
-    round_, _ = _reportable_round(core, turn, args)
-    return [views.summary_message(turn, round_, core.reports.summary(round_.id))]
+    round_, pillars = _reportable_round(core, turn, args)
+    message = views.summary_message(turn, round_, core.reports.summary(round_.id))
+    return [_with_post_button(turn, message, DeliveryKind.SUMMARY, round_, pillars)]
+
+
+_POSTABLE = {
+    "status": DeliveryKind.STATUS,
+    "samenvatting": DeliveryKind.SUMMARY,
+    "summary": DeliveryKind.SUMMARY,
+}
+
+
+def post(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    """Share a round's status or summary in its pillars' channels."""
+    kind = _POSTABLE.get(args[0].lower()) if args else None
+    if kind is None:
+        raise InbrengError("unknown_post_kind", value=(args[0] if args else "")[:40])
+    round_, pillars = _reportable_round(core, turn, args[1:])
+    channels = core.deliveries.post_to_channels(round_, kind, actor_id=turn.member.id)
+    return [
+        Message(
+            text=turn.t(
+                "posted.text",
+                kind=kind.value,
+                meeting=round_.meeting.title,
+                pillars=views.pillar_names(pillars, round_),
+                channels=len(channels),
+            )
+        )
+    ]
 
 
 def show_round(core: Core, turn: Turn, args: list[str]) -> list[Message]:

@@ -50,6 +50,14 @@ class MemberService:
             uow.commit()
             return member
 
+    def knows(self, actor: Actor) -> bool:
+        """Whether this platform user is linked to a member already (no e-mail needed)."""
+        with self._uow_factory() as uow:
+            return (
+                uow.identities.find(actor.platform, actor.tenant, actor.user_id)
+                or uow.identities.find(actor.platform, ANY_TENANT, actor.user_id)
+            ) is not None
+
     def by_email(self, email: str) -> Member | None:
         with self._uow_factory() as uow:
             return uow.members.by_email(email)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult
+from sqlalchemy import CursorResult, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session
@@ -42,4 +42,7 @@ def insert_ignoring_duplicate(session: Session, model: type[Base], values: dict[
         statement = sqlite.insert(model).values(values).on_conflict_do_nothing()
     else:
         raise NotImplementedError(f"no insert-or-ignore for the {dialect} dialect")
-    return affected(session.execute(statement)) == 1
+    # The inserted key comes back only if a row was inserted; a row count is not reliable
+    # here (psycopg reports -1 once SQLAlchemy adds RETURNING for the key itself).
+    key = inspect(model).primary_key
+    return session.execute(statement.returning(*key)).first() is not None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from datetime import datetime
+
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Delivery, DeliveryData, DeliveryKind, DeliveryStatus
@@ -58,6 +60,64 @@ class SqlDeliveryRepository:
     def set_status(self, delivery_id: int, status: DeliveryStatus) -> None:
         require(self._session, DeliveryRow, delivery_id).status = DeliveryStatus(status).value
         self._session.flush()
+
+    def claim_due(
+        self, now: datetime, *, worker: str, until: datetime, limit: int
+    ) -> list[Delivery]:
+        """Take up to `limit` due deliveries for `worker` until `until`.
+
+        Pending ones, and claimed ones whose claim ran out (their worker died). SKIP LOCKED
+        lets instances claim side by side on PostgreSQL; SQLite has one writer anyway.
+        """
+        query = (
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.due_at <= now,
+                or_(
+                    DeliveryRow.status == DeliveryStatus.PENDING.value,
+                    and_(
+                        DeliveryRow.status == DeliveryStatus.CLAIMED.value,
+                        DeliveryRow.claimed_until < now,
+                    ),
+                ),
+            )
+            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(self._session.scalars(query))
+        for row in rows:
+            row.status = DeliveryStatus.CLAIMED.value
+            row.claimed_by = worker
+            row.claimed_until = until
+        self._session.flush()
+        return [to_delivery(row) for row in rows]
+
+    def mark_sent(self, delivery_id: int, *, message_id: str | None) -> None:
+        row = require(self._session, DeliveryRow, delivery_id)
+        row.status = DeliveryStatus.SENT.value
+        row.attempts += 1
+        row.platform_message_id = message_id
+        row.last_error = None
+        row.claimed_by = row.claimed_until = None
+        self._session.flush()
+
+    def mark_failed(self, delivery_id: int, *, error: str, retry_at: datetime | None) -> None:
+        """Count a failed attempt: try again at `retry_at`, or give up (dead) without one."""
+        row = require(self._session, DeliveryRow, delivery_id)
+        row.attempts += 1
+        row.last_error = error
+        row.claimed_by = row.claimed_until = None
+        if retry_at is None:
+            row.status = DeliveryStatus.DEAD.value
+        else:
+            row.status = DeliveryStatus.PENDING.value
+            row.due_at = retry_at
+        self._session.flush()
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        row = self._session.get(DeliveryRow, delivery_id)
+        return None if row is None else to_delivery(row)
 
     def delete_for_member(self, member_id: int) -> int:
         statement = delete(DeliveryRow).where(DeliveryRow.member_id == member_id)

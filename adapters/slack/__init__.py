@@ -1,0 +1,1 @@
+"""Slack: Events API, interactivity and slash commands through slack-bolt (async)."""

@@ -1,0 +1,289 @@
+"""The Bolt app: Slack requests in, the conversation's replies out.
+
+Every listener acknowledges first and does the slow work after, except a modal
+submission: Slack shows validation errors only from the acknowledgement itself.
+The conversation is synchronous (it talks to the database), so it runs in threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks, modals, payloads
+from adapters.slack.actions import FORM_PREFIX, PREFIX
+from bot.conversation.conversation import Conversation
+from bot.domain import Platform
+from bot.events import Actor, CommandEvent
+from bot.messages import File, Form, Message
+
+logger = logging.getLogger(__name__)
+
+COMMAND = "/inbreng"
+Body = dict[str, Any]
+
+
+class SlackBot:
+    """Bolt listeners around the conversation."""
+
+    def __init__(
+        self,
+        *,
+        conversation: Conversation,
+        client: AsyncWebClient,
+        signing_secret: str | None,
+    ) -> None:
+        self._conversation = conversation
+        self._core = conversation.core
+        self._client = client
+        self._dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self.app = AsyncApp(
+            client=client,
+            signing_secret=signing_secret,
+            request_verification_enabled=signing_secret is not None,
+            process_before_response=False,
+        )
+        self.app.middleware(self._skip_repeats)
+        self.app.command(COMMAND)(self._on_command)
+        self.app.action(re.compile(f"^{PREFIX}:"))(self._on_button)
+        self.app.view(re.compile(f"^{FORM_PREFIX}:"))(self._on_form)
+        self.app.view_closed(re.compile(f"^{FORM_PREFIX}:"))(self._on_form_closed)
+        self.app.event("message")(self._on_message)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("app_home_opened")(self._on_home)
+        self.app.event("app_rate_limited")(self._on_rate_limited)
+
+    # -- listeners ---------------------------------------------------------------
+
+    async def _skip_repeats(
+        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Events API retries (same event_id) and replayed requests (same signature) are
+        answered 200 and not processed again; the ids live in the database, so this holds
+        across restarts and instances."""
+        key = repeat_key(req)
+        if key is not None:
+            first = await asyncio.to_thread(self._core.seen_events.first_time, Platform.SLACK, key)
+            if not first:
+                logger.info(
+                    "Slack sent %s again (retry %s); ignored",
+                    key.split(":")[0],
+                    req.headers.get("x-slack-retry-num", ["-"])[0],
+                )
+                return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    async def _on_command(self, ack: AsyncAck, body: Body, respond: AsyncRespond) -> None:
+        await ack()
+        who = await self._actor(body)
+        messages = await self._handle(body, who)
+        await self._reply(messages, who, trigger_id=body.get("trigger_id"), respond=respond)
+
+    async def _on_button(self, ack: AsyncAck, body: Body, respond: AsyncRespond) -> None:
+        await ack()
+        who = await self._actor(body)
+        messages = await self._handle(body, who)
+        container = body.get("container") or {}
+        if container.get("type") == "view":  # the App Home tab
+            await self._reply(messages, who, trigger_id=body.get("trigger_id"))
+            await self._publish_home(who)
+        elif container.get("is_ephemeral"):
+            await self._reply(messages, who, trigger_id=body.get("trigger_id"), respond=respond)
+        else:
+            channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+            await self._reply(messages, who, trigger_id=body.get("trigger_id"), channel=channel)
+
+    async def _on_form(self, ack: AsyncAck, body: Body) -> None:
+        who = await self._actor(body)
+        messages = await self._handle(body, who)
+        again = next((m.form for m in messages if m.form is not None), None)
+        if again is not None:  # not stored: the form comes back with its errors
+            errors = modals.field_errors(again)
+            if errors and len(errors) == len(again.errors):
+                await ack(response_action="errors", errors=errors)
+            else:
+                await ack(response_action="update", view=modals.modal(again))
+            return
+        await ack()
+        _, reply_to = modals.metadata(body.get("view") or {})
+        await self._reply(messages, who, channel=reply_to or None)
+        await self._publish_home(who)
+
+    async def _on_form_closed(self, ack: AsyncAck) -> None:
+        await ack()  # nothing was submitted, so nothing to keep
+
+    async def _on_message(self, ack: AsyncAck, body: Body) -> None:
+        await ack()
+        event = body.get("event") or {}
+        if payloads.direct_message(body, payloads.actor("", "")) is None:
+            return  # not a person writing in the bot's DM
+        who = await self._actor(body)
+        messages = await self._handle(body, who)
+        await self._reply(messages, who, channel=event.get("channel"))
+
+    async def _on_mention(self, ack: AsyncAck, body: Body) -> None:
+        """In a channel, the bot answers only privately: help, and where to find it."""
+        await ack()
+        event = body.get("event") or {}
+        who = await self._actor(body)
+        help_request = CommandEvent(actor=who, text="help")
+        messages = await asyncio.to_thread(self._conversation.handle, help_request)
+        for post in blocks.render(messages):
+            await self._call(
+                self._client.chat_postEphemeral,
+                channel=event.get("channel"),
+                user=who.user_id,
+                **post,
+            )
+
+    async def _on_home(self, ack: AsyncAck, body: Body) -> None:
+        await ack()
+        if (body.get("event") or {}).get("tab", "home") != "home":
+            return
+        await self._publish_home(await self._actor(body))
+
+    async def _on_rate_limited(self, ack: AsyncAck, body: Body) -> None:
+        await ack()
+        logger.warning(
+            "Slack is dropping events for this app (app_rate_limited, minute %s)",
+            body.get("minute_rate_limited"),
+        )
+
+    # -- the conversation ---------------------------------------------------------
+
+    async def _actor(self, body: Body) -> Actor:
+        """Who sent this: known identities need no lookup; others by profile e-mail."""
+        team_id, user_id = payloads.sender(body) or ("", "")
+        who = payloads.actor(team_id, user_id)
+        if not user_id or await asyncio.to_thread(self._core.members.knows, who):
+            return who
+        return payloads.actor(team_id, user_id, await self._email_of(user_id))
+
+    async def _email_of(self, user_id: str) -> str | None:
+        try:
+            found = await self._client.users_info(user=user_id)
+        except SlackApiError as error:
+            logger.warning("users.info failed: %s", error.response.get("error"))
+            return None
+        user = found.get("user") or {}
+        if user.get("deleted") or user.get("is_bot"):
+            return None
+        email = (user.get("profile") or {}).get("email")
+        return str(email) if email else None
+
+    async def _handle(self, body: Body, who: Actor) -> list[Message]:
+        event = payloads.to_event(body, who)
+        if event is None:
+            return []
+        return await asyncio.to_thread(self._conversation.handle, event)
+
+    # -- replies ------------------------------------------------------------------
+
+    async def _reply(
+        self,
+        messages: list[Message],
+        who: Actor,
+        *,
+        trigger_id: str | None = None,
+        respond: AsyncRespond | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """Forms open as modals, files go to the DM, the rest to where the member asked:
+        privately (`respond`, ephemeral), in `channel`, or else in the DM."""
+        forms = [m.form for m in messages if m.form is not None]
+        files = [f for m in messages for f in m.files]
+        shown = [replace(m, form=None, files=()) for m in messages]
+        for form in forms:
+            await self._open_form(form, who, trigger_id=trigger_id, reply_to=channel or "")
+        for post in blocks.render(shown):
+            if respond is not None:
+                await respond(response_type="ephemeral", replace_original=False, **post)
+            else:
+                await self._post(channel, who, post)
+        for file in files:
+            await self._send_file(file, who)
+
+    async def _open_form(
+        self, form: Form, who: Actor, *, trigger_id: str | None, reply_to: str
+    ) -> None:
+        try:
+            if not trigger_id:
+                raise ValueError("no trigger id")
+            await self._client.views_open(
+                trigger_id=trigger_id, view=modals.modal(form, reply_to=reply_to)
+            )
+        except (SlackApiError, ValueError) as error:
+            logger.warning("could not open a modal: %s", _error_code(error))
+            language = await self._language(who)
+            text = self._core.texts.render(language, "slack.form_not_opened")
+            await self._post(None, who, blocks.render([Message(text=text)])[0])
+
+    async def _post(self, channel: str | None, who: Actor, post: dict[str, Any]) -> None:
+        """In `channel`, or in the member's DM."""
+        try:
+            await self._client.chat_postMessage(
+                channel=channel or await self._dm(who.user_id), **post
+            )
+        except SlackApiError as error:
+            logger.warning("Slack refused a reply: %s", _error_code(error))
+
+    async def _send_file(self, file: File, who: Actor) -> None:
+        try:
+            await self._client.files_upload_v2(
+                channel=await self._dm(who.user_id),
+                content=file.content,
+                filename=file.filename,
+                title=file.filename,
+            )
+        except SlackApiError as error:
+            logger.warning("Slack refused a file: %s", _error_code(error))
+
+    async def _publish_home(self, who: Actor) -> None:
+        messages = await asyncio.to_thread(self._conversation.home, who)
+        posts = blocks.render(messages, limit=blocks.HOME_BLOCKS)
+        view = {"type": "home", "blocks": posts[0]["blocks"] if posts else []}
+        await self._call(self._client.views_publish, user_id=who.user_id, view=view)
+
+    async def _dm(self, user_id: str) -> str:
+        if user_id not in self._dm_channels:
+            opened = await self._client.conversations_open(users=user_id)
+            self._dm_channels[user_id] = str(opened["channel"]["id"])
+        return self._dm_channels[user_id]
+
+    async def _language(self, who: Actor) -> str:
+        member = await asyncio.to_thread(self._core.members.resolve, who)
+        return member.language if member is not None else "nl"
+
+    async def _call(self, method: Callable[..., Awaitable[Any]], **arguments: Any) -> None:
+        """A Web API call whose failure is logged, not raised: the request was already
+        acknowledged, and what was stored stays stored."""
+        try:
+            await method(**arguments)
+        except SlackApiError as error:
+            logger.warning("Slack refused a reply: %s", _error_code(error))
+
+
+def repeat_key(req: AsyncBoltRequest) -> str | None:
+    """What makes a request a repeat: an event's id, else its signature."""
+    body = req.body or {}
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        return f"event:{body['event_id']}"
+    signature = req.headers.get("x-slack-signature")
+    return f"signature:{signature[0]}" if signature else None
+
+
+def _error_code(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return str(error)

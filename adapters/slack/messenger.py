@@ -1,0 +1,108 @@
+"""Sending on the bot's own initiative: invitations and reminders as DMs, channel posts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks
+from bot.delivery.messenger import DeliveryError, Sent
+from bot.domain import Identity, Member, Platform
+from bot.messages import Message
+
+# Errors after which trying again cannot help (Web API reference, chat.postMessage et al.).
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "account_inactive",
+        "user_disabled",
+        "cannot_dm_bot",
+        "invalid_blocks",
+        "msg_too_long",
+        "too_many_attachments",
+        "restricted_action",
+        "not_authed",
+        "invalid_auth",
+        "token_revoked",
+        "missing_scope",
+    }
+)
+
+
+def delivery_error(error: SlackApiError) -> DeliveryError:
+    response = error.response
+    code = str(response.get("error") or f"http_{response.status_code}")
+    retry_after = None
+    if response.status_code == 429:
+        header = response.headers.get("Retry-After") or response.headers.get("retry-after")
+        retry_after = float(header[0] if isinstance(header, list) else header or 1)
+    return DeliveryError(
+        f"slack: {code}", retry_after=retry_after, permanent=code in PERMANENT_ERRORS
+    )
+
+
+@contextmanager
+def delivery_errors() -> Iterator[None]:
+    """Web API and network failures as the outbox's DeliveryError."""
+    try:
+        yield
+    except SlackApiError as error:
+        raise delivery_error(error) from error
+    except (ClientError, TimeoutError) as error:
+        raise DeliveryError(f"slack: {type(error).__name__}") from error
+
+
+class SlackMessenger:
+    """Implements `bot.delivery.messenger.Messenger` with the Web API."""
+
+    platform = Platform.SLACK
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    async def find(self, member: Member) -> Identity | None:
+        with delivery_errors():
+            try:
+                found = await self._client.users_lookupByEmail(email=member.email)
+            except SlackApiError as error:
+                if error.response.get("error") == "users_not_found":
+                    return None
+                raise
+        user: dict[str, Any] = found["user"]
+        if user.get("deleted") or user.get("is_bot"):
+            return None
+        return Identity(
+            member_id=member.id,
+            platform=Platform.SLACK,
+            tenant=str(user.get("team_id") or ""),
+            user_id=str(user["id"]),
+        )
+
+    async def send_direct(self, identity: Identity, message: Message) -> Sent:
+        channel = identity.address or await self.open_dm(identity.user_id)
+        message_id = await self.post(channel, message)
+        remembered = None if identity.address == channel else replace(identity, address=channel)
+        return Sent(message_id=message_id, identity=remembered)
+
+    async def open_dm(self, user_id: str) -> str:
+        with delivery_errors():
+            opened = await self._client.conversations_open(users=user_id)
+        return str(opened["channel"]["id"])
+
+    async def post(self, channel_id: str, message: Message) -> str:
+        """Post to a channel or DM; a long message becomes several, the first one's ts."""
+        first = ""
+        with delivery_errors():
+            for post in blocks.render([message]):
+                sent = await self._client.chat_postMessage(channel=channel_id, **post)
+                first = first or str(sent["ts"])
+        return first

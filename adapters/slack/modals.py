@@ -1,0 +1,130 @@
+"""Neutral forms as Slack modals, and submitted modal state back as form values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from adapters.slack import blocks, mrkdwn
+from adapters.slack.actions import callback_id
+from bot.messages import ChoiceField, Form, FormField, Option, SelectField, TextField
+
+# Slack's published limits for views and their elements.
+VIEW_TITLE = 24
+VIEW_BUTTON = 24
+PRIVATE_METADATA = 3000
+INPUT_LABEL = 2000
+INPUT_HINT = 2000
+TEXT_INPUT = 3000
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+SELECT_OPTIONS = 100
+RADIO_OPTIONS = 10
+VALUE_ACTION = "value"  # every input's action id; the block id is the field's name
+
+
+def _option(option: Option) -> dict[str, Any]:
+    return {
+        "text": blocks.plain_text(option.label, OPTION_TEXT),
+        "value": option.value[:OPTION_VALUE],
+    }
+
+
+def _element(field: FormField) -> dict[str, Any]:
+    if isinstance(field, TextField):
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "multiline": field.multiline,
+            "max_length": min(field.max_length or TEXT_INPUT, TEXT_INPUT),
+        }
+        if field.initial:
+            element["initial_value"] = field.initial[:TEXT_INPUT]
+        return element
+    options = [_option(o) for o in field.options[:SELECT_OPTIONS]]
+    chosen = {field.initial} if isinstance(field, SelectField) else set(field.initial)
+    initial = [
+        o for o, source in zip(options, field.options, strict=False) if source.value in chosen
+    ]
+    multiple = isinstance(field, ChoiceField) and field.multiple
+    if isinstance(field, ChoiceField) and len(options) <= RADIO_OPTIONS:
+        kind = "checkboxes" if multiple else "radio_buttons"
+    else:
+        kind = "multi_static_select" if multiple else "static_select"
+    element = {"type": kind, "options": options}
+    if initial and multiple:
+        element["initial_options"] = initial
+    elif initial:
+        element["initial_option"] = initial[0]
+    return element
+
+
+def _input(field: FormField) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": field.name,
+        "label": blocks.plain_text(field.label, INPUT_LABEL),
+        "optional": not field.required,
+        "element": {**_element(field), "action_id": VALUE_ACTION},
+    }
+    if isinstance(field, TextField) and field.hint:
+        block["hint"] = blocks.plain_text(field.hint, INPUT_HINT)
+    return block
+
+
+def modal(form: Form, *, reply_to: str = "") -> dict[str, Any]:
+    """The form as a modal view. `reply_to` (a channel) travels along for the answer."""
+    metadata = json.dumps({"context": form.context, "reply_to": reply_to})
+    if len(metadata) > PRIVATE_METADATA:
+        raise ValueError("form context too long for a Slack modal")
+    intro = blocks.sections(form.intro) if form.intro else []
+    general = [m for name, m in form.errors.items() if name not in {f.name for f in form.fields}]
+    problems = blocks.sections("\n".join(f"⚠️ {m}" for m in general)) if general else []
+    return {
+        "type": "modal",
+        "callback_id": callback_id(form.form_id),
+        "private_metadata": metadata,
+        "title": blocks.plain_text(form.title, VIEW_TITLE),
+        "submit": blocks.plain_text(form.submit_label, VIEW_BUTTON),
+        "close": blocks.plain_text(form.cancel_label or "×", VIEW_BUTTON),
+        "blocks": [*problems, *intro, *(_input(f) for f in form.fields)],
+    }
+
+
+def field_errors(form: Form) -> dict[str, str]:
+    """Errors Slack shows under the fields (`response_action: errors`), by block id."""
+    names = {f.name for f in form.fields}
+    return {name: mrkdwn.clip(m, INPUT_LABEL) for name, m in form.errors.items() if name in names}
+
+
+def metadata(view: Mapping[str, Any]) -> tuple[str, str]:
+    """The form's context and the channel to reply in, from a submitted view."""
+    try:
+        stored = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        stored = {}
+    if not isinstance(stored, dict):
+        stored = {}
+    return str(stored.get("context", "")), str(stored.get("reply_to", ""))
+
+
+def values(view: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:
+    """What the member filled in: block id -> text, chosen value, or chosen values."""
+    state = view.get("state", {}).get("values", {})
+    result: dict[str, str | tuple[str, ...]] = {}
+    for block_id, actions in state.items():
+        for element in actions.values():
+            result[block_id] = _element_value(element)
+    return result
+
+
+def _element_value(element: Mapping[str, Any]) -> str | tuple[str, ...]:
+    kind = element.get("type")
+    if kind in ("checkboxes", "multi_static_select"):
+        return tuple(o.get("value", "") for o in element.get("selected_options") or ())
+    if kind in ("static_select", "radio_buttons", "external_select"):
+        selected = element.get("selected_option") or {}
+        return str(selected.get("value", ""))
+    if kind == "datepicker":
+        return str(element.get("selected_date") or "")
+    return str(element.get("value") or "")

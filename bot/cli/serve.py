@@ -1,0 +1,31 @@
+"""`inbreng serve`: the server, until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from bot.cli.common import load_settings
+from bot.cli.runtime import Runtime, runtime
+from bot.config import SlackSettings
+from bot.server.app import start
+
+
+def serve() -> None:
+    """Run the bot: Slack and Teams endpoints, /healthz, and the outbox that sends."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = load_settings()
+    with runtime(settings) as app_runtime:
+        asyncio.run(_serve_until_stopped(app_runtime, settings.host, settings.port))
+
+
+async def _serve_until_stopped(app_runtime: Runtime, host: str, port: int) -> None:
+    server = await start(app_runtime.conversation, SlackSettings(), host=host, port=port)
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopped.set)
+    await stopped.wait()
+    logging.getLogger(__name__).info("stopping")
+    await server.stop()

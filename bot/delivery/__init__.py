@@ -1,0 +1,1 @@
+"""Sending stored deliveries through the platforms' messengers."""

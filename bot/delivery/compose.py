@@ -1,0 +1,47 @@
+"""What a delivery says, decided when it is sent (so it is never out of date)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.conversation import views
+from bot.conversation.core import Core
+from bot.conversation.turn import Turn, Voice
+from bot.domain import Delivery, DeliveryKind, Member, RoundStatus
+from bot.messages import Message
+from bot.services.audience import in_audience
+
+
+def for_member(core: Core, delivery: Delivery, member: Member) -> Message | None:
+    """An invitation or reminder; None when it no longer makes sense to send it."""
+    if delivery.round_id is None or not member.active:
+        return None
+    round_ = core.rounds.get(delivery.round_id)
+    now = core.clock.now()
+    if round_.status != RoundStatus.OPEN or not round_.is_open_at(now):
+        return None
+    pillars = core.rounds.pillars_of(round_)
+    if not in_audience(member, round_, pillars):
+        return None
+    turn = Turn.of(member, texts=core.texts, now=now)
+    invitation = views.invitation(turn, round_, pillars)
+    if delivery.kind == DeliveryKind.INVITATION:
+        return invitation
+    if core.deliveries.has_responded(member.id, round_.id):
+        return None
+    return replace(invitation, title=turn.t("reminder.title", meeting=round_.meeting.title))
+
+
+def for_channel(core: Core, delivery: Delivery) -> Message | None:
+    """A round's status or summary, in the network's language."""
+    if delivery.round_id is None:
+        return None
+    voice = Voice(
+        texts=core.texts, language=core.deliveries.network_language(), now=core.clock.now()
+    )
+    round_ = core.rounds.get(delivery.round_id)
+    if delivery.kind == DeliveryKind.STATUS:
+        return views.participation_message(voice, round_, core.reports.participation(round_.id))
+    if delivery.kind == DeliveryKind.SUMMARY:
+        return views.summary_message(voice, round_, core.reports.summary(round_.id))
+    return None

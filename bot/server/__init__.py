@@ -1,0 +1,1 @@
+"""`inbreng serve`: one aiohttp server for the platforms, the health check and the outbox."""

@@ -1,0 +1,651 @@
+"""A fake Slack Web API on a loopback port, for tests and benchmarks.
+
+The server runs aiohttp on its own event loop in a daemon thread, so plain synchronous
+fixtures and scripts can use it; point `slack_sdk` clients at it with `base_url=slack.url`.
+Answers are built from the published payloads in `SLACK_FIXTURES / "web_api"`.
+
+    with FakeSlackWebApi() as slack:
+        slack.add_user("U123", "a.jansen@zeist.example")
+        client = WebClient(token="xoxb-test", base_url=slack.url)
+        client.chat_postMessage(channel="D123", text="Hallo")
+        assert slack.calls_to("chat.postMessage")[0].params["text"] == "Hallo"
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import itertools
+import json
+import math
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+SLACK_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "slack"
+WEB_API_FIXTURES = SLACK_FIXTURES / "web_api"
+
+RESPONSE_URL_METHOD = "response_url"
+UPLOAD_METHOD = "file_upload"
+
+# Values that are free text: never decoded as JSON, even when a user types "{...}".
+_FREE_TEXT_PARAMS = frozenset(
+    {"text", "initial_comment", "title", "alt_txt", "filename", "content", "private_metadata"}
+)
+_VIEW_CONTENT_KEYS = frozenset(
+    {"type", "title", "blocks", "submit", "close", "callback_id", "private_metadata", "external_id"}
+)
+_START_TIMEOUT_SECONDS = 10.0
+
+JsonObject = dict[str, Any]
+
+
+@functools.cache
+def _read_fixture(name: str) -> JsonObject:
+    with (WEB_API_FIXTURES / f"{name}.json").open(encoding="utf-8") as file:
+        payload: JsonObject = json.load(file)
+    return payload
+
+
+def load_fixture(name: str) -> JsonObject:
+    """A fresh copy of `web_api/<name>.json`, e.g. `load_fixture("users.info.ok")`."""
+    return copy.deepcopy(_read_fixture(name))
+
+
+def _error_body(method: str, error: str) -> JsonObject:
+    """The published error payload for `error` if there is one, else a generic one."""
+    own = WEB_API_FIXTURES / f"{method}.error_{error}.json"
+    if own.is_file():
+        return load_fixture(own.stem)
+    # Slack answers the same error the same way for every method, e.g. channel_not_found.
+    for other in sorted(WEB_API_FIXTURES.glob(f"*.error_{error}.json")):
+        return load_fixture(other.stem)
+    return {"ok": False, "error": error}
+
+
+def _missing_argument(field_name: str) -> JsonObject:
+    body = load_fixture("views.open.error_invalid_arguments")
+    body["response_metadata"]["messages"] = [f"[ERROR] missing required field: {field_name}"]
+    return body
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake answered."""
+
+    method: str
+    params: JsonObject
+    token: str | None = field(default=None, repr=False)  # repr=False: keep it out of logs
+    name: str | None = None
+    status: int = 200
+
+
+@dataclass
+class _Fault:
+    status: int
+    error: str | None
+    retry_after: float | None
+    remaining: int
+
+
+@dataclass(frozen=True)
+class _User:
+    email: str
+    name: str | None
+    team_id: str
+
+
+@dataclass
+class _Answer:
+    body: JsonObject | str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+_Handler = Callable[[JsonObject], JsonObject]
+
+
+class FakeSlackWebApi:
+    """A recording, scriptable stand-in for https://slack.com/api/ on 127.0.0.1."""
+
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        team_id: str = "T0001",
+        bot_user_id: str = "U0BOT0001",
+        bot_id: str = "B0BOT0001",
+    ) -> None:
+        self.latency = latency
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.users: dict[str, str] = {}
+        self.uploads: dict[str, bytes] = {}
+        self._user_details: dict[str, _User] = {}
+        self._calls: list[Call] = []
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._files: dict[str, str] = {}  # file id -> filename, once an upload URL was issued
+        self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
+        self._ts_counter = itertools.count(1)
+        self._id_counter = itertools.count(1)
+        self._ts_base = int(time.time())
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._base: str | None = None
+        self._methods: dict[str, _Handler] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "conversations.open": self._conversations_open,
+            "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "views.open": self._views_open,
+            "views.push": self._views_open,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
+        }
+
+    # --- life cycle ----------------------------------------------------------------
+
+    def start(self) -> FakeSlackWebApi:
+        """Start serving; returns self."""
+        if self._thread is not None:
+            raise RuntimeError("FakeSlackWebApi is already running")
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="fake-slack-web-api", daemon=True)
+        thread.start()
+        self._loop, self._thread = loop, thread
+        try:
+            port = asyncio.run_coroutine_threadsafe(self._serve(), loop).result(
+                _START_TIMEOUT_SECONDS
+            )
+        except BaseException:
+            self._stop_loop()
+            raise
+        self._base = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; safe to call twice."""
+        if self._loop is None:
+            return
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(
+                _START_TIMEOUT_SECONDS
+            )
+            self._runner = None
+        self._stop_loop()
+        self._base = None
+
+    def __enter__(self) -> FakeSlackWebApi:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL for slack_sdk clients, ending in `/api/`."""
+        return f"{self._require_base()}/api/"
+
+    def response_url(self, name: str) -> str:
+        """A `response_url` on this server; JSON posts to it are recorded under `name`."""
+        return f"{self._require_base()}/response/{quote(name, safe='')}"
+
+    # --- scripting -----------------------------------------------------------------
+
+    def add_user(
+        self, user_id: str, email: str, *, name: str | None = None, team_id: str = "T0001"
+    ) -> None:
+        """Make `users.info` and `users.lookupByEmail` know this user."""
+        with self._lock:
+            self._user_details[user_id] = _User(email=email, name=name, team_id=team_id)
+            self.users[user_id] = email
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        retry_after: float | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls to `method` with a failure.
+
+        HTTP 429 answers `ratelimited` with `Retry-After` (whole seconds, rounded up;
+        1 by default); other statuses answer `error` or `internal_error`, with
+        `Retry-After` only if given; status 200 needs `error` and uses the published
+        error payload when there is one.
+        """
+        if status == 200 and error is None:
+            raise ValueError("fail_next with status 200 needs an error")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        fault = _Fault(status=status, error=error, retry_after=retry_after, remaining=times)
+        with self._lock:
+            self._faults.setdefault(method, deque()).append(fault)
+
+    # --- inspection ----------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """A snapshot of every recorded call, oldest first."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """The recorded calls to `method`, oldest first."""
+        with self._lock:
+            return [call for call in self._calls if call.method == method]
+
+    def clear(self) -> None:
+        """Forget the recorded calls (users, uploads and pending faults stay)."""
+        with self._lock:
+            self._calls.clear()
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Block until at least `count` calls to `method` were recorded; return them all."""
+
+        def matching() -> list[Call]:
+            return [call for call in self._calls if call.method == method]
+
+        with self._recorded:
+            if self._recorded.wait_for(lambda: len(matching()) >= count, timeout):
+                return matching()
+            seen = len(matching())
+            methods = sorted({call.method for call in self._calls})
+        raise AssertionError(
+            f"expected at least {count} call(s) to {method} within {timeout:g}s, "
+            f"got {seen}; methods called: {methods}"
+        )
+
+    # --- server --------------------------------------------------------------------
+
+    async def _serve(self) -> int:
+        # Upload benchmarks may send files larger than aiohttp's 1 MiB default.
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/response/{name}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
+        # No access log: test output stays quiet.
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        # Binding the socket ourselves gives the real port without private attributes.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        site = web.SockSite(runner, sock)
+        await site.start()
+        self._runner = runner
+        port: int = sock.getsockname()[1]
+        return port
+
+    def _stop_loop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(_START_TIMEOUT_SECONDS)
+        loop.close()
+        self._loop, self._thread = None, None
+
+    def _require_base(self) -> str:
+        if self._base is None:
+            raise RuntimeError("FakeSlackWebApi is not running; call start() first")
+        return self._base
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        params = await _request_params(request)
+        token = _bearer_token(request)
+        form_token = params.pop("token", None)
+        if token is None and isinstance(form_token, str) and form_token:
+            token = form_token
+
+        def answer() -> _Answer:
+            handler = self._methods.get(method)
+            if handler is None:
+                return _Answer({"ok": False, "error": "unknown_method"})
+            if token is None:
+                return _Answer({"ok": False, "error": "not_authed"})
+            return _Answer(handler(params))
+
+        return await self._respond(method, params, token, None, answer)
+
+    async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
+        params = await _request_params(request)
+        return await self._respond(
+            RESPONSE_URL_METHOD,
+            params,
+            None,
+            request.match_info["name"],
+            lambda: _Answer({"ok": True}),
+        )
+
+    async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["file_id"]
+        data = await _upload_bytes(request)
+
+        def answer() -> _Answer:
+            if file_id not in self._files:
+                return _Answer("file not found", status=404)
+            with self._lock:
+                self.uploads[file_id] = data
+            # The real upload host answers in plain text, which slack_sdk expects.
+            return _Answer(f"OK - {len(data)}")
+
+        params: JsonObject = {"file_id": file_id, "length": len(data)}
+        return await self._respond(UPLOAD_METHOD, params, None, None, answer)
+
+    async def _respond(
+        self,
+        method: str,
+        params: JsonObject,
+        token: str | None,
+        name: str | None,
+        answer: Callable[[], _Answer],
+    ) -> web.StreamResponse:
+        result = self._take_fault(method) or answer()
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        call = Call(method=method, params=params, token=token, name=name, status=result.status)
+        with self._recorded:
+            self._calls.append(call)
+            self._recorded.notify_all()
+        if isinstance(result.body, str):
+            return web.Response(text=result.body, status=result.status, headers=result.headers)
+        return web.json_response(result.body, status=result.status, headers=result.headers)
+
+    def _take_fault(self, method: str) -> _Answer | None:
+        with self._lock:
+            queue = self._faults.get(method)
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.remaining -= 1
+            if fault.remaining == 0:
+                queue.popleft()
+        headers: dict[str, str] = {}
+        retry_after = fault.retry_after
+        if fault.status == 429 and retry_after is None:
+            retry_after = 1.0
+        if retry_after is not None:
+            # Retry-After is whole seconds (RFC 9110); slack_sdk parses it with int().
+            headers["Retry-After"] = str(math.ceil(retry_after))
+        if fault.status == 429:
+            return _Answer({"ok": False, "error": "ratelimited"}, 429, headers)
+        if fault.status == 200:
+            return _Answer(_error_body(method, fault.error or "internal_error"))
+        body = {"ok": False, "error": fault.error or "internal_error"}
+        return _Answer(body, fault.status, headers)
+
+    # --- ids -----------------------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        # Strictly increasing like Slack's: seconds plus a six-digit sequence.
+        n = next(self._ts_counter)
+        return f"{self._ts_base + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._id_counter):08d}"
+
+    # --- methods -------------------------------------------------------------------
+
+    def _auth_test(self, params: JsonObject) -> JsonObject:
+        return {
+            "ok": True,
+            "url": "https://inbreng-test.slack.com/",
+            "team": "Inbreng Test",
+            "user": "inbreng",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _message(self, params: JsonObject, ts: str) -> JsonObject:
+        message: JsonObject = load_fixture("chat.postMessage.ok")["message"]
+        message.pop("attachments", None)
+        message.update(
+            {"bot_id": self.bot_id, "user": self.bot_user_id, "username": "inbreng", "ts": ts}
+        )
+        message["text"] = params.get("text", "")
+        for key in ("blocks", "attachments", "thread_ts", "metadata"):
+            if key in params:
+                message[key] = params[key]
+        return message
+
+    def _content_error(self, params: JsonObject) -> JsonObject | None:
+        if not params.get("channel"):
+            return _error_body("chat.postMessage", "channel_not_found")
+        if not any(params.get(key) for key in ("text", "blocks", "attachments")):
+            return {"ok": False, "error": "no_text"}
+        return None
+
+    def _chat_post_message(self, params: JsonObject) -> JsonObject:
+        error = self._content_error(params)
+        if error is not None:
+            return error
+        ts = self._next_ts()
+        body = load_fixture("chat.postMessage.ok")
+        body.update({"channel": params["channel"], "ts": ts, "message": self._message(params, ts)})
+        return body
+
+    def _chat_post_ephemeral(self, params: JsonObject) -> JsonObject:
+        error = self._content_error(params)
+        if error is not None:
+            return error
+        if not params.get("user"):
+            return _missing_argument("user")
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _chat_update(self, params: JsonObject) -> JsonObject:
+        error = self._content_error(params)
+        if error is not None:
+            return error
+        if not params.get("ts"):
+            return {"ok": False, "error": "message_not_found"}
+        ts = str(params["ts"])
+        return {
+            "ok": True,
+            "channel": params["channel"],
+            "ts": ts,
+            "text": params.get("text", ""),
+            "message": self._message(params, ts),
+        }
+
+    def _conversations_open(self, params: JsonObject) -> JsonObject:
+        body = load_fixture("conversations.open.ok")
+        if params.get("channel"):
+            body["channel"]["id"] = str(params["channel"])
+            return body
+        users = [user for user in str(params.get("users", "")).split(",") if user]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        # Stable ids, so tests can predict where a member's DM goes.
+        body["channel"]["id"] = "D" + users[0] if len(users) == 1 else "G" + "".join(sorted(users))
+        return body
+
+    def _user_object(self, user_id: str) -> JsonObject:
+        details = self._user_details.get(user_id)
+        email = self.users[user_id]
+        name = details.name if details and details.name else email.split("@", 1)[0]
+        team_id = details.team_id if details else "T0001"
+        user: JsonObject = load_fixture("users.info.ok")["user"]
+        user.update({"id": user_id, "name": name, "real_name": name, "team_id": team_id})
+        user.update({"is_admin": False})
+        user["profile"].update(
+            {
+                "email": email,
+                "team": team_id,
+                "real_name": name,
+                "real_name_normalized": name,
+                "display_name": name,
+                "display_name_normalized": name,
+            }
+        )
+        return user
+
+    def _users_info(self, params: JsonObject) -> JsonObject:
+        user_id = str(params.get("user", ""))
+        with self._lock:
+            if user_id not in self.users:
+                return _error_body("users.info", "user_not_found")
+            return {"ok": True, "user": self._user_object(user_id)}
+
+    def _users_lookup_by_email(self, params: JsonObject) -> JsonObject:
+        email = str(params.get("email", "")).casefold()
+        with self._lock:
+            for user_id, known in self.users.items():
+                if known.casefold() == email:
+                    return {"ok": True, "user": self._user_object(user_id)}
+        return {"ok": False, "error": "users_not_found"}
+
+    def _view(self, submitted: JsonObject, view_id: str) -> JsonObject:
+        fixture = load_fixture("views.open.ok")["view"]
+        view = {key: value for key, value in fixture.items() if key not in _VIEW_CONTENT_KEYS}
+        view.update({"callback_id": "", "private_metadata": "", "external_id": "", "blocks": []})
+        view.update(submitted)
+        view.update(
+            {
+                "id": view_id,
+                "root_view_id": view_id,
+                "team_id": self.team_id,
+                "bot_id": self.bot_id,
+                "hash": f"{self._ts_base}.{next(self._id_counter):08d}",
+                "state": {"values": {}},
+            }
+        )
+        return {"ok": True, "view": view}
+
+    def _views_open(self, params: JsonObject) -> JsonObject:
+        if not params.get("trigger_id") and not params.get("interactivity_pointer"):
+            return _missing_argument("trigger_id")
+        view = params.get("view")
+        if not isinstance(view, dict):
+            return _missing_argument("view")
+        return self._view(view, self._next_id("V"))
+
+    def _views_update(self, params: JsonObject) -> JsonObject:
+        view = params.get("view")
+        if not isinstance(view, dict):
+            return _missing_argument("view")
+        if not params.get("view_id") and not params.get("external_id"):
+            return _missing_argument("view_id")
+        # An update keeps the id of the view it replaces, as Slack does.
+        return self._view(view, str(params.get("view_id") or self._next_id("V")))
+
+    def _views_publish(self, params: JsonObject) -> JsonObject:
+        if not params.get("user_id"):
+            return _missing_argument("user_id")
+        view = params.get("view")
+        if not isinstance(view, dict):
+            return _missing_argument("view")
+        return self._view(view, self._next_id("V"))
+
+    def _files_get_upload_url(self, params: JsonObject) -> JsonObject:
+        if not params.get("filename"):
+            return _missing_argument("filename")
+        if not str(params.get("length", "")).isdigit():
+            return _missing_argument("length")
+        file_id = self._next_id("F")
+        self._files[file_id] = str(params["filename"])
+        return {
+            "ok": True,
+            "upload_url": f"{self._require_base()}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _files_complete_upload(self, params: JsonObject) -> JsonObject:
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            return _missing_argument("files")
+        answered: list[JsonObject] = []
+        with self._lock:
+            for item in files:
+                file_id = item.get("id") if isinstance(item, dict) else None
+                if file_id not in self.uploads:
+                    return {"ok": False, "error": "file_not_found"}
+                filename = self._files[file_id]
+                answered.append(
+                    {
+                        "id": file_id,
+                        "title": item.get("title") or filename,
+                        "name": filename,
+                        "size": len(self.uploads[file_id]),
+                    }
+                )
+        return {"ok": True, "files": answered}
+
+
+async def _request_params(request: web.Request) -> JsonObject:
+    """Query string and body merged, with JSON-valued form fields decoded."""
+    params: JsonObject = dict(request.query)
+    if request.content_type == "application/json":
+        body: Any = await request.json() if request.can_read_body else {}
+        if isinstance(body, dict):
+            params.update(body)
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        # File parts stay out: only uploads need their bytes, and they read the body.
+        params.update({key: value for key, value in form.items() if isinstance(value, str)})
+    return {key: _decode(key, value) for key, value in params.items()}
+
+
+def _decode(key: str, value: Any) -> Any:
+    if key in _FREE_TEXT_PARAMS or not isinstance(value, str):
+        return value
+    if not value.lstrip().startswith(("{", "[")):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _bearer_token(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def _upload_bytes(request: web.Request) -> bytes:
+    """The uploaded file: the raw body, or the first file part of a multipart form."""
+    if request.content_type != "multipart/form-data":
+        return await request.read()
+    form = await request.post()
+    for value in form.values():
+        if isinstance(value, web.FileField):
+            return value.file.read()
+    return b""
+
+
+__all__ = [
+    "RESPONSE_URL_METHOD",
+    "SLACK_FIXTURES",
+    "UPLOAD_METHOD",
+    "WEB_API_FIXTURES",
+    "Call",
+    "FakeSlackWebApi",
+    "load_fixture",
+]

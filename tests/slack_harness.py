@@ -1,0 +1,262 @@
+"""The real server on a loopback port, Slack's requests signed as Slack signs them, and
+payloads built from Slack's published examples."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.config import SlackSettings
+from bot.conversation.conversation import Conversation
+from bot.server.app import Server, start
+from tests.fakes.slack_web_api import SLACK_FIXTURES, FakeSlackWebApi
+
+T = TypeVar("T")
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documentation example
+BOT_TOKEN = "xoxb-test-token"
+TEAM = "T0001"
+
+# Slack users of the example network: user id -> e-mail on their Slack profile.
+SLACK_USERS = {
+    "UMEMBER01": "a.jansen@zeist.example",
+    "UENGLISH1": "e.mulder@veldhoven.example",
+    "ULEAD0001": "i.hendriks@oss.example",
+    "USECRET01": "y.schouten@pmg.example",
+    "USTRANGER": "someone@elsewhere.example",
+}
+MEMBER_ID, ENGLISH_ID, LEAD_ID, SECRETARIAT_ID, STRANGER_ID = SLACK_USERS
+
+
+def fixture(path: str) -> Any:
+    return json.loads((SLACK_FIXTURES / path).read_text(encoding="utf-8"))
+
+
+class LoopThread:
+    """An asyncio loop in a daemon thread, for running the server beside sync tests."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        self.loop.close()
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class SlackServer:
+    """`inbreng serve`'s server with Slack on, pointed at the fake Web API."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        slack: FakeSlackWebApi,
+        *,
+        settings: SlackSettings | None = None,
+    ) -> None:
+        self.slack = slack
+        self._loop = LoopThread()
+        settings = settings or SlackSettings(
+            bot_token=BOT_TOKEN,
+            signing_secret=SIGNING_SECRET,
+            api_url=slack.url,
+            _env_file=None,
+        )
+        self.server: Server = self._loop.run(
+            start(conversation, settings, host="127.0.0.1", port=0, outbox_interval=3600)
+        )
+        self.url = f"http://127.0.0.1:{self.server.port}"
+
+    def stop(self) -> None:
+        self._loop.run(self.server.stop())
+        self._loop.close()
+
+    def run_outbox(self) -> None:
+        """One outbox run, as the loop does when woken."""
+        self._loop.run(self.server.outbox.run_once())
+
+    # -- HTTP ----------------------------------------------------------------------
+
+    def get(self, path: str) -> Reply:
+        return self._send(urllib.request.Request(self.url + path))
+
+    def post_signed(
+        self,
+        body: str,
+        *,
+        content_type: str,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        signature = SignatureVerifier(secret).generate_signature(
+            timestamp=str(timestamp), body=body
+        )
+        assert signature is not None
+        return self.post(
+            body,
+            content_type=content_type,
+            headers={
+                "X-Slack-Request-Timestamp": str(timestamp),
+                "X-Slack-Signature": signature,
+                **(headers or {}),
+            },
+        )
+
+    def post(self, body: str, *, content_type: str, headers: dict[str, str]) -> Reply:
+        request = urllib.request.Request(
+            self.url + "/slack/events",
+            data=body.encode(),
+            method="POST",
+            headers={"Content-Type": content_type, **headers},
+        )
+        return self._send(request)
+
+    def _send(self, request: urllib.request.Request) -> Reply:
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Reply(response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode())
+
+    # -- what Slack sends ----------------------------------------------------------
+
+    def command(self, user_id: str, text: str, **signing: Any) -> Reply:
+        return self.post_signed(
+            command_body(self.slack, user_id, text), content_type=FORM, **signing
+        )
+
+    def click(
+        self,
+        user_id: str,
+        action_id: str,
+        value: str,
+        *,
+        channel: str | None = None,
+        ephemeral: bool = False,
+    ) -> Reply:
+        body = button_payload(
+            self.slack,
+            user_id,
+            action_id,
+            value,
+            channel=channel or f"D{user_id}",
+            ephemeral=ephemeral,
+        )
+        return self.post_signed(urlencode({"payload": json.dumps(body)}), content_type=FORM)
+
+    def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
+        body = view_submission(user_id, view, values)
+        return self.post_signed(urlencode({"payload": json.dumps(body)}), content_type=FORM)
+
+    def event(
+        self, event: dict[str, Any], *, event_id: str, headers: dict[str, str] | None = None
+    ) -> Reply:
+        body = fixture("events/message_im_event_callback.json")
+        body.update(team_id=TEAM, event=event, event_id=event_id, event_time=int(time.time()))
+        return self.post_signed(json.dumps(body), content_type=JSON, headers=headers)
+
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+def command_body(slack: FakeSlackWebApi, user_id: str, text: str) -> str:
+    """Slack's documented slash command, as this user and with this text."""
+    raw = (SLACK_FIXTURES / "commands/slash_command_slack_docs_example.txt").read_text()
+    fields = {
+        key: values[0] for key, values in parse_qs(raw.strip(), keep_blank_values=True).items()
+    }
+    fields.update(
+        team_id=TEAM,
+        user_id=user_id,
+        command="/inbreng",
+        text=text,
+        channel_id="C0GENERAL",
+        response_url=slack.response_url(f"command-{user_id}"),
+    )
+    return urlencode(fields)
+
+
+def button_payload(
+    slack: FakeSlackWebApi,
+    user_id: str,
+    action_id: str,
+    value: str,
+    *,
+    channel: str,
+    ephemeral: bool,
+) -> dict[str, Any]:
+    body: dict[str, Any] = fixture("interactivity/block_actions_button.json")
+    body["team"] = {"id": TEAM, "domain": "pmg"}
+    body["user"] = {"id": user_id, "username": user_id.lower(), "team_id": TEAM}
+    body["container"] = {
+        "type": "message",
+        "message_ts": "1700000000.000100",
+        "channel_id": channel,
+        "is_ephemeral": ephemeral,
+    }
+    body["channel"] = {"id": channel, "name": "directmessage"}
+    body["response_url"] = slack.response_url(f"action-{user_id}")
+    body["actions"] = [
+        {
+            "action_id": action_id,
+            "block_id": "b1",
+            "value": value,
+            "type": "button",
+            "action_ts": "1700000000.1",
+        }
+    ]
+    return body
+
+
+def view_submission(user_id: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Submit a modal the bot opened (`view` as sent to views.open) with these values:
+    a string for text inputs and selects, a list for checkboxes."""
+    body: dict[str, Any] = fixture("interactivity/view_submission.json")
+    body["team"] = {"id": TEAM, "domain": "pmg"}
+    body["user"] = {"id": user_id, "username": user_id.lower(), "team_id": TEAM}
+    state: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        given = values.get(block["block_id"])
+        state[block["block_id"]] = {element["action_id"]: _state(element, given)}
+    body["view"] = {**body["view"], **view, "state": {"values": state}}
+    return body
+
+
+def _state(element: dict[str, Any], given: Any) -> dict[str, Any]:
+    kind = element["type"]
+    if kind == "plain_text_input":
+        return {"type": kind, "value": given}
+    options = {o["value"]: o for o in element.get("options", [])}
+    if kind in ("checkboxes", "multi_static_select"):
+        return {"type": kind, "selected_options": [options[v] for v in given or []]}
+    return {"type": kind, "selected_option": options.get(given) if given else None}

@@ -1,0 +1,498 @@
+"""Slack through the real HTTP route: signed requests in, Web API calls to a fake out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
+
+import pytest
+
+from adapters.slack.actions import action_id
+from bot.config import SlackSettings
+from bot.conversation.conversation import Conversation
+from bot.conversation.core import Core
+from bot.domain import Delivery, DeliveryKind, DeliveryStatus, Round
+from tests.db_snapshot import snapshot
+from tests.fakes.slack_web_api import Call, FakeSlackWebApi
+from tests.slack_harness import (
+    ENGLISH_ID,
+    FORM,
+    JSON,
+    LEAD_ID,
+    MEMBER_ID,
+    SECRETARIAT_ID,
+    SLACK_USERS,
+    STRANGER_ID,
+    SlackServer,
+    command_body,
+    fixture,
+)
+
+T = TypeVar("T")
+
+
+def core_deliveries(core: Core, round_: Round) -> list[Delivery]:
+    with core.deliveries._uow_factory() as uow:
+        return uow.deliveries.for_round(round_.id)
+
+
+@pytest.fixture
+def slack_api() -> Iterator[FakeSlackWebApi]:
+    with FakeSlackWebApi() as slack:
+        for user_id, email in SLACK_USERS.items():
+            slack.add_user(user_id, email)
+        yield slack
+
+
+@pytest.fixture
+def slack(conversation: Conversation, slack_api: FakeSlackWebApi) -> Iterator[SlackServer]:
+    server = SlackServer(conversation, slack_api)
+    yield server
+    server.stop()
+
+
+def test_help_command_answers_privately(slack: SlackServer) -> None:
+    reply = slack.command(MEMBER_ID, "hulp")
+    assert reply.status == 200
+    [call] = slack.slack.wait_for("response_url")
+    assert call.params["response_type"] == "ephemeral"
+    assert "Anna Jansen" in str(call.params["blocks"])
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def opened_modal(slack: SlackServer, count: int = 1) -> dict[str, Any]:
+    return cast(dict[str, Any], slack.slack.wait_for("views.open", count)[-1].params["view"])
+
+
+def all_text(call: Call) -> str:
+    """Everything a posted message shows, as one string."""
+    return json.dumps([call.params.get("text"), call.params.get("blocks")], ensure_ascii=False)
+
+
+def dm_posts(slack: SlackServer, user_id: str) -> list[Call]:
+    return [
+        c
+        for c in slack.slack.calls_to("chat.postMessage")
+        if c.params.get("channel") == f"D{user_id}"
+    ]
+
+
+def wait_until(check: Callable[[], T | None], timeout: float = 5.0) -> T:
+    """For what the bot does after it has acknowledged a request."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise AssertionError("the expected call did not arrive in time")
+
+
+def button_ids(call: Call) -> dict[str, str]:
+    """Button label -> action id, for every button in a posted message."""
+    return {
+        element["text"]["text"]: element["action_id"]
+        for block in call.params.get("blocks") or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+    }
+
+
+def answer_values(text: str = "Scholen zijn te duur om te verduurzamen.") -> dict[str, Any]:
+    return {
+        "topic": "onderwijshuisvesting",
+        "text": text,
+        "network_help": "",
+        "attribution": "organisation",
+    }
+
+
+# -- the server --------------------------------------------------------------------------
+
+
+def test_healthz_and_slack_off_without_settings(
+    conversation: Conversation, slack_api: FakeSlackWebApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    server = SlackServer(conversation, slack_api, settings=SlackSettings(_env_file=None))
+    try:
+        assert server.get("/healthz").json() == {"status": "ok"}
+        assert server.command(MEMBER_ID, "hulp").status == 404
+    finally:
+        server.stop()
+    assert "Slack is off" in caplog.text
+    assert slack_api.calls == []
+
+
+def test_url_verification_answers_the_challenge(slack: SlackServer) -> None:
+    body = fixture("events/url_verification.json")
+    reply = slack.post_signed(json.dumps(body), content_type=JSON)
+    assert reply.status == 200
+    assert body["challenge"] in reply.body
+
+
+# -- security ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "signing",
+    [
+        {"secret": "not-the-signing-secret"},
+        {"timestamp": int(time.time()) - 10 * 60},  # older than Slack's 5 minutes
+        {"timestamp": int(time.time()) + 10 * 60},
+    ],
+    ids=["forged", "stale", "future"],
+)
+def test_unsigned_forged_or_stale_requests_are_refused(
+    slack: SlackServer, database_url: str, signing: dict[str, Any]
+) -> None:
+    before = snapshot(database_url)
+    assert slack.command(MEMBER_ID, "niets 1", **signing).status == 401
+    body = command_body(slack.slack, MEMBER_ID, "niets 1")
+    assert slack.post(body, content_type=FORM, headers={}).status == 401
+    assert snapshot(database_url) == before
+    assert slack.slack.calls == []
+
+
+def test_a_replayed_request_is_processed_once(slack: SlackServer, open_round: Round) -> None:
+    body = command_body(slack.slack, MEMBER_ID, f"niets {open_round.id}")
+    first = slack.post_signed(body, content_type=FORM, timestamp=int(time.time()))
+    again = slack.post_signed(body, content_type=FORM, timestamp=int(time.time()))
+    assert (first.status, again.status) == (200, 200)
+    slack.slack.wait_for("response_url")
+    time.sleep(0.3)  # room for a second reply, which must not come
+    assert len(slack.slack.calls_to("response_url")) == 1
+
+
+def test_an_events_api_retry_is_processed_once_even_after_a_restart(
+    conversation: Conversation, slack_api: FakeSlackWebApi
+) -> None:
+    message = {
+        **fixture("events/message_im_inner_event.json"),
+        "user": MEMBER_ID,
+        "channel": f"D{MEMBER_ID}",
+        "channel_type": "im",
+        "text": "hulp",
+    }
+    first = SlackServer(conversation, slack_api)
+    try:
+        assert first.event(message, event_id="Ev0001").status == 200
+        wait_until(lambda: dm_posts(first, MEMBER_ID))
+        retry = first.event(
+            message,
+            event_id="Ev0001",
+            headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+        )
+        assert retry.status == 200
+    finally:
+        first.stop()
+    restarted = SlackServer(conversation, slack_api)
+    try:
+        late = restarted.event(message, event_id="Ev0001", headers={"X-Slack-Retry-Num": "2"})
+        assert late.status == 200
+        assert restarted.event(message, event_id="Ev0002").status == 200
+        wait_until(lambda: len(dm_posts(restarted, MEMBER_ID)) >= 2 or None)
+        time.sleep(0.3)
+    finally:
+        restarted.stop()
+    assert len(dm_posts(restarted, MEMBER_ID)) == 2  # Ev0001 once, Ev0002 once
+
+
+def test_a_non_member_gets_a_polite_answer_and_nothing_is_stored(
+    slack: SlackServer, database_url: str, open_round: Round
+) -> None:
+    before = snapshot(database_url)
+    slack.command(STRANGER_ID, f"niets {open_round.id}")
+    [call] = slack.slack.wait_for("response_url")
+    assert "ken ik u niet" in all_text(call) or "ik ken u niet" in all_text(call)
+    after = snapshot(database_url)
+    after.pop("processed_events"), before.pop("processed_events")
+    assert after == before
+
+
+# -- members -----------------------------------------------------------------------------
+
+
+def test_invitation_answer_modal_confirmation_and_home(
+    slack: SlackServer, core: Core, open_round: Round
+) -> None:
+    slack.run_outbox()
+    [invitation] = dm_posts(slack, MEMBER_ID)
+    assert "Uw inbreng voor Pijleroverleg Financiën" in all_text(invitation)
+    buttons = button_ids(invitation)
+    assert {"Inbreng geven", "Niets deze keer"} <= set(buttons)
+
+    slack.click(MEMBER_ID, buttons["Inbreng geven"], str(open_round.id))
+    modal = opened_modal(slack)
+    assert [b["block_id"] for b in modal["blocks"] if b["type"] == "input"] == [
+        "topic",
+        "text",
+        "network_help",
+        "attribution",
+    ]
+
+    empty = slack.submit(MEMBER_ID, modal, answer_values(text=""))
+    assert empty.json()["response_action"] == "errors"
+    assert set(empty.json()["errors"]) == {"text"}
+    member = core.members.by_email(SLACK_USERS[MEMBER_ID])
+    assert member is not None and core.responses.of_member(member) == []
+
+    stored = slack.submit(MEMBER_ID, modal, answer_values())
+    assert (stored.status, stored.body) == (200, "")
+    [response] = core.responses.of_member(member)
+    assert response.text == "Scholen zijn te duur om te verduurzamen."
+    confirmation = wait_until(lambda: dm_posts(slack, MEMBER_ID)[1:])[0]
+    assert "Scholen zijn te duur" in all_text(confirmation)
+    assert {"Wijzigen", "Intrekken", "Nog een"} <= set(button_ids(confirmation))
+    home = slack.slack.wait_for("views.publish")[-1]
+    assert home.params["user_id"] == MEMBER_ID
+    assert "Scholen zijn te duur" in json.dumps(home.params["view"], ensure_ascii=False)
+
+
+def test_decline_button_stops_reminders(slack: SlackServer, core: Core, open_round: Round) -> None:
+    slack.click(MEMBER_ID, action_id("decline", 1), str(open_round.id))
+    reply = wait_until(lambda: dm_posts(slack, MEMBER_ID))[0]
+    assert "geen herinneringen" in all_text(reply) or "niets" in all_text(reply).lower()
+    member = core.members.by_email(SLACK_USERS[MEMBER_ID])
+    assert member is not None
+    assert core.deliveries.has_responded(member.id, open_round.id)
+
+
+def test_typed_message_gets_a_helpful_answer_with_an_answer_button(
+    slack: SlackServer, open_round: Round
+) -> None:
+    message = {
+        "type": "message",
+        "user": MEMBER_ID,
+        "channel": f"D{MEMBER_ID}",
+        "channel_type": "im",
+        "text": "goedemorgen",
+        "ts": "1700000000.000200",
+    }
+    slack.event(message, event_id="EvTyped1")
+    reply = wait_until(lambda: dm_posts(slack, MEMBER_ID))[0]
+    assert "Inbreng voor Pijleroverleg Financiën" in button_ids(reply)
+
+
+def test_messages_from_bots_and_edits_are_ignored(slack: SlackServer) -> None:
+    bot_message = {
+        "type": "message",
+        "bot_id": "B0BOT0001",
+        "channel": f"D{MEMBER_ID}",
+        "channel_type": "im",
+        "text": "hulp",
+        "ts": "1.2",
+    }
+    edited = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": f"D{MEMBER_ID}",
+        "channel_type": "im",
+        "ts": "1.3",
+    }
+    slack.event(bot_message, event_id="EvBot1")
+    slack.event(edited, event_id="EvEdit1")
+    slack.command(MEMBER_ID, "hulp")  # something that does answer, to wait for
+    slack.slack.wait_for("response_url")
+    assert dm_posts(slack, MEMBER_ID) == []
+
+
+def test_app_home_shows_open_rounds_and_own_answers(
+    slack: SlackServer, core: Core, open_round: Round
+) -> None:
+    event = {
+        **fixture("events/app_home_opened_event_callback.json")["event"],
+        "user": MEMBER_ID,
+        "channel": f"D{MEMBER_ID}",
+        "tab": "home",
+    }
+    slack.event(event, event_id="EvHome1")
+    [home] = slack.slack.wait_for("views.publish")
+    view = json.dumps(home.params["view"], ensure_ascii=False)
+    assert home.params["view"]["type"] == "home"
+    assert "Pijleroverleg Financiën" in view and "Open uitvragen" in view
+    assert "U heeft nog geen inbreng gegeven." in view
+
+
+@pytest.mark.parametrize("text", ["hulp", "help", "HULP"])
+def test_slash_command_words_in_dutch_and_english(slack: SlackServer, text: str) -> None:
+    slack.command(MEMBER_ID, text)
+    [call] = slack.slack.wait_for("response_url")
+    assert "wat kan ik voor u doen" in all_text(call)
+
+
+def test_unknown_subcommand_gets_the_help(slack: SlackServer) -> None:
+    slack.command(MEMBER_ID, "blabla")
+    [call] = slack.slack.wait_for("response_url")
+    assert "blabla" in all_text(call) and "wat kan ik voor u doen" in all_text(call)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rondes", "Pijleroverleg Financiën"),
+        ("mijn", "nog geen inbreng"),
+        ("privacy", "Mijn gegevens downloaden"),
+    ],
+)
+def test_member_subcommands(
+    slack: SlackServer, open_round: Round, text: str, expected: str
+) -> None:
+    slack.command(MEMBER_ID, text)
+    [call] = slack.slack.wait_for("response_url")
+    assert expected in all_text(call)
+
+
+def test_answer_subcommand_opens_the_modal(slack: SlackServer, open_round: Round) -> None:
+    slack.command(MEMBER_ID, "inbreng")
+    modal = opened_modal(slack)
+    assert modal["type"] == "modal"
+    assert json.loads(modal["private_metadata"])["context"] == f"round:{open_round.id}"
+
+
+def test_export_arrives_as_a_file_in_the_dm(slack: SlackServer) -> None:
+    slack.command(MEMBER_ID, "privacy export")
+    slack.slack.wait_for("files.completeUploadExternal")
+    [content] = slack.slack.uploads.values()
+    assert json.loads(content)["member"]["email"] == SLACK_USERS[MEMBER_ID]
+
+
+def test_english_member_gets_english(slack: SlackServer) -> None:
+    slack.command(ENGLISH_ID, "help")
+    [call] = slack.slack.wait_for("response_url")
+    assert "what can I do for you" in all_text(call)
+
+
+# -- leads and the secretariat -----------------------------------------------------------
+
+
+def test_status_preview_and_post_to_the_pillar_channel(
+    slack: SlackServer, core: Core, open_round: Round
+) -> None:
+    slack.command(LEAD_ID, f"status {open_round.id}")
+    [preview] = slack.slack.wait_for("response_url")
+    assert preview.params["response_type"] == "ephemeral"
+    post = button_ids(preview)["Plaats in #kanaal"]
+    slack.click(LEAD_ID, post, f"status {open_round.id}", ephemeral=True)
+    slack.slack.wait_for("response_url", 2)
+    slack.run_outbox()
+    channel_posts = [
+        c for c in slack.slack.calls_to("chat.postMessage") if c.params["channel"] == "C05PMGFIN01"
+    ]
+    assert len(channel_posts) == 1
+    assert "Respons" in all_text(channel_posts[0]) or "gemeenten" in all_text(channel_posts[0])
+
+
+def test_a_member_cannot_see_status(slack: SlackServer, open_round: Round) -> None:
+    slack.command(MEMBER_ID, f"status {open_round.id}")
+    [call] = slack.slack.wait_for("response_url")
+    assert "pijlertrekker" in all_text(call)
+
+
+def test_a_channel_that_does_not_exist_makes_the_post_dead_with_its_error(
+    slack: SlackServer, core: Core, open_round: Round
+) -> None:
+    slack.run_outbox()  # the invitations first
+    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor_id=1)
+    slack.slack.fail_next("chat.postMessage", error="channel_not_found", times=5)
+    slack.run_outbox()
+    [post] = [d for d in core_deliveries(core, open_round) if d.channel == "slack:C05PMGFIN01"]
+    assert (post.status, post.last_error) == (DeliveryStatus.DEAD, "slack: channel_not_found")
+
+
+def test_secretariat_creates_a_round_in_a_modal(slack: SlackServer, core: Core) -> None:
+    slack.command(SECRETARIAT_ID, "nieuw")
+    modal = opened_modal(slack)
+    values = {
+        "pillar": "bestuur",
+        "meeting_title": "Pijleroverleg Bestuur",
+        "meeting_at": "2026-12-20 14:00",
+        "opens_at": "nu",
+        "closes_at": "2026-12-15 17:00",
+        "question": "",
+        "reminders": "7d,2d",
+        "audience": "pillar",
+    }
+    reply = slack.submit(SECRETARIAT_ID, modal, values)
+    assert (reply.status, reply.body) == (200, "")
+    assert [r.meeting.title for r in core.rounds.find()] == ["Pijleroverleg Bestuur"]
+
+
+def test_a_member_cannot_open_the_round_form(slack: SlackServer) -> None:
+    slack.command(MEMBER_ID, "nieuw")
+    [call] = slack.slack.wait_for("response_url")
+    assert "secretariaat" in all_text(call)
+    assert slack.slack.calls_to("views.open") == []
+
+
+# -- hostile and oversized text ----------------------------------------------------------
+
+HOSTILE = "<!channel> <!here> <@U0LEAD> <https://evil.example|klik> @channel & *vet*"
+
+
+def test_hostile_answer_text_is_escaped_in_the_confirmation_and_the_channel(
+    slack: SlackServer, open_round: Round
+) -> None:
+    slack.command(MEMBER_ID, "inbreng")
+    stored = slack.submit(MEMBER_ID, opened_modal(slack), answer_values(text=HOSTILE))
+    assert stored.status == 200
+    confirmation = wait_until(lambda: dm_posts(slack, MEMBER_ID))[0]
+    slack.command(LEAD_ID, f"samenvatting {open_round.id}")
+    preview = slack.slack.wait_for("response_url")[-1]
+    slack.click(
+        LEAD_ID,
+        button_ids(preview)["Plaats in #kanaal"],
+        f"summary {open_round.id}",
+        ephemeral=True,
+    )
+    slack.slack.wait_for("response_url", 2)
+    slack.run_outbox()
+    channel_post = next(
+        c for c in slack.slack.calls_to("chat.postMessage") if c.params["channel"] == "C05PMGFIN01"
+    )
+    for call in (confirmation, preview, channel_post):
+        shown = all_text(call)
+        assert "&lt;!channel&gt;" in shown
+        for ping in ("<!channel>", "<!here>", "<@U0LEAD>", "<https://evil"):
+            assert ping not in shown
+
+
+def test_oversized_answer_gets_an_inline_error_and_nothing_is_stored(
+    slack: SlackServer, database_url: str, open_round: Round
+) -> None:
+    slack.command(MEMBER_ID, "inbreng")
+    modal = opened_modal(slack)
+    before = snapshot(database_url)
+    reply = slack.submit(MEMBER_ID, modal, answer_values(text="x" * 5000))
+    assert reply.json()["response_action"] == "errors"
+    assert "4000" in reply.json()["errors"]["text"]
+    after = snapshot(database_url)
+    after.pop("processed_events"), before.pop("processed_events")
+    assert after == before
+
+
+def test_an_oversized_request_is_refused(slack: SlackServer) -> None:
+    reply = slack.command(MEMBER_ID, "x" * (2 * 1024 * 1024))
+    assert reply.status == 413
+
+
+# -- the Web API's limits ----------------------------------------------------------------
+
+
+def test_a_rate_limited_reply_is_retried_after_retry_after(
+    slack: SlackServer, open_round: Round
+) -> None:
+    slack.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    slack.run_outbox()
+    posted = [
+        c
+        for c in slack.slack.calls_to("chat.postMessage")
+        if c.params["channel"] == f"D{MEMBER_ID}"
+    ]
+    assert next(c.status for c in slack.slack.calls_to("chat.postMessage")) == 429
+    assert posted and posted[-1].status == 200
