@@ -18,30 +18,29 @@ import asyncio
 import json
 import logging
 import os
-import re
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.signature import SignatureVerifier
-from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import http as slack_http
 from bot.clock import SystemClock
-from bot.config import Settings, SlackSettings
-from bot.conversation.conversation import Conversation
+from bot.config import Settings
 from bot.conversation.core import Core
 from bot.network_file import load_network_file
-from bot.server.app import start
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
 from storage import migrate
@@ -50,14 +49,12 @@ from tests.fakes.slack_web_api import FakeSlackWebApi
 from tests.slack_harness import (
     BOT_TOKEN,
     FORM,
-    MEMBER_ID,
     SIGNING_SECRET,
-    SLACK_USERS,
-    LoopThread,
     command_body,
     view_submission,
 )
 
+INBRENG = [sys.executable, "-c", "from bot.cli.main import run; run()"]
 NETWORK = Path(__file__).resolve().parents[1] / "examples" / "pmg" / "network.yaml"
 ANSWER = {
     "topic": "onderwijshuisvesting",
@@ -67,7 +64,9 @@ ANSWER = {
 }
 
 
-def prepared_conversation(url: str) -> Conversation:
+def prepared_database(url: str) -> list[str]:
+    """The example network with an open Financiën round; returns the e-mail addresses of
+    the members that round asks."""
     migrate.upgrade(url)
     database = Database(url)
     core = Core.build(
@@ -85,31 +84,39 @@ def prepared_conversation(url: str) -> Conversation:
         ),
         actor_id=None,
     )
-    return Conversation(core=core)
+    with database.unit_of_work() as uow:
+        members = uow.members.list()
+    database.dispose()
+    return [m.email for m in members if core.rounds.open_for(m)]
 
 
-async def bare_bolt_server(slack: FakeSlackWebApi) -> web.AppRunner:
-    """The baseline: Bolt with the same settings, whose listeners only acknowledge."""
-    bolt = AsyncApp(
-        client=AsyncWebClient(token=BOT_TOKEN, base_url=slack.url), signing_secret=SIGNING_SECRET
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server_process(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    """A server in its own process (its own interpreter lock, as in production), until
+    its health check answers; yields its Slack URL."""
+    process = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-
-    async def ack_only(ack: AsyncAck) -> None:
-        await ack()
-
-    bolt.command("/inbreng")(ack_only)
-    bolt.view(re.compile(".*"))(ack_only)
-
-    async def slack_events(request: web.Request) -> web.Response:
-        response = await bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
-
-    app = web.Application()
-    app.router.add_post(slack_http.ROUTE, slack_events)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command} did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/slack/events"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
 
 
 def signed(body: str) -> dict[str, str]:
@@ -122,25 +129,35 @@ def signed(body: str) -> dict[str, str]:
     }
 
 
-async def load(url: str, bodies: list[str], concurrency: int) -> tuple[list[float], float]:
-    """Send every body; latencies in ms, and the wall time in seconds."""
+async def load(
+    url: str, bodies: list[str], concurrency: int
+) -> tuple[list[float], float, Counter[int]]:
+    """Send every body; latencies in ms, the wall time in seconds, the statuses."""
     gate = asyncio.Semaphore(concurrency)
     latencies: list[float] = []
+    statuses: Counter[int] = Counter()
 
     async def one(session: aiohttp.ClientSession, body: str) -> None:
         async with gate:
             started = time.perf_counter()
             async with session.post(url, data=body.encode(), headers=signed(body)) as response:
                 await response.read()
-                if response.status != 200:
-                    raise RuntimeError(f"status {response.status}")
+                statuses[response.status] += 1
             latencies.append((time.perf_counter() - started) * 1000)
 
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
         await asyncio.gather(*(one(session, body) for body in bodies))
-        return latencies, time.perf_counter() - started
+        return latencies, time.perf_counter() - started, statuses
+
+
+def settle(slack: FakeSlackWebApi, quiet: float = 0.5) -> None:
+    """Wait until the bot has made no Web API call for `quiet` seconds."""
+    seen = -1
+    while len(slack.calls) != seen:
+        seen = len(slack.calls)
+        time.sleep(quiet)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -155,70 +172,96 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)
 
     with tempfile.TemporaryDirectory() as directory, FakeSlackWebApi() as slack:
-        for user_id, email in SLACK_USERS.items():
-            slack.add_user(user_id, email)
         url = os.environ.get("INBRENG_BENCH_DATABASE_URL") or f"sqlite:///{directory}/bench.db"
-        conversation = prepared_conversation(url)
-        settings = SlackSettings(
-            bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=slack.url, _env_file=None
-        )
-        server_loop = LoopThread()
-        server = server_loop.run(
-            start(conversation, settings, host="127.0.0.1", port=0, outbox_interval=3600)
-        )
-        bare = server_loop.run(bare_bolt_server(slack))
-        targets = {
-            "inbreng": f"http://127.0.0.1:{server.port}{slack_http.ROUTE}",
-            "bare Bolt": f"http://127.0.0.1:{bare.addresses[0][1]}{slack_http.ROUTE}",
+        audience = prepared_database(url)
+        # Everyone the round asks answers, each as their own Slack user.
+        users = [f"UB{number:04d}" for number, _ in enumerate(audience)]
+        for user_id, email in zip(users, audience, strict=True):
+            slack.add_user(user_id, email)
+        env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.url,
+            "INBRENG_DATABASE_URL": url,
         }
-        modal = asyncio.run(open_answer_modal(targets["inbreng"], slack))
-        scenarios: dict[str, Callable[[int], str]] = {
-            "slash command": lambda i: command_body(slack, MEMBER_ID, "hulp").replace(
-                "trigger_id=", f"trigger_id={i}."
-            ),
-            "view submission": lambda i: urlencode(
+        ports = free_port(), free_port()
+        with (
+            server_process(
+                [*INBRENG, "serve"], {**env, "INBRENG_PORT": str(ports[0])}, ports[0]
+            ) as inbreng,
+            server_process(
+                [sys.executable, "-m", "bench.bare_bolt", "--port", str(ports[1])], env, ports[1]
+            ) as bare,
+        ):
+            modal = asyncio.run(open_answer_modal(inbreng, slack, users[0]))
+            figures = run_scenarios(
+                {"inbreng": inbreng, "bare Bolt": bare},
                 {
-                    "payload": json.dumps(
-                        {**view_submission(MEMBER_ID, modal, ANSWER), "trigger_id": f"t{i}"}
-                    )
-                }
-            ),
-        }
-        print(
-            f"{'scenario':<16} {'app':<10} {'requests':>8} {'conc.':>6} {'p50 ms':>8} "
-            f"{'p99 ms':>8} {'req/s':>8}"
-        )
-        figures: dict[str, float] = {}
-        for scenario, body in scenarios.items():
-            for app, target in targets.items():
-                bodies = [body(i) for i in range(args.requests)]
-                latencies, seconds = asyncio.run(load(target, bodies, args.concurrency))
-                p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
-                rate = len(latencies) / seconds
-                print(
-                    f"{scenario:<16} {app:<10} {len(latencies):>8} {args.concurrency:>6} "
-                    f"{p50:>8.1f} {p99:>8.1f} {rate:>8.0f}"
-                )
-                key = ("bare_" if app != "inbreng" else "") + scenario.split()[0]
-                figures |= {f"{key}_p50_ms": p50, f"{key}_p99_ms": p99, f"{key}_rps": rate}
-        server_loop.run(server.stop())
-        server_loop.run(bare.cleanup())
-        server_loop.close()
+                    "slash command": lambda i: command_body(
+                        slack, users[i % len(users)], "hulp"
+                    ).replace("trigger_id=", f"trigger_id={i}."),
+                    "view submission": lambda i: urlencode(
+                        {
+                            "payload": json.dumps(
+                                {
+                                    **view_submission(users[i % len(users)], modal, ANSWER),
+                                    "trigger_id": f"t{i}",
+                                }
+                            )
+                        }
+                    ),
+                },
+                slack,
+                requests=args.requests,
+                concurrency=args.concurrency,
+            )
     ratios = {
         f"{k}_p99_ratio": figures[f"{k}_p99_ms"] / figures[f"bare_{k}_p99_ms"]
         for k in ("slash", "view")
     }
     print(
         " ".join(
-            f"{name}={value:.1f}" if "ratio" not in name else f"{name}={value:.2f}"
+            f"{name}={value:.2f}" if "ratio" in name else f"{name}={value:.1f}"
             for name, value in {**figures, **ratios}.items()
         )
     )
 
 
-async def open_answer_modal(url: str, slack: FakeSlackWebApi) -> dict[str, Any]:
+def run_scenarios(
+    targets: dict[str, str],
+    scenarios: dict[str, Callable[[int], str]],
+    slack: FakeSlackWebApi,
+    *,
+    requests: int,
+    concurrency: int,
+) -> dict[str, float]:
+    """Each scenario against each app, printed as a table; the figures by name."""
+    print(
+        f"{'scenario':<16} {'app':<10} {'requests':>8} {'conc.':>6} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'req/s':>8} {'not 200':>8}"
+    )
+    figures: dict[str, float] = {"failed": 0}
+    for scenario, body in scenarios.items():
+        for app, target in targets.items():
+            settle(slack)  # the previous run's after-ack work must not overlap this one
+            bodies = [body(i) for i in range(requests)]
+            latencies, seconds, statuses = asyncio.run(load(target, bodies, concurrency))
+            p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
+            rate = len(latencies) / seconds
+            failed = sum(n for status, n in statuses.items() if status != 200)
+            print(
+                f"{scenario:<16} {app:<10} {len(latencies):>8} {concurrency:>6} "
+                f"{p50:>8.1f} {p99:>8.1f} {rate:>8.0f} {failed:>8}"
+            )
+            key = ("bare_" if app != "inbreng" else "") + scenario.split()[0]
+            figures |= {f"{key}_p50_ms": p50, f"{key}_p99_ms": p99, f"{key}_rps": rate}
+            figures["failed"] += failed
+    return figures
+
+
+async def open_answer_modal(url: str, slack: FakeSlackWebApi, user_id: str) -> dict[str, Any]:
     """The answer modal as the bot opens it, to submit again and again."""
-    body = command_body(slack, MEMBER_ID, "inbreng")
+    body = command_body(slack, user_id, "inbreng")
     async with (
         aiohttp.ClientSession() as session,
         session.post(url, data=body.encode(), headers=signed(body)) as response,

@@ -36,6 +36,10 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Readers do not wait for the writer, and a commit needs no sync of the whole file:
+        # the server answers several requests at once. (A no-op for in-memory databases.)
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
+import socket
+import subprocess
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import pytest
+from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.actions import action_id
 from bot.config import SlackSettings
@@ -18,18 +25,22 @@ from bot.domain import Delivery, DeliveryKind, DeliveryStatus, Round
 from tests.db_snapshot import snapshot
 from tests.fakes.slack_web_api import Call, FakeSlackWebApi
 from tests.slack_harness import (
+    BOT_TOKEN,
     ENGLISH_ID,
     FORM,
     JSON,
     LEAD_ID,
     MEMBER_ID,
     SECRETARIAT_ID,
+    SIGNING_SECRET,
     SLACK_USERS,
     STRANGER_ID,
+    TEAM,
     SlackServer,
     command_body,
     fixture,
 )
+from tests.test_cli import INBRENG
 
 T = TypeVar("T")
 
@@ -496,3 +507,88 @@ def test_a_rate_limited_reply_is_retried_after_retry_after(
     ]
     assert next(c.status for c in slack.slack.calls_to("chat.postMessage")) == 429
     assert posted and posted[-1].status == 200
+
+
+def test_app_rate_limited_notice_is_acknowledged_and_logged(
+    slack: SlackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Slack sends this one outside any event_callback (Events API documentation).
+    notice = {
+        "token": "t",
+        "type": "app_rate_limited",
+        "team_id": TEAM,
+        "minute_rate_limited": 1518467820,
+        "api_app_id": "A0APP",
+    }
+    caplog.set_level(logging.WARNING)
+    assert slack.post_signed(json.dumps(notice), content_type=JSON).status == 200
+    assert "dropping events" in caplog.text
+
+
+def test_a_mention_in_a_channel_is_answered_privately(slack: SlackServer) -> None:
+    mention = {
+        **fixture("events/app_mention_event_callback.json")["event"],
+        "user": MEMBER_ID,
+        "channel": "C05PMGFIN01",
+        "text": "<@U0BOT0001> hoe werkt dit?",
+    }
+    slack.event(mention, event_id="EvMention1")
+    [reply] = slack.slack.wait_for("chat.postEphemeral")
+    assert (reply.params["channel"], reply.params["user"]) == ("C05PMGFIN01", MEMBER_ID)
+    assert "wat kan ik voor u doen" in all_text(reply)
+    assert slack.slack.calls_to("chat.postMessage") == []
+
+
+def test_inbreng_serve_runs_slack_and_stops_on_sigterm(
+    conversation: Conversation, slack_api: FakeSlackWebApi, database_url: str, tmp_path: Path
+) -> None:
+    """The installed `inbreng serve`, configured only by its environment."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INBRENG_", "SLACK_"))}
+    env |= {
+        "INBRENG_DATABASE_URL": database_url,
+        "INBRENG_PORT": str(port),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.url,
+    }
+    server = subprocess.Popen(
+        [str(INBRENG), "serve"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_until(lambda: _healthy(port), timeout=20)
+        body = command_body(slack_api, MEMBER_ID, "hulp")
+        timestamp = str(int(time.time()))
+        signature = SignatureVerifier(SIGNING_SECRET).generate_signature(
+            timestamp=timestamp, body=body
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/slack/events",
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Content-Type": FORM,
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": signature or "",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        [reply] = slack_api.wait_for("response_url")
+        assert "wat kan ik voor u doen" in all_text(reply)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, log = server.communicate(timeout=30)
+    assert server.returncode == 0
+    assert "Slack is on" in log
+    assert BOT_TOKEN not in log and SIGNING_SECRET not in log
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False

@@ -53,7 +53,6 @@ class SlackBot:
             request_verification_enabled=signing_secret is not None,
             process_before_response=False,
         )
-        self.app.middleware(self._skip_repeats)
         self.app.command(COMMAND)(self._on_command)
         self.app.action(re.compile(f"^{PREFIX}:"))(self._on_button)
         self.app.view(re.compile(f"^{FORM_PREFIX}:"))(self._on_form)
@@ -61,37 +60,40 @@ class SlackBot:
         self.app.event("message")(self._on_message)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("app_home_opened")(self._on_home)
-        self.app.event("app_rate_limited")(self._on_rate_limited)
+        self.app.middleware(self._note_rate_limits)
 
     # -- listeners ---------------------------------------------------------------
 
-    async def _skip_repeats(
-        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
-    ) -> BoltResponse | None:
-        """Events API retries (same event_id) and replayed requests (same signature) are
-        answered 200 and not processed again; the ids live in the database, so this holds
-        across restarts and instances."""
-        key = repeat_key(req)
-        if key is not None:
-            first = await asyncio.to_thread(self._core.seen_events.first_time, Platform.SLACK, key)
-            if not first:
-                logger.info(
-                    "Slack sent %s again (retry %s); ignored",
-                    key.split(":")[0],
-                    req.headers.get("x-slack-retry-num", ["-"])[0],
-                )
-                return BoltResponse(status=200, body="")
-        await next()
-        return None
+    async def _first_time(self, request: AsyncBoltRequest) -> bool:
+        """False for Events API retries (same event_id) and replayed requests (same
+        signature): those are acknowledged but not processed again. The ids live in the
+        database, so this holds across restarts and instances. Checked after the
+        acknowledgement where possible, since it is a database write."""
+        key = repeat_key(request)
+        if key is None:
+            return True
+        first = await asyncio.to_thread(self._core.seen_events.first_time, Platform.SLACK, key)
+        if not first:
+            retry = request.headers.get("x-slack-retry-num", ["-"])[0]
+            logger.info("Slack sent %s again (retry %s); ignored", key.split(":")[0], retry)
+        return first
 
-    async def _on_command(self, ack: AsyncAck, body: Body, respond: AsyncRespond) -> None:
+    async def _on_command(
+        self, ack: AsyncAck, body: Body, respond: AsyncRespond, request: AsyncBoltRequest
+    ) -> None:
         await ack()
+        if not await self._first_time(request):
+            return
         who = await self._actor(body)
         messages = await self._handle(body, who)
         await self._reply(messages, who, trigger_id=body.get("trigger_id"), respond=respond)
 
-    async def _on_button(self, ack: AsyncAck, body: Body, respond: AsyncRespond) -> None:
+    async def _on_button(
+        self, ack: AsyncAck, body: Body, respond: AsyncRespond, request: AsyncBoltRequest
+    ) -> None:
         await ack()
+        if not await self._first_time(request):
+            return
         who = await self._actor(body)
         messages = await self._handle(body, who)
         container = body.get("container") or {}
@@ -104,7 +106,10 @@ class SlackBot:
             channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
             await self._reply(messages, who, trigger_id=body.get("trigger_id"), channel=channel)
 
-    async def _on_form(self, ack: AsyncAck, body: Body) -> None:
+    async def _on_form(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
+        if not await self._first_time(request):
+            await ack()
+            return
         who = await self._actor(body)
         messages = await self._handle(body, who)
         again = next((m.form for m in messages if m.form is not None), None)
@@ -123,18 +128,22 @@ class SlackBot:
     async def _on_form_closed(self, ack: AsyncAck) -> None:
         await ack()  # nothing was submitted, so nothing to keep
 
-    async def _on_message(self, ack: AsyncAck, body: Body) -> None:
+    async def _on_message(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
         await ack()
         event = body.get("event") or {}
         if payloads.direct_message(body, payloads.actor("", "")) is None:
             return  # not a person writing in the bot's DM
+        if not await self._first_time(request):
+            return
         who = await self._actor(body)
         messages = await self._handle(body, who)
         await self._reply(messages, who, channel=event.get("channel"))
 
-    async def _on_mention(self, ack: AsyncAck, body: Body) -> None:
+    async def _on_mention(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
         """In a channel, the bot answers only privately: help, and where to find it."""
         await ack()
+        if not await self._first_time(request):
+            return
         event = body.get("event") or {}
         who = await self._actor(body)
         help_request = CommandEvent(actor=who, text="help")
@@ -147,18 +156,26 @@ class SlackBot:
                 **post,
             )
 
-    async def _on_home(self, ack: AsyncAck, body: Body) -> None:
+    async def _on_home(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
         await ack()
         if (body.get("event") or {}).get("tab", "home") != "home":
             return
+        if not await self._first_time(request):
+            return
         await self._publish_home(await self._actor(body))
 
-    async def _on_rate_limited(self, ack: AsyncAck, body: Body) -> None:
-        await ack()
-        logger.warning(
-            "Slack is dropping events for this app (app_rate_limited, minute %s)",
-            body.get("minute_rate_limited"),
-        )
+    async def _note_rate_limits(
+        self, body: Body, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Slack's app_rate_limited notice comes outside any event_callback, where no
+        listener can match it; it only needs to be logged and acknowledged."""
+        if body.get("type") == "app_rate_limited":
+            logger.warning(
+                "Slack is dropping events for this app (minute %s)", body.get("minute_rate_limited")
+            )
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
 
     # -- the conversation ---------------------------------------------------------
 

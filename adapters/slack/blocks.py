@@ -1,6 +1,8 @@
 """Neutral messages as Block Kit: sections, fields and buttons, within Slack's limits.
 
-Every string from a message is escaped here (see `mrkdwn`), whatever it contains.
+Every string from a message goes into a mrkdwn object escaped (see `mrkdwn`), or into a
+plain_text object (titles, button labels), which Slack shows as typed and never turns into
+mentions or links; broadcasts are defused in both.
 """
 
 from __future__ import annotations
@@ -35,16 +37,13 @@ def plain_text(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": mrkdwn.clip(mrkdwn.plain(text), limit), "emoji": True}
 
 
-def sections(text: str, *, limit: int = SECTION_TEXT) -> list[Block]:
+def sections(text: str, *, bold: bool = False) -> list[Block]:
     """Text as one or more sections; split, never cut off."""
-    blocks = []
-    for piece in mrkdwn.split(text, limit):
-        escaped = mrkdwn.escape(piece)
-        if len(escaped) > limit:  # escaping made it longer: split the raw piece finer
-            blocks += sections(piece, limit=limit // 2)
-        elif piece.strip():
-            blocks.append({"type": "section", "text": text_object(escaped)})
-    return blocks
+    limit = SECTION_TEXT - 2 if bold else SECTION_TEXT
+    return [
+        {"type": "section", "text": text_object(f"*{piece}*" if bold else piece)}
+        for piece in mrkdwn.escaped_pieces(text, limit)
+    ]
 
 
 def _field_text(field: Field) -> str:
@@ -61,8 +60,7 @@ def field_blocks(fields: tuple[Field, ...]) -> list[Block]:
         ]
     blocks: list[Block] = []
     for field in fields:
-        blocks.append({"type": "section", "text": text_object(f"*{mrkdwn.escape(field.label)}*")})
-        blocks += sections(field.value)
+        blocks += sections(field.label, bold=True) + sections(field.value)
     return blocks
 
 

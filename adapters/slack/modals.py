@@ -105,7 +105,7 @@ def metadata(view: Mapping[str, Any]) -> tuple[str, str]:
         stored = {}
     if not isinstance(stored, dict):
         stored = {}
-    return str(stored.get("context", "")), str(stored.get("reply_to", ""))
+    return str(stored.get("context") or ""), str(stored.get("reply_to") or "")
 
 
 def values(view: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:

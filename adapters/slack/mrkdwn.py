@@ -29,17 +29,29 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def split(text: str, limit: int) -> list[str]:
-    """Cut long text into pieces within `limit`, at line ends where possible."""
+def escaped_pieces(text: str, limit: int) -> list[str]:
+    """`text` escaped, in pieces of at most `limit` characters each (after escaping, which
+    can make text up to five times longer), cut at line ends or spaces where possible."""
     pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = text.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    if text or not pieces:
-        pieces.append(text)
+    while text:
+        end = _longest_fitting_prefix(text, limit)
+        if end < len(text):
+            space = max(text.rfind("\n", 0, end), text.rfind(" ", 0, end))
+            end = space if space > end // 2 else end
+        piece, text = text[:end], text[end:].lstrip("\n")
+        if piece.strip():
+            pieces.append(escape(piece))
     return pieces
+
+
+def _longest_fitting_prefix(text: str, limit: int) -> int:
+    if len(escape(text)) <= limit:
+        return len(text)
+    low, high = 1, min(len(text), limit)  # a prefix of one character always fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(escape(text[:middle])) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low

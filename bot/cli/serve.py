@@ -21,7 +21,14 @@ def serve() -> None:
 
 
 async def _serve_until_stopped(app_runtime: Runtime, host: str, port: int) -> None:
-    server = await start(app_runtime.conversation, SlackSettings(), host=host, port=port)
+    sqlite = app_runtime.database.engine.dialect.name == "sqlite"
+    server = await start(
+        app_runtime.conversation,
+        SlackSettings(),
+        host=host,
+        port=port,
+        database_threads=1 if sqlite else 8,
+    )
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -52,9 +52,7 @@ def home(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         *(views.invitation(turn, r, core.rounds.pillars_of(r)) for r in open_rounds),
         Message(title=turn.t("home.mine"), text="" if responses else turn.t("home.no_answers")),
     ]
-    for response in responses[:HOME_ANSWERS]:
-        round_ = core.rounds.get(response.round_id)
-        messages.append(views.own_response(turn, response, round_, _topic_name(core, response)))
+    messages += _own_responses(core, turn, responses[:HOME_ANSWERS])
     if len(responses) > HOME_ANSWERS:
         messages.append(Message(text=turn.t("home.more", count=len(responses) - HOME_ANSWERS)))
     return messages
@@ -121,11 +119,26 @@ def mine(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     responses = core.responses.of_member(turn.member)
     if not responses:
         return [Message(text=turn.t("mine.none"))]
-    messages = [Message(title=turn.t("mine.title", count=len(responses)))]
-    for response in responses:
-        round_ = core.rounds.get(response.round_id)
-        messages.append(views.own_response(turn, response, round_, _topic_name(core, response)))
-    return messages
+    return [
+        Message(title=turn.t("mine.title", count=len(responses))),
+        *_own_responses(core, turn, responses),
+    ]
+
+
+def _own_responses(core: Core, turn: Turn, responses: list[Response]) -> list[Message]:
+    """One message per answer; rounds and topics looked up once each, as a member's
+    answers share a few of them."""
+    rounds = {i: core.rounds.get(i) for i in {r.round_id for r in responses}}
+    topics = {i: core.responses.topic(i) for i in {r.topic_id for r in responses} if i}
+    return [
+        views.own_response(
+            turn,
+            response,
+            rounds[response.round_id],
+            (topic.name if (topic := topics.get(response.topic_id or 0)) else None),
+        )
+        for response in responses
+    ]
 
 
 def edit(core: Core, turn: Turn, args: list[str]) -> list[Message]:

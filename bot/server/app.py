@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -57,7 +59,14 @@ async def start(
     host: str,
     port: int,
     outbox_interval: float = 5.0,
+    database_threads: int = 8,
 ) -> Server:
+    """Start serving. The conversation and the outbox reach the database from a pool of
+    `database_threads` threads; SQLite has one writer, so one thread suits it best (more
+    only wait for its lock)."""
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=database_threads, thread_name_prefix="inbreng-db")
+    )
     messengers: dict[Platform, Messenger] = {}
     web_app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     web_app.router.add_get("/healthz", healthz)
