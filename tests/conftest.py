@@ -37,7 +37,7 @@ from bot.ports import UnitOfWorkFactory
 from storage.database import Database
 from storage.migrate import upgrade
 
-pytest_plugins = ["tests.app_fixtures"]
+pytest_plugins = ["tests.app_fixtures", "tests.slack_fixtures"]
 
 POSTGRES_GLOB = "/usr/lib/postgresql/*/bin"
 POSTGRES_ROLE = "inbreng"

@@ -9,7 +9,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode
@@ -19,7 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.config import SlackSettings
 from bot.conversation.conversation import Conversation
 from bot.server.app import Server, start
-from tests.fakes.slack_web_api import SLACK_FIXTURES, FakeSlackWebApi
+from tests.fakes.slack_web_api import SLACK_FIXTURES, Call, FakeSlackWebApi
 
 T = TypeVar("T")
 
@@ -186,12 +186,11 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 
-def command_body(slack: FakeSlackWebApi, user_id: str, text: str) -> str:
+def command_fields(slack: FakeSlackWebApi, user_id: str, text: str) -> dict[str, str]:
     """Slack's documented slash command, as this user and with this text."""
     raw = (SLACK_FIXTURES / "commands/slash_command_slack_docs_example.txt").read_text()
-    fields = {
-        key: values[0] for key, values in parse_qs(raw.strip(), keep_blank_values=True).items()
-    }
+    parsed = parse_qs(raw.strip(), keep_blank_values=True)
+    fields = {key: values[0] for key, values in parsed.items()}
     fields.update(
         team_id=TEAM,
         user_id=user_id,
@@ -200,7 +199,27 @@ def command_body(slack: FakeSlackWebApi, user_id: str, text: str) -> str:
         channel_id="C0GENERAL",
         response_url=slack.response_url(f"command-{user_id}"),
     )
-    return urlencode(fields)
+    return fields
+
+
+def command_body(slack: FakeSlackWebApi, user_id: str, text: str) -> str:
+    return urlencode(command_fields(slack, user_id, text))
+
+
+def all_text(call: Call) -> str:
+    """Everything a posted message shows, as one string."""
+    return json.dumps([call.params.get("text"), call.params.get("blocks")], ensure_ascii=False)
+
+
+def wait_until(check: Callable[[], T | None], timeout: float = 5.0) -> T:
+    """For what the bot does after it has acknowledged a request."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise AssertionError("the expected call did not arrive in time")
 
 
 def button_payload(

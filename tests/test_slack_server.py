@@ -10,7 +10,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -21,7 +21,7 @@ from adapters.slack.actions import action_id
 from bot.config import SlackSettings
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
-from bot.domain import Delivery, DeliveryKind, DeliveryStatus, Round
+from bot.domain import DeliveryKind, DeliveryStatus, Round
 from tests.db_snapshot import snapshot
 from tests.fakes.slack_web_api import Call, FakeSlackWebApi
 from tests.slack_harness import (
@@ -37,25 +37,14 @@ from tests.slack_harness import (
     STRANGER_ID,
     TEAM,
     SlackServer,
+    all_text,
     command_body,
     fixture,
+    wait_until,
 )
 from tests.test_cli import INBRENG
 
 T = TypeVar("T")
-
-
-def core_deliveries(core: Core, round_: Round) -> list[Delivery]:
-    with core.deliveries._uow_factory() as uow:
-        return uow.deliveries.for_round(round_.id)
-
-
-@pytest.fixture
-def slack_api() -> Iterator[FakeSlackWebApi]:
-    with FakeSlackWebApi() as slack:
-        for user_id, email in SLACK_USERS.items():
-            slack.add_user(user_id, email)
-        yield slack
 
 
 @pytest.fixture
@@ -80,28 +69,12 @@ def opened_modal(slack: SlackServer, count: int = 1) -> dict[str, Any]:
     return cast(dict[str, Any], slack.slack.wait_for("views.open", count)[-1].params["view"])
 
 
-def all_text(call: Call) -> str:
-    """Everything a posted message shows, as one string."""
-    return json.dumps([call.params.get("text"), call.params.get("blocks")], ensure_ascii=False)
-
-
 def dm_posts(slack: SlackServer, user_id: str) -> list[Call]:
     return [
         c
         for c in slack.slack.calls_to("chat.postMessage")
         if c.params.get("channel") == f"D{user_id}"
     ]
-
-
-def wait_until(check: Callable[[], T | None], timeout: float = 5.0) -> T:
-    """For what the bot does after it has acknowledged a request."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError("the expected call did not arrive in time")
 
 
 def button_ids(call: Call) -> dict[str, str]:
@@ -412,7 +385,9 @@ def test_a_channel_that_does_not_exist_makes_the_post_dead_with_its_error(
     core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor_id=1)
     slack.slack.fail_next("chat.postMessage", error="channel_not_found", times=5)
     slack.run_outbox()
-    [post] = [d for d in core_deliveries(core, open_round) if d.channel == "slack:C05PMGFIN01"]
+    [post] = [
+        d for d in core.deliveries.for_round(open_round.id) if d.channel == "slack:C05PMGFIN01"
+    ]
     assert (post.status, post.last_error) == (DeliveryStatus.DEAD, "slack: channel_not_found")
 
 
@@ -592,3 +567,26 @@ def _healthy(port: int) -> bool:
             return bool(r.status == 200)
     except OSError:
         return False
+
+
+def test_lead_exports_a_round_as_a_markdown_file(slack: SlackServer, open_round: Round) -> None:
+    slack.command(LEAD_ID, f"export {open_round.id}")
+    slack.slack.wait_for("files.completeUploadExternal")
+    [content] = slack.slack.uploads.values()
+    assert "Pijleroverleg Financiën" in content.decode()
+
+
+def test_a_member_exports_own_data_with_export(slack: SlackServer) -> None:
+    slack.command(MEMBER_ID, "export")
+    slack.slack.wait_for("files.completeUploadExternal")
+    [content] = slack.slack.uploads.values()
+    assert json.loads(content)["member"]["email"] == SLACK_USERS[MEMBER_ID]
+
+
+def test_a_slack_id_from_the_network_file_needs_no_profile_lookup(slack: SlackServer) -> None:
+    # r.hoogendoorn has `slack_user_id: U05R7HGD2KQ` in the example network; the fake Web
+    # API does not know this user, so only the network file can say who it is.
+    slack.command("U05R7HGD2KQ", "hulp")
+    [call] = slack.slack.wait_for("response_url")
+    assert "wat kan ik voor u doen" in all_text(call)
+    assert slack.slack.calls_to("users.info") == []

@@ -11,8 +11,10 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -30,6 +32,7 @@ from bot.messages import File, Form, Message
 logger = logging.getLogger(__name__)
 
 COMMAND = "/inbreng"
+T = TypeVar("T")
 Body = dict[str, Any]
 
 
@@ -47,6 +50,9 @@ class SlackBot:
         self._core = conversation.core
         self._client = client
         self._dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        # Work that holds up an acknowledgement (a modal submission) gets its own thread,
+        # so it never queues behind work done after other acknowledgements.
+        self._acknowledging = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-ack")
         self.app = AsyncApp(
             client=client,
             signing_secret=signing_secret,
@@ -64,7 +70,12 @@ class SlackBot:
 
     # -- listeners ---------------------------------------------------------------
 
-    async def _first_time(self, request: AsyncBoltRequest) -> bool:
+    async def _run(self, function: Callable[..., T], *args: Any, urgent: bool = False) -> T:
+        """Run synchronous (database) work in a thread: the acknowledging lane if `urgent`."""
+        executor = self._acknowledging if urgent else None
+        return await asyncio.get_running_loop().run_in_executor(executor, partial(function, *args))
+
+    async def _first_time(self, request: AsyncBoltRequest, *, urgent: bool = False) -> bool:
         """False for Events API retries (same event_id) and replayed requests (same
         signature): those are acknowledged but not processed again. The ids live in the
         database, so this holds across restarts and instances. Checked after the
@@ -72,7 +83,9 @@ class SlackBot:
         key = repeat_key(request)
         if key is None:
             return True
-        first = await asyncio.to_thread(self._core.seen_events.first_time, Platform.SLACK, key)
+        first = await self._run(
+            self._core.seen_events.first_time, Platform.SLACK, key, urgent=urgent
+        )
         if not first:
             retry = request.headers.get("x-slack-retry-num", ["-"])[0]
             logger.info("Slack sent %s again (retry %s); ignored", key.split(":")[0], retry)
@@ -107,11 +120,11 @@ class SlackBot:
             await self._reply(messages, who, trigger_id=body.get("trigger_id"), channel=channel)
 
     async def _on_form(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
-        if not await self._first_time(request):
+        if not await self._first_time(request, urgent=True):
             await ack()
             return
-        who = await self._actor(body)
-        messages = await self._handle(body, who)
+        who = await self._actor(body, urgent=True)
+        messages = await self._handle(body, who, urgent=True)
         again = next((m.form for m in messages if m.form is not None), None)
         if again is not None:  # not stored: the form comes back with its errors
             errors = modals.field_errors(again)
@@ -147,7 +160,7 @@ class SlackBot:
         event = body.get("event") or {}
         who = await self._actor(body)
         help_request = CommandEvent(actor=who, text="help")
-        messages = await asyncio.to_thread(self._conversation.handle, help_request)
+        messages = await self._run(self._conversation.handle, help_request)
         for post in blocks.render(messages):
             await self._call(
                 self._client.chat_postEphemeral,
@@ -179,11 +192,11 @@ class SlackBot:
 
     # -- the conversation ---------------------------------------------------------
 
-    async def _actor(self, body: Body) -> Actor:
+    async def _actor(self, body: Body, *, urgent: bool = False) -> Actor:
         """Who sent this: known identities need no lookup; others by profile e-mail."""
         team_id, user_id = payloads.sender(body) or ("", "")
         who = payloads.actor(team_id, user_id)
-        if not user_id or await asyncio.to_thread(self._core.members.knows, who):
+        if not user_id or await self._run(self._core.members.knows, who, urgent=urgent):
             return who
         return payloads.actor(team_id, user_id, await self._email_of(user_id))
 
@@ -199,11 +212,11 @@ class SlackBot:
         email = (user.get("profile") or {}).get("email")
         return str(email) if email else None
 
-    async def _handle(self, body: Body, who: Actor) -> list[Message]:
+    async def _handle(self, body: Body, who: Actor, *, urgent: bool = False) -> list[Message]:
         event = payloads.to_event(body, who)
         if event is None:
             return []
-        return await asyncio.to_thread(self._conversation.handle, event)
+        return await self._run(self._conversation.handle, event, urgent=urgent)
 
     # -- replies ------------------------------------------------------------------
 
@@ -267,7 +280,7 @@ class SlackBot:
             logger.warning("Slack refused a file: %s", _error_code(error))
 
     async def _publish_home(self, who: Actor) -> None:
-        messages = await asyncio.to_thread(self._conversation.home, who)
+        messages = await self._run(self._conversation.home, who)
         posts = blocks.render(messages, limit=blocks.HOME_BLOCKS)
         view = {"type": "home", "blocks": posts[0]["blocks"] if posts else []}
         await self._call(self._client.views_publish, user_id=who.user_id, view=view)
@@ -279,7 +292,7 @@ class SlackBot:
         return self._dm_channels[user_id]
 
     async def _language(self, who: Actor) -> str:
-        member = await asyncio.to_thread(self._core.members.resolve, who)
+        member = await self._run(self._core.members.resolve, who)
         return member.language if member is not None else "nl"
 
     async def _call(self, method: Callable[..., Awaitable[Any]], **arguments: Any) -> None:

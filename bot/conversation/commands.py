@@ -21,6 +21,7 @@ class Command(StrEnum):
     PRIVACY = "privacy"
     LANGUAGE = "language"
     POST = "post"
+    EXPORT = "export"
 
 
 WORDS: dict[str, Command] = {
@@ -39,6 +40,7 @@ WORDS: dict[str, Command] = {
     "privacy": Command.PRIVACY,
     "taal": Command.LANGUAGE, "language": Command.LANGUAGE,
     "plaats": Command.POST, "post": Command.POST,
+    "export": Command.EXPORT, "exporteer": Command.EXPORT, "exporteren": Command.EXPORT,
 }  # fmt: skip
 
 

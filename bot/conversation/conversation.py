@@ -35,6 +35,7 @@ COMMANDS: dict[Command, CommandHandler] = {
     Command.CLOSE: round_commands.close,
     Command.PRIVACY: privacy_commands.privacy,
     Command.POST: round_commands.post,
+    Command.EXPORT: round_commands.export,
 }
 
 FORMS: dict[str, FormHandler] = {

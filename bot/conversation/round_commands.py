@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.conversation import forms, views
+from bot.conversation import forms, privacy_commands, views
 from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
 from bot.conversation.core import Core
@@ -13,9 +13,10 @@ from bot.conversation.turn import Turn
 from bot.domain import DeliveryKind, Pillar, Round, RoundStatus
 from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
-from bot.messages import Button, ButtonStyle, Message
+from bot.messages import Button, ButtonStyle, File, Message
 from bot.policy import may_manage_rounds, may_report_on
 from bot.round_input import read_round_request
+from bot.summary_markdown import summary_markdown
 
 _REPORTABLE = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.SUMMARISED)
 
@@ -95,6 +96,33 @@ def post(core: Core, turn: Turn, args: list[str]) -> list[Message]:
                 pillars=views.pillar_names(pillars, round_),
                 channels=len(channels),
             )
+        )
+    ]
+
+
+def export(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    """A round's summary as a Markdown file for leads; without a round, the member's own
+    data (as `privacy export`)."""
+    if not args:
+        return privacy_commands.export(core, turn)
+    round_, pillars = _reportable_round(core, turn, args)
+    document = summary_markdown(
+        turn,
+        round_,
+        pillars,
+        core.reports.summary(round_.id),
+        core.reports.participation(round_.id),
+    )
+    return [
+        Message(
+            text=turn.t("export.text", id=round_.id, meeting=round_.meeting.title),
+            files=(
+                File(
+                    filename=f"uitvraag-{round_.id}.md",
+                    media_type="text/markdown",
+                    content=document.encode("utf-8"),
+                ),
+            ),
         )
     ]
 

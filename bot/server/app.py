@@ -10,7 +10,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 from adapters.slack import http as slack_http
@@ -39,12 +39,15 @@ class Server:
     outbox: OutboxLoop
     port: int
     socket_handler: AsyncSocketModeHandler | None = None
+    http_session: ClientSession | None = None
 
     async def stop(self) -> None:
         await self.outbox.stop()
         if self.socket_handler is not None:
             await self.socket_handler.close_async()  # type: ignore[no-untyped-call]
         await self.runner.cleanup()
+        if self.http_session is not None:
+            await self.http_session.close()
 
 
 def worker_name() -> str:
@@ -71,8 +74,10 @@ async def start(
     web_app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     web_app.router.add_get("/healthz", healthz)
     slack_bot = None
+    http_session = None
     if slack.enabled:
-        client = web_client(slack)
+        http_session = ClientSession()
+        client = web_client(slack, http_session)
         messengers[Platform.SLACK] = SlackMessenger(client)
     outbox = Outbox(core=conversation.core, messengers=messengers, worker=worker_name())
     loop = OutboxLoop(core=conversation.core, outbox=outbox, interval=outbox_interval)
@@ -98,4 +103,10 @@ async def start(
     bound = runner.addresses[0][1] if runner.addresses else port
     loop.start()
     logger.info("listening on http://%s:%s", host, bound)
-    return Server(runner=runner, outbox=loop, port=bound, socket_handler=socket_handler)
+    return Server(
+        runner=runner,
+        outbox=loop,
+        port=bound,
+        socket_handler=socket_handler,
+        http_session=http_session,
+    )

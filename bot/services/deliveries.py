@@ -51,6 +51,10 @@ class DeliveryService:
             uow.deliveries.set_status(delivery_id, DeliveryStatus.DROPPED)
             uow.commit()
 
+    def for_round(self, round_id: int) -> list[Delivery]:
+        with self._uow_factory() as uow:
+            return uow.deliveries.for_round(round_id)
+
     def get(self, delivery_id: int) -> Delivery | None:
         with self._uow_factory() as uow:
             return uow.deliveries.get(delivery_id)

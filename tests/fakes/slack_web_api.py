@@ -9,6 +9,14 @@ Answers are built from the published payloads in `SLACK_FIXTURES / "web_api"`.
         client = WebClient(token="xoxb-test", base_url=slack.url)
         client.chat_postMessage(channel="D123", text="Hallo")
         assert slack.calls_to("chat.postMessage")[0].params["text"] == "Hallo"
+
+It also plays Slack's side of Socket Mode: `apps.connections.open` (with an app-level
+`xapp-` token) answers a `ws://` URL on the same server, where Slack's `hello` greets
+each connection; envelopes go out with `send_envelope` and the app's acknowledgements
+are recorded in `socket_acks`.
+
+    slack.send_envelope({"envelope_id": "e1", "type": "events_api", "payload": {...}})
+    assert slack.wait_for_socket_ack("e1") == {"envelope_id": "e1"}
 """
 
 from __future__ import annotations
@@ -23,20 +31,22 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 SLACK_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "slack"
 WEB_API_FIXTURES = SLACK_FIXTURES / "web_api"
 
 RESPONSE_URL_METHOD = "response_url"
 UPLOAD_METHOD = "file_upload"
+SOCKET_MODE_METHOD = "apps.connections.open"
+SOCKET_MODE_PATH = "/socket-mode"
 
 # Values that are free text: never decoded as JSON, even when a user types "{...}".
 _FREE_TEXT_PARAMS = frozenset(
@@ -46,6 +56,10 @@ _VIEW_CONTENT_KEYS = frozenset(
     {"type", "title", "blocks", "submit", "close", "callback_id", "private_metadata", "external_id"}
 )
 _START_TIMEOUT_SECONDS = 10.0
+_SOCKET_CLOSE_SECONDS = 2.0
+# Only an app-level token may open a Socket Mode connection; Slack refuses the others.
+_APP_TOKEN_METHODS = frozenset({SOCKET_MODE_METHOD})
+_APP_TOKEN_PREFIX = "xapp-"
 
 JsonObject = dict[str, Any]
 
@@ -125,11 +139,13 @@ class FakeSlackWebApi:
         team_id: str = "T0001",
         bot_user_id: str = "U0BOT0001",
         bot_id: str = "B0BOT0001",
+        app_id: str = "A0BOT0001",
     ) -> None:
         self.latency = latency
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
+        self.app_id = app_id
         self.users: dict[str, str] = {}
         self.uploads: dict[str, bytes] = {}
         self._user_details: dict[str, _User] = {}
@@ -145,6 +161,12 @@ class FakeSlackWebApi:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._base: str | None = None
+        # Socket Mode: tickets and sockets belong to the server's loop, the rest to _lock.
+        self._tickets: set[str] = set()
+        self._sockets: list[web.WebSocketResponse] = []  # open ones, oldest first
+        self._socket_acks: list[JsonObject] = []
+        self._socket_connections = 0  # accepted (and greeted) so far
+        self._open_sockets = 0
         self._methods: dict[str, _Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -159,6 +181,7 @@ class FakeSlackWebApi:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            SOCKET_MODE_METHOD: self._apps_connections_open,
         }
 
     # --- life cycle ----------------------------------------------------------------
@@ -182,10 +205,13 @@ class FakeSlackWebApi:
         return self
 
     def stop(self) -> None:
-        """Stop serving; safe to call twice."""
+        """Stop serving, closing Socket Mode connections first; safe to call twice."""
         if self._loop is None:
             return
         if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._close_sockets(), self._loop).result(
+                _START_TIMEOUT_SECONDS
+            )
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(
                 _START_TIMEOUT_SECONDS
             )
@@ -261,9 +287,11 @@ class FakeSlackWebApi:
             return [call for call in self._calls if call.method == method]
 
     def clear(self) -> None:
-        """Forget the recorded calls (users, uploads and pending faults stay)."""
+        """Forget the recorded calls and Socket Mode acknowledgements (users, uploads,
+        pending faults and open connections stay)."""
         with self._lock:
             self._calls.clear()
+            self._socket_acks.clear()
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until at least `count` calls to `method` were recorded; return them all."""
@@ -281,6 +309,76 @@ class FakeSlackWebApi:
             f"got {seen}; methods called: {methods}"
         )
 
+    # --- Socket Mode -----------------------------------------------------------------
+
+    @property
+    def socket_acks(self) -> list[JsonObject]:
+        """A snapshot of every message the app sent over Socket Mode, oldest first."""
+        with self._lock:
+            return list(self._socket_acks)
+
+    @property
+    def socket_connections(self) -> int:
+        """How many Socket Mode connections were accepted so far, closed ones included."""
+        with self._lock:
+            return self._socket_connections
+
+    def send_envelope(self, envelope: JsonObject) -> None:
+        """Send an envelope (`envelope_id`, `type`, `payload`, ...) as Slack does: over
+        one connection, the newest open one. Raises RuntimeError if none is open."""
+        self._on_loop(self._send_to_newest(envelope))
+
+    def send_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Ask every connected app to reconnect, as Slack does before it closes a
+        connection (`warning`, `refresh_requested` or `link_disabled`)."""
+        message = {
+            "type": "disconnect",
+            "reason": reason,
+            "debug_info": {"host": "applink-fake-slack-web-api"},
+        }
+        self._on_loop(self._send_to_all(message))
+
+    def wait_for_socket_connection(self, timeout: float = 5.0, *, count: int = 1) -> None:
+        """Block until `count` connections were accepted in all and one is still open."""
+
+        def connected() -> bool:
+            return self._socket_connections >= count and self._open_sockets > 0
+
+        with self._recorded:
+            if self._recorded.wait_for(connected, timeout):
+                return
+            accepted, open_now = self._socket_connections, self._open_sockets
+        raise AssertionError(
+            f"expected {count} Socket Mode connection(s) within {timeout:g}s, "
+            f"got {accepted} ({open_now} open); calls to {SOCKET_MODE_METHOD}: "
+            f"{len(self.calls_to(SOCKET_MODE_METHOD))}"
+        )
+
+    def wait_for_socket_ack(self, envelope_id: str, timeout: float = 5.0) -> JsonObject:
+        """Block until the app acknowledged this envelope; return its (first) answer."""
+
+        def matching() -> JsonObject | None:
+            return next(
+                (ack for ack in self._socket_acks if ack.get("envelope_id") == envelope_id), None
+            )
+
+        with self._recorded:
+            if self._recorded.wait_for(lambda: matching() is not None, timeout):
+                found = matching()
+                assert found is not None
+                return found
+            seen = [ack.get("envelope_id") for ack in self._socket_acks]
+        raise AssertionError(
+            f"expected an acknowledgement of envelope {envelope_id} within {timeout:g}s; "
+            f"acknowledged: {seen}"
+        )
+
+    def _on_loop(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        if self._loop is None:
+            coroutine.close()
+            raise RuntimeError("FakeSlackWebApi is not running; call start() first")
+        asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(_START_TIMEOUT_SECONDS)
+
     # --- server --------------------------------------------------------------------
 
     async def _serve(self) -> int:
@@ -289,6 +387,7 @@ class FakeSlackWebApi:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{name}", self._handle_response_url)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
+        app.router.add_get(SOCKET_MODE_PATH, self._handle_socket)
         # No access log: test output stays quiet.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -329,6 +428,8 @@ class FakeSlackWebApi:
                 return _Answer({"ok": False, "error": "unknown_method"})
             if token is None:
                 return _Answer({"ok": False, "error": "not_authed"})
+            if method in _APP_TOKEN_METHODS and not token.startswith(_APP_TOKEN_PREFIX):
+                return _Answer({"ok": False, "error": "not_allowed_token_type"})
             return _Answer(handler(params))
 
         return await self._respond(method, params, token, None, answer)
@@ -357,6 +458,80 @@ class FakeSlackWebApi:
 
         params: JsonObject = {"file_id": file_id, "length": len(data)}
         return await self._respond(UPLOAD_METHOD, params, None, None, answer)
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        """A Socket Mode connection: `hello` first, then record what the app sends."""
+        if request.query.get("ticket") not in self._tickets:
+            raise web.HTTPUnauthorized(text="invalid ticket")
+        # autoping: pings (slack_sdk sends "sdk-ping-pong:<time>") get their pong.
+        socket_ = web.WebSocketResponse(autoping=True)
+        await socket_.prepare(request)
+        self._sockets.append(socket_)
+        greeted = False
+        try:
+            await socket_.send_json(self._hello(len(self._sockets)))
+            with self._recorded:
+                self._socket_connections += 1
+                self._open_sockets += 1
+                self._recorded.notify_all()
+            greeted = True
+            async for message in socket_:
+                if message.type == WSMsgType.TEXT:
+                    self._record_socket_message(message.data)
+        finally:
+            self._sockets.remove(socket_)
+            if greeted:
+                with self._recorded:
+                    self._open_sockets -= 1
+                    self._recorded.notify_all()
+        return socket_
+
+    def _hello(self, connections: int) -> JsonObject:
+        return {
+            "type": "hello",
+            "num_connections": connections,
+            "debug_info": {
+                "host": "applink-fake-slack-web-api",
+                "build_number": 1,
+                "approximate_connection_time": 18060,
+            },
+            "connection_info": {"app_id": self.app_id},
+        }
+
+    def _record_socket_message(self, data: str) -> None:
+        try:
+            message: Any = json.loads(data)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            message = {"invalid": data}  # recorded all the same, for the test to see
+        with self._recorded:
+            self._socket_acks.append(message)
+            self._recorded.notify_all()
+
+    async def _send_to_newest(self, envelope: JsonObject) -> None:
+        open_sockets = [socket_ for socket_ in self._sockets if not socket_.closed]
+        if not open_sockets:
+            raise RuntimeError("no Socket Mode connection is open")
+        await open_sockets[-1].send_json(envelope)
+
+    async def _send_to_all(self, message: JsonObject) -> None:
+        for socket_ in list(self._sockets):
+            if not socket_.closed:
+                await socket_.send_json(message)
+
+    async def _close_sockets(self) -> None:
+        # A close frame, so clients see Slack going away rather than a broken link.
+        await asyncio.gather(
+            *(
+                asyncio.wait_for(
+                    socket_.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping"),
+                    _SOCKET_CLOSE_SECONDS,
+                )
+                for socket_ in list(self._sockets)
+            ),
+            return_exceptions=True,
+        )
 
     async def _respond(
         self,
@@ -423,6 +598,12 @@ class FakeSlackWebApi:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, params: JsonObject) -> JsonObject:
+        ticket = f"{self._ts_base:x}-{next(self._id_counter):08d}"
+        self._tickets.add(ticket)
+        base = self._require_base().replace("http://", "ws://", 1)
+        return {"ok": True, "url": f"{base}{SOCKET_MODE_PATH}?ticket={ticket}&app_id={self.app_id}"}
 
     def _message(self, params: JsonObject, ts: str) -> JsonObject:
         message: JsonObject = load_fixture("chat.postMessage.ok")["message"]
@@ -643,6 +824,8 @@ async def _upload_bytes(request: web.Request) -> bytes:
 __all__ = [
     "RESPONSE_URL_METHOD",
     "SLACK_FIXTURES",
+    "SOCKET_MODE_METHOD",
+    "SOCKET_MODE_PATH",
     "UPLOAD_METHOD",
     "WEB_API_FIXTURES",
     "Call",
