@@ -590,3 +590,15 @@ def test_a_slack_id_from_the_network_file_needs_no_profile_lookup(slack: SlackSe
     [call] = slack.slack.wait_for("response_url")
     assert "wat kan ik voor u doen" in all_text(call)
     assert slack.slack.calls_to("users.info") == []
+
+
+def test_dead_deliveries_show_their_error_in_the_round_details(
+    slack: SlackServer, core: Core, open_round: Round
+) -> None:
+    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor_id=1)
+    slack.slack.fail_next("chat.postMessage", error="channel_not_found", times=100)
+    slack.run_outbox()
+    slack.command(SECRETARIAT_ID, f"ronde {open_round.id}")
+    [details] = slack.slack.wait_for("response_url")
+    assert "Mislukte berichten" in all_text(details)
+    assert "× slack: channel_not_found" in all_text(details)  # the invitations failed too

@@ -102,6 +102,7 @@ def show(round_id: RoundId) -> None:
             pillars,
             core.reports.participation(round_id),
             core.reports.deliveries(round_id),
+            core.reports.failures(round_id),
         )
         typer.echo(render_message(replace(message, buttons=())))  # no buttons to press here
 

@@ -141,6 +141,7 @@ def show_round(core: Core, turn: Turn, args: list[str]) -> list[Message]:
             pillars,
             core.reports.participation(round_id),
             core.reports.deliveries(round_id),
+            core.reports.failures(round_id),
         )
     ]
 

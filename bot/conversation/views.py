@@ -231,6 +231,7 @@ def round_detail(
     pillars: list[Pillar],
     participation: Participation,
     deliveries: Counter[DeliveryStatus],
+    failures: Counter[str],
 ) -> Message:
     fields = [
         Field(label=turn.t("labels.meeting"), value=turn.t(
@@ -251,6 +252,10 @@ def round_detail(
             f"{turn.t(f'delivery_status.{status.value}')}: {count}"
             for status, count in sorted(deliveries.items())) or "-"),
     ]  # fmt: skip
+    if failures:
+        fields.append(Field(label=turn.t("labels.failures"), value="\n".join(
+            turn.t("round.failure", error=error, count=count)
+            for error, count in failures.most_common())))  # fmt: skip
     buttons = []
     if round_.status in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
         buttons.append(

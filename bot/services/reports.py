@@ -38,6 +38,16 @@ class ReportService:
             self._round(uow, round_id)
             return Counter(d.status for d in uow.deliveries.for_round(round_id))
 
+    def failures(self, round_id: int) -> Counter[str]:
+        """Why deliveries of the round were given up (dead), with how many each."""
+        with self._uow_factory() as uow:
+            self._round(uow, round_id)
+            return Counter(
+                d.last_error or "?"
+                for d in uow.deliveries.for_round(round_id)
+                if d.status == DeliveryStatus.DEAD
+            )
+
     @staticmethod
     def _round(uow: UnitOfWork, round_id: int) -> Round:
         round_ = uow.rounds.get(round_id)
