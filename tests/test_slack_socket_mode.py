@@ -127,9 +127,8 @@ class SocketModeServer:
 
     def connected(self) -> bool:
         """What the Socket Mode client itself thinks of its connection."""
-        handler = self.server.socket_handler
-        assert handler is not None
-        return self._loop.run(handler.client.is_connected())
+        assert self.server.slack is not None
+        return self._loop.run(self.server.slack.socket_connected()) is True
 
     def request(self, path: str, *, body: bytes | None = None) -> tuple[int, str]:
         request = urllib.request.Request(

@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
-from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -28,11 +27,11 @@ from bot.conversation.conversation import Conversation
 from bot.domain import Platform
 from bot.events import Actor, CommandEvent
 from bot.messages import File, Form, Message
+from bot.texts import DEFAULT_LANGUAGE
 
 logger = logging.getLogger(__name__)
 
 COMMAND = "/inbreng"
-T = TypeVar("T")
 Body = dict[str, Any]
 
 
@@ -50,9 +49,6 @@ class SlackBot:
         self._core = conversation.core
         self._client = client
         self._dm_channels: dict[str, str] = {}  # user id -> DM channel id
-        # Work that holds up an acknowledgement (a modal submission) gets its own thread,
-        # so it never queues behind work done after other acknowledgements.
-        self._acknowledging = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-ack")
         self.app = AsyncApp(
             client=client,
             signing_secret=signing_secret,
@@ -70,12 +66,7 @@ class SlackBot:
 
     # -- listeners ---------------------------------------------------------------
 
-    async def _run(self, function: Callable[..., T], *args: Any, urgent: bool = False) -> T:
-        """Run synchronous (database) work in a thread: the acknowledging lane if `urgent`."""
-        executor = self._acknowledging if urgent else None
-        return await asyncio.get_running_loop().run_in_executor(executor, partial(function, *args))
-
-    async def _first_time(self, request: AsyncBoltRequest, *, urgent: bool = False) -> bool:
+    async def _first_time(self, request: AsyncBoltRequest) -> bool:
         """False for Events API retries (same event_id) and replayed requests (same
         signature): those are acknowledged but not processed again. The ids live in the
         database, so this holds across restarts and instances. Checked after the
@@ -83,9 +74,7 @@ class SlackBot:
         key = repeat_key(request)
         if key is None:
             return True
-        first = await self._run(
-            self._core.seen_events.first_time, Platform.SLACK, key, urgent=urgent
-        )
+        first = await asyncio.to_thread(self._core.seen_events.first_time, Platform.SLACK, key)
         if not first:
             retry = request.headers.get("x-slack-retry-num", ["-"])[0]
             logger.info("Slack sent %s again (retry %s); ignored", key.split(":")[0], retry)
@@ -120,11 +109,11 @@ class SlackBot:
             await self._reply(messages, who, trigger_id=body.get("trigger_id"), channel=channel)
 
     async def _on_form(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
-        if not await self._first_time(request, urgent=True):
+        if not await self._first_time(request):
             await ack()
             return
-        who = await self._actor(body, urgent=True)
-        messages = await self._handle(body, who, urgent=True)
+        who = await self._actor(body)
+        messages = await self._handle(body, who)
         again = next((m.form for m in messages if m.form is not None), None)
         if again is not None:  # not stored: the form comes back with its errors
             errors = modals.field_errors(again)
@@ -144,8 +133,8 @@ class SlackBot:
     async def _on_message(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
         await ack()
         event = body.get("event") or {}
-        if payloads.direct_message(body, payloads.actor("", "")) is None:
-            return  # not a person writing in the bot's DM
+        if not payloads.written_to_bot(body):
+            return
         if not await self._first_time(request):
             return
         who = await self._actor(body)
@@ -160,14 +149,12 @@ class SlackBot:
         event = body.get("event") or {}
         who = await self._actor(body)
         help_request = CommandEvent(actor=who, text="help")
-        messages = await self._run(self._conversation.handle, help_request)
+        messages = await asyncio.to_thread(self._conversation.handle, help_request)
         for post in blocks.render(messages):
-            await self._call(
-                self._client.chat_postEphemeral,
-                channel=event.get("channel"),
-                user=who.user_id,
-                **post,
-            )
+            with refusals_logged():
+                await self._client.chat_postEphemeral(
+                    channel=str(event.get("channel", "")), user=who.user_id, **post
+                )
 
     async def _on_home(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
         await ack()
@@ -192,11 +179,11 @@ class SlackBot:
 
     # -- the conversation ---------------------------------------------------------
 
-    async def _actor(self, body: Body, *, urgent: bool = False) -> Actor:
+    async def _actor(self, body: Body) -> Actor:
         """Who sent this: known identities need no lookup; others by profile e-mail."""
         team_id, user_id = payloads.sender(body) or ("", "")
         who = payloads.actor(team_id, user_id)
-        if not user_id or await self._run(self._core.members.knows, who, urgent=urgent):
+        if not user_id or await asyncio.to_thread(self._core.members.knows, who):
             return who
         return payloads.actor(team_id, user_id, await self._email_of(user_id))
 
@@ -212,11 +199,11 @@ class SlackBot:
         email = (user.get("profile") or {}).get("email")
         return str(email) if email else None
 
-    async def _handle(self, body: Body, who: Actor, *, urgent: bool = False) -> list[Message]:
+    async def _handle(self, body: Body, who: Actor) -> list[Message]:
         event = payloads.to_event(body, who)
         if event is None:
             return []
-        return await self._run(self._conversation.handle, event, urgent=urgent)
+        return await asyncio.to_thread(self._conversation.handle, event)
 
     # -- replies ------------------------------------------------------------------
 
@@ -261,29 +248,26 @@ class SlackBot:
 
     async def _post(self, channel: str | None, who: Actor, post: dict[str, Any]) -> None:
         """In `channel`, or in the member's DM."""
-        try:
+        with refusals_logged():
             await self._client.chat_postMessage(
                 channel=channel or await self._dm(who.user_id), **post
             )
-        except SlackApiError as error:
-            logger.warning("Slack refused a reply: %s", _error_code(error))
 
     async def _send_file(self, file: File, who: Actor) -> None:
-        try:
+        with refusals_logged():
             await self._client.files_upload_v2(
                 channel=await self._dm(who.user_id),
                 content=file.content,
                 filename=file.filename,
                 title=file.filename,
             )
-        except SlackApiError as error:
-            logger.warning("Slack refused a file: %s", _error_code(error))
 
     async def _publish_home(self, who: Actor) -> None:
-        messages = await self._run(self._conversation.home, who)
+        messages = await asyncio.to_thread(self._conversation.home, who)
         posts = blocks.render(messages, limit=blocks.HOME_BLOCKS)
         view = {"type": "home", "blocks": posts[0]["blocks"] if posts else []}
-        await self._call(self._client.views_publish, user_id=who.user_id, view=view)
+        with refusals_logged():
+            await self._client.views_publish(user_id=who.user_id, view=view)
 
     async def _dm(self, user_id: str) -> str:
         if user_id not in self._dm_channels:
@@ -292,16 +276,18 @@ class SlackBot:
         return self._dm_channels[user_id]
 
     async def _language(self, who: Actor) -> str:
-        member = await self._run(self._core.members.resolve, who)
-        return member.language if member is not None else "nl"
+        member = await asyncio.to_thread(self._core.members.resolve, who)
+        return member.language if member is not None else DEFAULT_LANGUAGE
 
-    async def _call(self, method: Callable[..., Awaitable[Any]], **arguments: Any) -> None:
-        """A Web API call whose failure is logged, not raised: the request was already
-        acknowledged, and what was stored stays stored."""
-        try:
-            await method(**arguments)
-        except SlackApiError as error:
-            logger.warning("Slack refused a reply: %s", _error_code(error))
+
+@contextmanager
+def refusals_logged() -> Iterator[None]:
+    """For Web API calls after the acknowledgement: a refusal is logged, not raised, as
+    what was stored stays stored and Slack no longer waits for an answer."""
+    try:
+        yield
+    except SlackApiError as error:
+        logger.warning("Slack refused a call: %s", _error_code(error))
 
 
 def repeat_key(req: AsyncBoltRequest) -> str | None:

@@ -15,8 +15,7 @@ _WORD_JOINER = "\u2060"
 
 
 def escape(text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCASTS.sub(lambda m: "@" + _WORD_JOINER + m.group(1), escaped)
+    return plain(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def plain(text: str) -> str:

@@ -68,14 +68,20 @@ def view_submission(body: Payload, who: Actor) -> Event | None:
     return FormEvent(actor=who, form_id=form_id, context=context, values=modals.values(view))
 
 
-def direct_message(body: Payload, who: Actor) -> Event | None:
-    """Text a person typed in the bot's DM; not the bot's own or other bots' messages."""
+def written_to_bot(body: Payload) -> bool:
+    """A message a person wrote in the bot's DM: not the bot's own, other bots', or edits."""
     event = body.get("event") or {}
-    if event.get("channel_type") != "im" or event.get("bot_id"):
+    return (
+        event.get("channel_type") == "im"
+        and not event.get("bot_id")
+        and event.get("subtype") in _PERSON_SUBTYPES
+    )
+
+
+def direct_message(body: Payload, who: Actor) -> Event | None:
+    if not written_to_bot(body):
         return None
-    if event.get("subtype") not in _PERSON_SUBTYPES:
-        return None
-    text = str(event.get("text") or "").strip()
+    text = str((body.get("event") or {}).get("text") or "").strip()
     return MessageEvent(actor=who, text=text) if text else None
 
 

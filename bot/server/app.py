@@ -10,13 +10,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from aiohttp import ClientSession, web
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from aiohttp import web
 
-from adapters.slack import http as slack_http
-from adapters.slack.app import SlackBot
-from adapters.slack.client import web_client
-from adapters.slack.messenger import SlackMessenger
+from adapters.slack.connection import SlackConnection
+from adapters.slack.connection import connect as slack_connect
 from bot.config import SlackSettings
 from bot.conversation.conversation import Conversation
 from bot.delivery.messenger import Messenger
@@ -38,16 +35,13 @@ class Server:
     runner: web.AppRunner
     outbox: OutboxLoop
     port: int
-    socket_handler: AsyncSocketModeHandler | None = None
-    http_session: ClientSession | None = None
+    slack: SlackConnection | None = None
 
     async def stop(self) -> None:
         await self.outbox.stop()
-        if self.socket_handler is not None:
-            await self.socket_handler.close_async()  # type: ignore[no-untyped-call]
         await self.runner.cleanup()
-        if self.http_session is not None:
-            await self.http_session.close()
+        if self.slack is not None:
+            await self.slack.close()
 
 
 def worker_name() -> str:
@@ -70,32 +64,19 @@ async def start(
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=database_threads, thread_name_prefix="inbreng-db")
     )
-    messengers: dict[Platform, Messenger] = {}
     web_app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     web_app.router.add_get("/healthz", healthz)
-    slack_bot = None
-    http_session = None
+    messengers: dict[Platform, Messenger] = {}
+    slack_connection = None
     if slack.enabled:
-        http_session = ClientSession()
-        client = web_client(slack, http_session)
-        messengers[Platform.SLACK] = SlackMessenger(client)
-    outbox = Outbox(core=conversation.core, messengers=messengers, worker=worker_name())
-    loop = OutboxLoop(core=conversation.core, outbox=outbox, interval=outbox_interval)
-    socket_handler = None
-    if slack.enabled:
-        secret = slack.signing_secret.get_secret_value() if slack.signing_secret else None
-        slack_bot = SlackBot(conversation=conversation, client=client, signing_secret=secret)
-        if slack.app_token is not None:
-            socket_handler = slack_http.socket_mode(slack_bot, slack.app_token.get_secret_value())
-            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
-            logger.info("Slack is on, in Socket Mode")
-        else:
-            slack_http.add_route(web_app, slack_bot)
-            logger.info("Slack is on, at POST %s", slack_http.ROUTE)
+        slack_connection = await slack_connect(web_app, conversation, slack)
+        messengers[Platform.SLACK] = slack_connection.messenger
     else:
         logger.warning(
             "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)"
         )
+    outbox = Outbox(core=conversation.core, messengers=messengers, worker=worker_name())
+    loop = OutboxLoop(core=conversation.core, outbox=outbox, interval=outbox_interval)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -103,10 +84,4 @@ async def start(
     bound = runner.addresses[0][1] if runner.addresses else port
     loop.start()
     logger.info("listening on http://%s:%s", host, bound)
-    return Server(
-        runner=runner,
-        outbox=loop,
-        port=bound,
-        socket_handler=socket_handler,
-        http_session=http_session,
-    )
+    return Server(runner=runner, outbox=loop, port=bound, slack=slack_connection)

@@ -1,0 +1,73 @@
+"""Slack wired into the server: one Web API client, the messenger for the outbox, and the
+Bolt app mounted on POST /slack/events or connected over Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import ClientSession, web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+from adapters.slack.app import SlackBot
+from adapters.slack.client import web_client
+from adapters.slack.messenger import SlackMessenger
+from bot.config import SlackSettings
+from bot.conversation.conversation import Conversation
+
+logger = logging.getLogger(__name__)
+
+ROUTE = "/slack/events"
+
+
+class SlackConnection:
+    def __init__(
+        self,
+        *,
+        session: ClientSession,
+        messenger: SlackMessenger,
+        socket_handler: AsyncSocketModeHandler | None,
+    ) -> None:
+        self.messenger = messenger
+        self._session = session
+        self._socket_handler = socket_handler
+
+    async def socket_connected(self) -> bool | None:
+        """Whether the Socket Mode connection is up; None over HTTP."""
+        if self._socket_handler is None:
+            return None
+        return bool(await self._socket_handler.client.is_connected())
+
+    async def close(self) -> None:
+        if self._socket_handler is not None:
+            await self._socket_handler.close_async()  # type: ignore[no-untyped-call]
+        await self._session.close()
+
+
+async def connect(
+    web_app: web.Application, conversation: Conversation, settings: SlackSettings
+) -> SlackConnection:
+    """With SLACK_APP_TOKEN: Socket Mode (no public URL needed); otherwise the HTTP route
+    for the Events API, interactivity and slash commands alike."""
+    session = ClientSession()  # keeps connections to the Web API open between calls
+    client = web_client(settings, session)
+    secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
+    bot = SlackBot(conversation=conversation, client=client, signing_secret=secret)
+    socket_handler = None
+    if settings.app_token is not None:
+        socket_handler = AsyncSocketModeHandler(
+            bot.app, settings.app_token.get_secret_value(), web_client=client
+        )
+        await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+        logger.info("Slack is on, in Socket Mode")
+    else:
+
+        async def slack_events(request: web.Request) -> web.Response:
+            response = await bot.app.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(response)
+
+        web_app.router.add_post(ROUTE, slack_events)
+        logger.info("Slack is on, at POST %s", ROUTE)
+    return SlackConnection(
+        session=session, messenger=SlackMessenger(client), socket_handler=socket_handler
+    )
