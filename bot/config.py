@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.schedule.window import SendingWindow, parse_holidays, parse_working_hours
+from bot.services.retention import RetentionPolicy
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -20,6 +23,13 @@ class Settings(BaseSettings):
     answer_max_chars: int = Field(default=4000, ge=100, le=40000)
     host: str = "127.0.0.1"
     port: int = Field(default=3978, ge=1, le=65535)
+    working_hours: str = "mon-fri 09:00-17:00"  # direct messages only then; or `always`
+    holidays: str = "NL"  # no direct messages on these public holidays; or `none`
+    retention: str = "keep"  # or e.g. `anonymise 365d`, `erase 2y` after the meeting
+    # How often the scheduler looks for due work, and how long an instance owns a
+    # delivery it claimed before another instance may take it over.
+    tick_seconds: float = Field(default=5.0, gt=0, le=3600)
+    claim_seconds: float = Field(default=300.0, ge=1, le=86400)
 
     @field_validator("timezone")
     @classmethod
@@ -30,9 +40,37 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
 
+    @field_validator("working_hours")
+    @classmethod
+    def _readable_hours(cls, value: str) -> str:
+        parse_working_hours(value)
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_holidays(cls, value: str) -> str:
+        parse_holidays(value)
+        return value
+
+    @field_validator("retention")
+    @classmethod
+    def _readable_retention(cls, value: str) -> str:
+        RetentionPolicy.parse(value)
+        return value
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def sending_window(self) -> SendingWindow:
+        return SendingWindow(
+            zone=self.zone,
+            periods=parse_working_hours(self.working_hours),
+            holidays=parse_holidays(self.holidays),
+        )
+
+    def retention_policy(self) -> RetentionPolicy:
+        return RetentionPolicy.parse(self.retention)
 
 
 class SlackSettings(BaseSettings):

@@ -199,7 +199,8 @@ class RoundData:
     opens_at: datetime
     closes_at: datetime
     reminders: tuple[timedelta, ...] = ()  # before closing
-    remind_per_organisation: bool = False
+    remind_last_morning: bool = False  # also at the start of the working day it closes
+    remind_per_organisation: bool = False  # stop once a colleague of the organisation answered
     post_summary_directly: bool = False
     created_by: int | None = None
 
@@ -209,6 +210,7 @@ class Round(RoundData):
     id: int
     meeting: Meeting
     status: RoundStatus
+    reminders_done: int = 0  # reminder moments handled so far, in time order
 
     def is_open_at(self, moment: datetime) -> bool:
         return self.status == RoundStatus.OPEN and moment < self.closes_at
@@ -268,6 +270,7 @@ class Delivery(DeliveryData):
     attempts: int = 0
     last_error: str | None = None
     platform_message_id: str | None = None
+    uncertain: bool = False  # the last attempt may have reached the platform
 
 
 @dataclass(frozen=True, kw_only=True)

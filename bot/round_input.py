@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.conversation.forms import ALL_PILLARS, FormValues, value
+from bot.conversation.forms import (
+    ALL_PILLARS,
+    PER_ORGANISATION,
+    POST_SUMMARY,
+    FormValues,
+    chosen,
+    value,
+)
 from bot.domain import Audience
 from bot.errors import InbrengError, raise_if_any
 from bot.services.rounds import RoundRequest
-from bot.timeparse import parse_moment, parse_reminders
+from bot.timeparse import ReminderSchedule, parse_moment, parse_reminders
 
 
 def read_round_request(values: FormValues, *, zone: ZoneInfo, now: datetime) -> RoundRequest:
@@ -32,12 +39,13 @@ def read_round_request(values: FormValues, *, zone: ZoneInfo, now: datetime) -> 
         reminders = parse_reminders(value(values, "reminders"))
     except InbrengError as error:
         errors.append(error)
-        reminders = ()
+        reminders = ReminderSchedule()
     try:
         audience = Audience(value(values, "audience") or Audience.PILLAR.value)
     except ValueError:
         errors.append(InbrengError("field_required", field="audience"))
         audience = Audience.PILLAR
+    options = chosen(values, "options")
     pillar = value(values, "pillar")
     if not pillar:
         errors.append(InbrengError("field_required", field="pillar"))
@@ -50,6 +58,9 @@ def read_round_request(values: FormValues, *, zone: ZoneInfo, now: datetime) -> 
         closes_at=moments["closes_at"],
         question=value(values, "question"),
         place=value(values, "place"),
-        reminders=reminders,
+        reminders=reminders.before,
+        remind_last_morning=reminders.last_morning,
         audience=audience,
+        remind_per_organisation=PER_ORGANISATION in options,
+        post_summary_directly=POST_SUMMARY in options,
     )

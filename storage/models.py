@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -172,6 +173,12 @@ class RoundRow(Base):
     # Seconds before closing, e.g. [604800, 172800] for "7d,2d".
     reminders: Mapped[list[float]] = mapped_column(JSON)
     remind_per_organisation: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Also remind at the start of the working day on which the round closes.
+    remind_last_morning: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # How many of the round's reminder moments (in time order) have been handled.
+    reminders_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     post_summary_directly: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), index=True
@@ -274,6 +281,9 @@ class DeliveryRow(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
+    # The last attempt may have reached the platform (its claim ran out, or the answer was
+    # a 5xx or a timeout): look for the message there before sending it again.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SummaryRow(Base):

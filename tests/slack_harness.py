@@ -87,7 +87,7 @@ class SlackServer:
             _env_file=None,
         )
         self.server: Server = self._loop.run(
-            start(conversation, settings, host="127.0.0.1", port=0, outbox_interval=3600)
+            start(conversation, settings, host="127.0.0.1", port=0, tick_seconds=None)
         )
         self.url = f"http://127.0.0.1:{self.server.port}"
 
@@ -96,8 +96,8 @@ class SlackServer:
         self._loop.close()
 
     def run_outbox(self) -> None:
-        """One outbox run, as the loop does when woken."""
-        self._loop.run(self.server.outbox.run_once())
+        """One run of the scheduler's tick: due rounds, then the outbox."""
+        self._loop.run(self.server.jobs.tick())
 
     # -- HTTP ----------------------------------------------------------------------
 

@@ -367,8 +367,8 @@ BAD_ROUNDS = [
     ),
     pytest.param(
         {"reminders": "7d,twee dagen"},
-        "“7d,twee dagen” begrijp ik niet als herinneringen. Schrijf bijvoorbeeld 7d,2d "
-        "(d = dagen, h = uren, m = minuten).",
+        "“7d,twee dagen” begrijp ik niet als herinneringen. Schrijf bijvoorbeeld 7d,2d,ochtend "
+        "(d = dagen, h = uren, m = minuten, ochtend = de ochtend van de laatste dag).",
         id="malformed-reminders",
     ),
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
-from bot.domain import Attribution, Round, RoundStatus
+from bot.domain import Attribution, DeliveryKind, Round, RoundStatus
 from bot.events import ButtonEvent, MessageEvent
 from bot.ports import UnitOfWorkFactory
 from tests.support import (
@@ -175,16 +175,17 @@ def test_secretariat_creates_and_closes_a_round_in_the_chat(
 ) -> None:
     session = chat(SECRETARIAT)
     # pillar 1 (Financiën), title, meeting, opens (Enter: now), closes, question,
-    # reminders (Enter: 7d,2d), audience (Enter: pillar)
+    # reminders (Enter: 7d,2d), audience (Enter: pillar), options: remind per municipality
     created = session.type(
         "nieuw", "1", "Pijleroverleg december", "2026-12-18 14:00", "", "2026-12-11 17:00",
-        "Wat speelt er rond de begroting?", "", "", "",
+        "Wat speelt er rond de begroting?", "", "", "", "1",
     )  # fmt: skip
     assert "Uitvraag 1 voor Pijleroverleg december is aangemaakt." in created
     round_ = core.rounds.get(1)
     assert round_.status == RoundStatus.OPEN
     assert round_.question == "Wat speelt er rond de begroting?"
     assert [r.days for r in round_.reminders] == [7, 2]
+    assert round_.remind_per_organisation and not round_.post_summary_directly
     assert sum(core.reports.deliveries(1).values()) > 10  # an invitation per member asked
 
     chat(MEMBER).type("inbreng 1", *ANSWER)
@@ -197,6 +198,10 @@ def test_secretariat_creates_and_closes_a_round_in_the_chat(
         actions = [e.action for e in uow.audit.list(subject_type="round", subject_id=1)]
     assert summary is not None and summary.body["answers"] == 1
     assert actions == ["round.created", "round.opened", "round.closed"]
+    # The pillar's lead gets the draft to review (the secretariat closed it and saw it).
+    reviews = [d for d in core.deliveries.for_round(1) if d.kind == DeliveryKind.SUMMARY]
+    lead = core.members.by_email(LEAD)
+    assert lead is not None and [d.member_id for d in reviews] == [lead.id]
 
     refused = chat(MEMBER).type("inbreng 1")
     assert "hij is al gesloten" in refused
@@ -208,8 +213,9 @@ def test_round_form_errors_are_shown_beside_the_fields_and_nothing_is_lost(
     session = chat(SECRETARIAT)
     output = session.type(
         "nieuw", "1", "Overleg", "morgen", "", "2026-12-11 17:00", "Vraag", "", "elke week", "",
+        "",
         # the same form again, with the errors shown: fix the two fields, keep the rest
-        "", "", "2026-12-18 14:00", "", "", "", "7d", "",
+        "", "", "2026-12-18 14:00", "", "", "", "7d", "", "",
     )  # fmt: skip
     assert "“morgen” is geen datum met tijd." in output
     assert "“elke week” begrijp ik niet als herinneringen." in output

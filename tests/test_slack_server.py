@@ -70,10 +70,11 @@ def opened_modal(slack: SlackServer, count: int = 1) -> dict[str, Any]:
 
 
 def dm_posts(slack: SlackServer, user_id: str) -> list[Call]:
+    """Posts to the user's DM: by its channel id, or by the user id, which opens it."""
     return [
         c
         for c in slack.slack.calls_to("chat.postMessage")
-        if c.params.get("channel") == f"D{user_id}"
+        if c.params.get("channel") in (user_id, f"D{user_id}")
     ]
 
 
@@ -244,7 +245,7 @@ def test_decline_button_stops_reminders(slack: SlackServer, core: Core, open_rou
     assert "geen herinneringen" in all_text(reply) or "niets" in all_text(reply).lower()
     member = core.members.by_email(SLACK_USERS[MEMBER_ID])
     assert member is not None
-    assert core.deliveries.has_responded(member.id, open_round.id)
+    assert not core.deliveries.still_to_remind(member, open_round)
 
 
 def test_typed_message_gets_a_helpful_answer_with_an_answer_button(
@@ -475,11 +476,7 @@ def test_a_rate_limited_reply_is_retried_after_retry_after(
 ) -> None:
     slack.slack.fail_next("chat.postMessage", status=429, retry_after=1)
     slack.run_outbox()
-    posted = [
-        c
-        for c in slack.slack.calls_to("chat.postMessage")
-        if c.params["channel"] == f"D{MEMBER_ID}"
-    ]
+    posted = dm_posts(slack, MEMBER_ID)
     assert next(c.status for c in slack.slack.calls_to("chat.postMessage")) == 429
     assert posted and posted[-1].status == 200
 

@@ -51,7 +51,7 @@ def dm_posts(slack: FakeSlackWebApi, user_id: str) -> list[Call]:
     return [
         call
         for call in slack.calls_to("chat.postMessage")
-        if call.params.get("channel") == f"D{user_id}"
+        if call.params.get("channel") in (user_id, f"D{user_id}")
     ]
 
 
@@ -112,7 +112,7 @@ class SocketModeServer:
         )
         try:
             self.server: Server = self._loop.run(
-                start(conversation, settings, host="127.0.0.1", port=0, outbox_interval=3600)
+                start(conversation, settings, host="127.0.0.1", port=0, tick_seconds=None)
             )
         except BaseException:
             self._loop.close()

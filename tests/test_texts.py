@@ -39,7 +39,7 @@ VALUES: dict[str, Any] = {
     "revision": "0001", "current": None, "head": "0001", "path": "/tmp/x.json",
     "named": ["Soest", "Zeist"], "members": 30, "declines": 4, "reason": "Vul het vraagstuk in.",
     "error": "slack: channel_not_found", "seconds": "1.2", "kind": "leden",
-    "changes": [("toegevoegd", 3)], "channels": 2,
+    "changes": [("toegevoegd", 3)], "channels": 2, "until": WHEN.date(),
     "groups": [{"title": "Onderwijshuisvesting", "answers": 2, "breadth": 2,
                 "organisations": ["Soest", "Zeist"], "anonymous_organisations": 1,
                 "quotes": [QUOTE]}],

@@ -16,6 +16,9 @@ from bot.delivery.messenger import DeliveryError, Sent
 from bot.domain import Identity, Member, Platform
 from bot.messages import Message
 
+METADATA_TYPE = "inbreng_delivery"
+HISTORY_LOOKBACK = 50  # the bot's own recent messages in one conversation
+
 # Errors after which trying again cannot help (Web API reference, chat.postMessage et al.).
 PERMANENT_ERRORS = frozenset(
     {
@@ -46,7 +49,11 @@ def delivery_error(error: SlackApiError) -> DeliveryError:
         header = response.headers.get("Retry-After") or response.headers.get("retry-after")
         retry_after = float(header[0] if isinstance(header, list) else header or 1)
     return DeliveryError(
-        f"slack: {code}", retry_after=retry_after, permanent=code in PERMANENT_ERRORS
+        f"slack: {code}",
+        retry_after=retry_after,
+        permanent=code in PERMANENT_ERRORS,
+        # A server error says nothing about whether the message was posted.
+        uncertain=response.status_code >= 500,
     )
 
 
@@ -58,7 +65,7 @@ def delivery_errors() -> Iterator[None]:
     except SlackApiError as error:
         raise delivery_error(error) from error
     except (ClientError, TimeoutError) as error:
-        raise DeliveryError(f"slack: {type(error).__name__}") from error
+        raise DeliveryError(f"slack: {type(error).__name__}", uncertain=True) from error
 
 
 class SlackMessenger:
@@ -87,22 +94,45 @@ class SlackMessenger:
             user_id=str(user["id"]),
         )
 
-    async def send_direct(self, identity: Identity, message: Message) -> Sent:
-        channel = identity.address or await self.open_dm(identity.user_id)
-        message_id = await self.post(channel, message)
+    async def send_direct(self, identity: Identity, message: Message, *, key: str) -> Sent:
+        """To the member's DM with the app. Without a known DM channel the post goes to the
+        user id, which opens it (no conversations.open, whose tier limit is far lower); the
+        answer names the channel, which is remembered as the identity's address."""
+        channel, message_id = await self._post(identity.address or identity.user_id, message, key)
         remembered = None if identity.address == channel else replace(identity, address=channel)
         return Sent(message_id=message_id, identity=remembered)
 
-    async def open_dm(self, user_id: str) -> str:
+    async def post(self, channel_id: str, message: Message, *, key: str) -> str:
+        """Post to a channel or DM; a long message becomes several, the first one's ts."""
+        return (await self._post(channel_id, message, key))[1]
+
+    async def find_sent(self, to: Identity | str, *, key: str) -> Sent | None:
+        """Look for the message of delivery `key` among the conversation's latest ones."""
         with delivery_errors():
-            opened = await self._client.conversations_open(users=user_id)
+            channel = to if isinstance(to, str) else to.address or await self._open_dm(to.user_id)
+            history = await self._client.conversations_history(
+                channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        for found in history.get("messages") or []:
+            metadata = found.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_TYPE and str(payload.get("key")) == key:
+                return Sent(message_id=str(found["ts"]))
+        return None
+
+    async def _open_dm(self, user_id: str) -> str:
+        opened = await self._client.conversations_open(users=user_id)
         return str(opened["channel"]["id"])
 
-    async def post(self, channel_id: str, message: Message) -> str:
-        """Post to a channel or DM; a long message becomes several, the first one's ts."""
-        first = ""
+    async def _post(self, channel_id: str, message: Message, key: str) -> tuple[str, str]:
+        """(channel, ts of the first post). The first post carries the key as message
+        metadata, so that `find_sent` recognises it."""
+        channel, first = channel_id, ""
+        metadata: dict[str, Any] = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
         with delivery_errors():
             for post in blocks.render([message]):
-                sent = await self._client.chat_postMessage(channel=channel_id, **post)
+                extra: dict[str, Any] = {} if first else {"metadata": metadata}
+                sent = await self._client.chat_postMessage(channel=channel, **post, **extra)
+                channel = str(sent.get("channel") or channel)
                 first = first or str(sent["ts"])
-        return first
+        return channel, first

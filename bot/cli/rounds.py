@@ -10,7 +10,7 @@ import typer
 from adapters.console.render import render_message
 from bot.cli.common import load_settings
 from bot.cli.runtime import runtime
-from bot.conversation.forms import ALL_PILLARS
+from bot.conversation.forms import ALL_PILLARS, PER_ORGANISATION, POST_SUMMARY
 from bot.conversation.views import pillar_names, round_detail
 from bot.domain import Audience
 from bot.round_input import read_round_request
@@ -27,10 +27,18 @@ def create(
     closes_at: Annotated[str, typer.Option(help="When answering closes, ISO date and time.")],
     opens_at: Annotated[str, typer.Option(help="When the round opens: ISO or 'now'.")] = "now",
     question: Annotated[str, typer.Option(help="The question; default per language.")] = "",
-    reminders: Annotated[str, typer.Option(help="Before closing, e.g. 7d,2d.")] = "7d,2d",
+    reminders: Annotated[
+        str, typer.Option(help="Before closing, e.g. 7d,2d; 'morning': the last day's start.")
+    ] = "7d,2d",
     audience: Annotated[Audience, typer.Option(help="Who is asked.")] = Audience.PILLAR,
     meeting_title: Annotated[str, typer.Option(help="Default: the pillar's name.")] = "",
     place: Annotated[str, typer.Option(help="Where the meeting is.")] = "",
+    per_organisation: Annotated[
+        bool, typer.Option(help="Stop reminding a municipality once one of its members answered.")
+    ] = False,
+    post_summary: Annotated[
+        bool, typer.Option(help="Post the summary to the channels on closing, without review.")
+    ] = False,
 ) -> None:
     """Create an input round for a meeting; prints the new round's id on its last line."""
     config = load_settings()
@@ -46,6 +54,14 @@ def create(
                 "audience": audience.value,
                 "meeting_title": meeting_title,
                 "place": place,
+                "options": tuple(
+                    option
+                    for option, chosen in (
+                        (PER_ORGANISATION, per_organisation),
+                        (POST_SUMMARY, post_summary),
+                    )
+                    if chosen
+                ),
             },
             zone=config.zone,
             now=app_runtime.core.clock.now(),

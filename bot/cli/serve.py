@@ -17,16 +17,19 @@ def serve() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings()
     with runtime(settings) as app_runtime:
-        asyncio.run(_serve_until_stopped(app_runtime, settings.host, settings.port))
+        asyncio.run(_serve_until_stopped(app_runtime))
 
 
-async def _serve_until_stopped(app_runtime: Runtime, host: str, port: int) -> None:
+async def _serve_until_stopped(app_runtime: Runtime) -> None:
+    settings = app_runtime.settings
     sqlite = app_runtime.database.engine.dialect.name == "sqlite"
     server = await start(
         app_runtime.conversation,
         SlackSettings(),
-        host=host,
-        port=port,
+        host=settings.host,
+        port=settings.port,
+        tick_seconds=settings.tick_seconds,
+        claim_seconds=settings.claim_seconds,
         database_threads=1 if sqlite else 8,
     )
     stopped = asyncio.Event()

@@ -22,6 +22,8 @@ class Command(StrEnum):
     LANGUAGE = "language"
     POST = "post"
     EXPORT = "export"
+    AWAY = "away"
+    BACK = "back"
 
 
 WORDS: dict[str, Command] = {
@@ -41,6 +43,8 @@ WORDS: dict[str, Command] = {
     "taal": Command.LANGUAGE, "language": Command.LANGUAGE,
     "plaats": Command.POST, "post": Command.POST,
     "export": Command.EXPORT, "exporteer": Command.EXPORT, "exporteren": Command.EXPORT,
+    "afwezig": Command.AWAY, "away": Command.AWAY,
+    "terug": Command.BACK, "back": Command.BACK,
 }  # fmt: skip
 
 

@@ -28,6 +28,8 @@ COMMANDS: dict[Command, CommandHandler] = {
     Command.WITHDRAW: member_commands.withdraw,
     Command.DECLINE: member_commands.decline,
     Command.LANGUAGE: member_commands.set_language,
+    Command.AWAY: member_commands.away,
+    Command.BACK: member_commands.back,
     Command.STATUS: round_commands.status,
     Command.SUMMARY: round_commands.summary,
     Command.ROUND: round_commands.show_round,

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.ports import Clock, UnitOfWorkFactory
+from bot.schedule.window import SendingWindow
 from bot.services.deliveries import DeliveryService
 from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
 from bot.services.reports import ReportService
 from bot.services.responses import ResponseService
+from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.seen_events import SeenEvents
 from bot.texts import Texts
@@ -25,13 +27,16 @@ class Core:
     members: MemberService
     deliveries: DeliveryService
     seen_events: SeenEvents
+    retention: RetentionService
     texts: Texts
     clock: Clock
+    window: SendingWindow  # when direct messages may go out
 
     @classmethod
     def build(cls, *, uow_factory: UnitOfWorkFactory, settings: Settings, clock: Clock) -> Core:
+        window = settings.sending_window()
         return cls(
-            rounds=RoundService(uow_factory=uow_factory, clock=clock),
+            rounds=RoundService(uow_factory=uow_factory, clock=clock, window=window),
             responses=ResponseService(
                 uow_factory=uow_factory, clock=clock, max_chars=settings.answer_max_chars
             ),
@@ -40,6 +45,10 @@ class Core:
             members=MemberService(uow_factory=uow_factory),
             deliveries=DeliveryService(uow_factory=uow_factory, clock=clock),
             seen_events=SeenEvents(uow_factory=uow_factory, clock=clock),
+            retention=RetentionService(
+                uow_factory=uow_factory, clock=clock, policy=settings.retention_policy()
+            ),
             texts=Texts(timezone=settings.timezone),
             clock=clock,
+            window=window,
         )

@@ -18,6 +18,9 @@ ANSWER_FORM = "answer"
 ROUND_FORM = "round"
 ERASE_FORM = "erase"
 ALL_PILLARS = "*"
+# The round form's options (checkboxes).
+PER_ORGANISATION = "per_organisation"
+POST_SUMMARY = "post_summary"
 
 FormValues = Mapping[str, str | tuple[str, ...]]
 
@@ -28,6 +31,12 @@ def value(values: FormValues, name: str) -> str:
     if isinstance(raw, tuple):
         return raw[0] if raw else ""
     return raw
+
+
+def chosen(values: FormValues, name: str) -> tuple[str, ...]:
+    """Every value of a multi-valued field (a single string counts as one)."""
+    raw = values.get(name, ())
+    return (raw,) if isinstance(raw, str) and raw else tuple(raw) if raw else ()
 
 
 def field_errors(turn: Turn, error: InbrengError) -> dict[str, str]:
@@ -179,6 +188,17 @@ def round_form(
                 label=turn.t("round_form.audience"),
                 options=audiences,
                 initial=(value(values, "audience") or Audience.PILLAR.value,),
+            ),
+            ChoiceField(
+                name="options",
+                label=turn.t("round_form.options"),
+                options=(
+                    Option(value=PER_ORGANISATION, label=turn.t("round_form.per_organisation")),
+                    Option(value=POST_SUMMARY, label=turn.t("round_form.post_summary")),
+                ),
+                multiple=True,
+                required=False,
+                initial=chosen(values, "options"),
             ),
         ),
         errors=errors or {},

@@ -1,6 +1,8 @@
-"""What every member can do: see rounds, answer, edit, withdraw, decline."""
+"""What every member can do: see rounds, answer, edit, withdraw, decline, be away."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from bot.conversation import forms, views
 from bot.conversation.arguments import id_argument, required_id
@@ -13,6 +15,7 @@ from bot.events import FormEvent
 from bot.messages import Message
 from bot.policy import may_manage_rounds
 from bot.services.audience import in_audience
+from bot.timeparse import parse_day
 
 
 def show_help(core: Core, turn: Turn, args: list[str]) -> list[Message]:
@@ -204,6 +207,34 @@ def _round_of_form(core: Core, turn: Turn, kind: str, object_id: int) -> Round:
     if kind == "round":
         return core.rounds.get(object_id)
     return core.rounds.get(core.responses.own(turn.member, object_id).round_id)
+
+
+_UNTIL_WORDS = frozenset({"tot", "tm", "t/m", "until", "till"})
+LONGEST_ABSENCE = timedelta(days=366)
+
+
+def away(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    """`afwezig tot 2026-12-24`: no messages until the end of that day; without a date, what
+    is noted now."""
+    words = [word for word in args if word.lower() not in _UNTIL_WORDS]
+    today = core.window.local_day(turn.now)
+    if not words:
+        until = turn.member.out_of_office_until
+        if until is None or until < today:
+            return [Message(text=turn.t("away.none"))]
+        return [Message(text=turn.t("away.current", until=until))]
+    until = parse_day(words[0], field="until")
+    if until < today:
+        raise InbrengError("day_in_past", field="until", value=words[0][:40])
+    if until > today + LONGEST_ABSENCE:
+        raise InbrengError("day_too_far", field="until", value=words[0][:40])
+    core.members.set_out_of_office(turn.member, until)
+    return [Message(text=turn.t("away.set", until=until))]
+
+
+def back(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    core.members.set_out_of_office(turn.member, None)
+    return [Message(text=turn.t("away.back"))]
 
 
 def set_language(core: Core, turn: Turn, args: list[str]) -> list[Message]:

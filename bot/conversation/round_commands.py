@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.conversation import forms, privacy_commands, views
 from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
@@ -13,7 +11,7 @@ from bot.conversation.turn import Turn
 from bot.domain import DeliveryKind, Pillar, Round, RoundStatus
 from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
-from bot.messages import Button, ButtonStyle, File, Message
+from bot.messages import File, Message
 from bot.policy import may_manage_rounds, may_report_on
 from bot.round_input import read_round_request
 from bot.summary_markdown import summary_markdown
@@ -46,31 +44,16 @@ def _reportable_round(core: Core, turn: Turn, args: list[str]) -> tuple[Round, l
     return round_, pillars
 
 
-def _with_post_button(
-    turn: Turn, message: Message, kind: DeliveryKind, round_: Round, pillars: list[Pillar]
-) -> Message:
-    """A private preview, with a button to share it when the pillar has a channel."""
-    if not any(p.channels for p in pillars):
-        return message
-    post = Button(
-        label=turn.t("buttons.post"),
-        action=Command.POST,
-        value=f"{kind.value} {round_.id}",
-        style=ButtonStyle.PRIMARY,
-    )
-    return replace(message, buttons=(*message.buttons, post))
-
-
 def status(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     round_, pillars = _reportable_round(core, turn, args)
     message = views.participation_message(turn, round_, core.reports.participation(round_.id))
-    return [_with_post_button(turn, message, DeliveryKind.STATUS, round_, pillars)]
+    return [views.with_post_button(turn, message, DeliveryKind.STATUS, round_, pillars)]
 
 
 def summary(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     round_, pillars = _reportable_round(core, turn, args)
     message = views.summary_message(turn, round_, core.reports.summary(round_.id))
-    return [_with_post_button(turn, message, DeliveryKind.SUMMARY, round_, pillars)]
+    return [views.with_post_button(turn, message, DeliveryKind.SUMMARY, round_, pillars)]
 
 
 _POSTABLE = {

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from bot.conversation.commands import Command
 from bot.conversation.turn import Turn, Voice
-from bot.domain import DeliveryStatus, Pillar, Response, Round, RoundStatus
+from bot.domain import DeliveryKind, DeliveryStatus, Pillar, Response, Round, RoundStatus
 from bot.messages import Button, ButtonStyle, Field, Message
 from bot.policy import may_manage_rounds, may_report_on
 from bot.services.participation import Participation
@@ -225,6 +226,32 @@ def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Messag
     )
 
 
+def with_post_button(
+    turn: Voice, message: Message, kind: DeliveryKind, round_: Round, pillars: list[Pillar]
+) -> Message:
+    """A private preview, with a button to share it when the pillar has a channel."""
+    if not any(p.channels for p in pillars):
+        return message
+    post = Button(
+        label=turn.t("buttons.post"),
+        action=Command.POST,
+        value=f"{kind.value} {round_.id}",
+        style=ButtonStyle.PRIMARY,
+    )
+    return replace(message, buttons=(*message.buttons, post))
+
+
+def reminder_text(turn: Voice, round_: Round) -> str:
+    parts = [format_reminders(round_.reminders)] if round_.reminders else []
+    if round_.remind_last_morning:
+        parts.append(turn.t("round.last_morning"))
+    if parts and round_.remind_per_organisation:
+        parts.append(turn.t("round.per_organisation"))
+    if round_.post_summary_directly:
+        parts.append(turn.t("round.post_summary"))
+    return ", ".join(parts) or "-"
+
+
 def round_detail(
     turn: Voice,
     round_: Round,
@@ -241,8 +268,7 @@ def round_detail(
         Field(label=turn.t("labels.question"), value=question_of(turn, round_, pillars)),
         Field(label=turn.t("labels.period"), value=turn.t(
             "round.period", opens_at=round_.opens_at, closes_at=round_.closes_at)),
-        Field(label=turn.t("labels.reminders"),
-              value=format_reminders(round_.reminders) or "-"),
+        Field(label=turn.t("labels.reminders"), value=reminder_text(turn, round_)),
         Field(label=turn.t("labels.audience"),
               value=turn.t(f"round_form.audience_{round_.audience.value}")),
         Field(label=turn.t("labels.response_rate"), value=turn.t(

@@ -7,27 +7,34 @@ from dataclasses import replace
 from bot.conversation import views
 from bot.conversation.core import Core
 from bot.conversation.turn import Turn, Voice
-from bot.domain import Delivery, DeliveryKind, Member, RoundStatus
+from bot.domain import Delivery, DeliveryKind, Member
 from bot.messages import Message
+from bot.policy import may_report_on
 from bot.services.audience import in_audience
 
 
 def for_member(core: Core, delivery: Delivery, member: Member) -> Message | None:
-    """An invitation or reminder; None when it no longer makes sense to send it."""
+    """An invitation, a reminder, or a closed round's summary draft for a lead to review;
+    None when it no longer makes sense to send it."""
     if delivery.round_id is None or not member.active:
         return None
     round_ = core.rounds.get(delivery.round_id)
-    now = core.clock.now()
-    if round_.status != RoundStatus.OPEN or not round_.is_open_at(now):
-        return None
     pillars = core.rounds.pillars_of(round_)
-    if not in_audience(member, round_, pillars):
-        return None
+    now = core.clock.now()
     turn = Turn.of(member, texts=core.texts, now=now)
+    if delivery.kind == DeliveryKind.SUMMARY:
+        if not may_report_on(member, round_, pillars):
+            return None
+        summary = views.summary_message(turn, round_, core.reports.summary(round_.id))
+        intro = turn.t("summary.ready", id=round_.id, meeting=round_.meeting.title)
+        review = replace(summary, text=f"{intro}\n\n{summary.text}")
+        return views.with_post_button(turn, review, DeliveryKind.SUMMARY, round_, pillars)
+    if not round_.is_open_at(now) or not in_audience(member, round_, pillars):
+        return None
     invitation = views.invitation(turn, round_, pillars)
     if delivery.kind == DeliveryKind.INVITATION:
         return invitation
-    if core.deliveries.has_responded(member.id, round_.id):
+    if not core.deliveries.still_to_remind(member, round_):
         return None
     return replace(invitation, title=turn.t("reminder.title", meeting=round_.meeting.title))
 

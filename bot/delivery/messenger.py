@@ -10,16 +10,27 @@ from bot.messages import Message
 
 
 class DeliveryError(Exception):
-    """Sending did not work. `retry_after` is the platform's own wait (a 429's Retry-After);
-    `permanent` means trying again cannot help (no such channel, user deactivated)."""
+    """Sending did not work.
+
+    `retry_after`: the platform is rate limiting and asked to wait this long; that is no
+    failed attempt. `permanent`: trying again cannot help (no such channel, user
+    deactivated). `uncertain`: the platform may have taken the message all the same (a
+    5xx answer, a timeout), so look for it before sending it again.
+    """
 
     def __init__(
-        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        uncertain: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
+        self.uncertain = uncertain
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,14 +40,22 @@ class Sent:
 
 
 class Messenger(Protocol):
+    """Every message carries its delivery's `key`, so that a message that got through
+    when the answer did not can be found again instead of being sent twice."""
+
     platform: Platform
 
     async def find(self, member: Member) -> Identity | None:
         """The member's account on this platform, looked up by e-mail; None if absent."""
         ...
 
-    async def send_direct(self, identity: Identity, message: Message) -> Sent: ...
+    async def send_direct(self, identity: Identity, message: Message, *, key: str) -> Sent: ...
 
-    async def post(self, channel_id: str, message: Message) -> str:
+    async def post(self, channel_id: str, message: Message, *, key: str) -> str:
         """Post to a channel; returns the platform's message id."""
+        ...
+
+    async def find_sent(self, to: Identity | str, *, key: str) -> Sent | None:
+        """The message sent earlier for `key` to this member (identity) or channel (id),
+        if the platform has it."""
         ...

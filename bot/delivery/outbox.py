@@ -1,7 +1,8 @@
 """The outbox: sends due deliveries through the platforms' messengers.
 
 Deliveries are claimed in the database before they are sent, so several bot instances
-can share the work; a claim that runs out (its instance died) is taken up again.
+can share the work; a claim that runs out (its instance died) is taken up again, after
+looking on the platform for the message that instance may have sent.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class Outbox:
         self._claim_for = claim_for
 
     async def send_due(self) -> Counter[str]:
-        """Send everything that is due now; returns counts by outcome."""
+        """Send everything that is due now; returns counts by outcome. Direct messages
+        wait outside the network's working hours; channel posts go at any time."""
         outcomes: Counter[str] = Counter()
         deliveries = self._core.deliveries
         gate = asyncio.Semaphore(self._concurrency)
@@ -57,8 +59,13 @@ class Outbox:
                 outcomes[await self._send(delivery)] += 1
 
         while True:
+            direct = self._core.window.allows(self._core.clock.now())
             claimed = await asyncio.to_thread(
-                deliveries.claim, worker=self._worker, limit=self._batch, claim_for=self._claim_for
+                deliveries.claim,
+                worker=self._worker,
+                limit=self._batch,
+                claim_for=self._claim_for,
+                direct=direct,
             )
             if not claimed:
                 return outcomes
@@ -68,18 +75,11 @@ class Outbox:
         deliveries = self._core.deliveries
         try:
             sent = await self._attempt(delivery)
+        except _NotYetError as later:
+            await asyncio.to_thread(deliveries.defer, delivery.id, until=later.until)
+            return "deferred"
         except DeliveryError as failure:
-            retry_at = self._retry_at(delivery, failure)
-            await asyncio.to_thread(
-                deliveries.failed, delivery.id, error=failure.reason, retry_at=retry_at
-            )
-            logger.warning(
-                "delivery %s failed (attempt %s): %s",
-                delivery.id,
-                delivery.attempts + 1,
-                failure.reason,
-            )
-            return "retry" if retry_at is not None else "dead"
+            return await self._failed(delivery, failure)
         except UnreachableError as unreachable:
             await asyncio.to_thread(
                 deliveries.failed, delivery.id, error=str(unreachable), retry_at=None
@@ -93,17 +93,44 @@ class Outbox:
         await asyncio.to_thread(deliveries.sent, delivery.id, message_id=sent.message_id)
         return "sent"
 
+    async def _failed(self, delivery: Delivery, failure: DeliveryError) -> str:
+        deliveries = self._core.deliveries
+        now = self._core.clock.now()
+        if failure.retry_after is not None and not failure.permanent:
+            # Rate limited: the platform refused it, so this was no attempt.
+            until = now + timedelta(seconds=failure.retry_after)
+            await asyncio.to_thread(deliveries.defer, delivery.id, until=until, note=failure.reason)
+            return "throttled"
+        retry_at = self._retry_at(delivery, failure, now)
+        await asyncio.to_thread(
+            deliveries.failed,
+            delivery.id,
+            error=failure.reason,
+            retry_at=retry_at,
+            uncertain=failure.uncertain,
+        )
+        logger.warning(
+            "delivery %s failed (attempt %s): %s",
+            delivery.id,
+            delivery.attempts + 1,
+            failure.reason,
+        )
+        return "retry" if retry_at is not None else "dead"
+
     async def _attempt(self, delivery: Delivery) -> Sent | None:
         """Send one delivery; None when it is no longer needed."""
+        key = str(delivery.id)
         if delivery.channel is not None:
             platform, _, channel_id = delivery.channel.partition(":")
             messenger = self._messengers.get(Platform(platform))
             if messenger is None:
                 raise DeliveryError(f"{platform} is not connected", permanent=True)
+            if delivery.uncertain and (earlier := await messenger.find_sent(channel_id, key=key)):
+                return earlier
             message = await asyncio.to_thread(compose.for_channel, self._core, delivery)
             if message is None:
                 return None
-            return Sent(message_id=await messenger.post(channel_id, message))
+            return Sent(message_id=await messenger.post(channel_id, message, key=key))
         assert delivery.member_id is not None  # the database requires member or channel
         member = await asyncio.to_thread(self._core.deliveries.member, delivery.member_id)
         if member is None:
@@ -111,11 +138,24 @@ class Outbox:
         message = await asyncio.to_thread(compose.for_member, self._core, delivery, member)
         if message is None:
             return None
+        self._check_present(member)
         identity, found = await self._reach(member)
-        sent = await self._messengers[identity.platform].send_direct(identity, message)
+        messenger = self._messengers[identity.platform]
+        sent = None
+        if delivery.uncertain:
+            sent = await messenger.find_sent(identity, key=key)
+        if sent is None:
+            sent = await messenger.send_direct(identity, message, key=key)
         if found and sent.identity is None:
             return Sent(message_id=sent.message_id, identity=identity)
         return sent
+
+    def _check_present(self, member: Member) -> None:
+        """Out of office: the message waits for the first working moment after it."""
+        away_until = member.out_of_office_until
+        window = self._core.window
+        if away_until is not None and window.local_day(self._core.clock.now()) <= away_until:
+            raise _NotYetError(window.start_of_day(away_until + timedelta(days=1)))
 
     async def _reach(self, member: Member) -> tuple[Identity, bool]:
         """The identity to message the member on, and whether it was just found."""
@@ -129,10 +169,17 @@ class Outbox:
                 return found, True
         raise UnreachableError("member not found on any connected platform")
 
-    def _retry_at(self, delivery: Delivery, failure: DeliveryError) -> datetime | None:
+    def _retry_at(
+        self, delivery: Delivery, failure: DeliveryError, now: datetime
+    ) -> datetime | None:
         if failure.permanent or delivery.attempts + 1 >= MAX_ATTEMPTS:
             return None
-        backoff = min(FIRST_RETRY * (1 << delivery.attempts), LONGEST_RETRY)
-        if failure.retry_after is not None:
-            backoff = max(backoff, timedelta(seconds=failure.retry_after))
-        return self._core.clock.now() + backoff
+        return now + min(FIRST_RETRY * (1 << delivery.attempts), LONGEST_RETRY)
+
+
+class _NotYetError(Exception):
+    """Not now: the delivery waits until `until` (no attempt is counted)."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until.isoformat())
+        self.until = until

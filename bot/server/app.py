@@ -9,6 +9,7 @@ import socket
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -19,7 +20,8 @@ from bot.conversation.conversation import Conversation
 from bot.delivery.messenger import Messenger
 from bot.delivery.outbox import Outbox
 from bot.domain import Platform
-from bot.server.outbox_loop import OutboxLoop
+from bot.schedule.jobs import Jobs
+from bot.server.schedule import Schedule
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +35,14 @@ async def healthz(request: web.Request) -> web.Response:
 @dataclass(kw_only=True)
 class Server:
     runner: web.AppRunner
-    outbox: OutboxLoop
+    jobs: Jobs
     port: int
+    schedule: Schedule | None = None
     slack: SlackConnection | None = None
 
     async def stop(self) -> None:
-        await self.outbox.stop()
+        if self.schedule is not None:
+            await self.schedule.stop()
         await self.runner.cleanup()
         if self.slack is not None:
             await self.slack.close()
@@ -55,12 +59,13 @@ async def start(
     *,
     host: str,
     port: int,
-    outbox_interval: float = 5.0,
+    tick_seconds: float | None = 5.0,
+    claim_seconds: float = 300.0,
     database_threads: int = 8,
 ) -> Server:
-    """Start serving. The conversation and the outbox reach the database from a pool of
+    """Start serving. The conversation and the jobs reach the database from a pool of
     `database_threads` threads; SQLite has one writer, so one thread suits it best (more
-    only wait for its lock)."""
+    only wait for its lock). `tick_seconds` None: no scheduler (tests run `jobs`)."""
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=database_threads, thread_name_prefix="inbreng-db")
     )
@@ -75,13 +80,23 @@ async def start(
         logger.warning(
             "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)"
         )
-    outbox = Outbox(core=conversation.core, messengers=messengers, worker=worker_name())
-    loop = OutboxLoop(core=conversation.core, outbox=outbox, interval=outbox_interval)
+    core = conversation.core
+    outbox = Outbox(
+        core=core,
+        messengers=messengers,
+        worker=worker_name(),
+        claim_for=timedelta(seconds=claim_seconds),
+    )
+    jobs = Jobs(core=core, outbox=outbox)
+    schedule = None
+    if tick_seconds is not None:
+        schedule = Schedule(jobs, tick_seconds=tick_seconds, zone=core.texts.zone)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
     bound = runner.addresses[0][1] if runner.addresses else port
-    loop.start()
+    if schedule is not None:
+        schedule.start()
     logger.info("listening on http://%s:%s", host, bound)
-    return Server(runner=runner, outbox=loop, port=bound, slack=slack_connection)
+    return Server(runner=runner, jobs=jobs, port=bound, schedule=schedule, slack=slack_connection)

@@ -16,8 +16,24 @@ from bot.domain import (
     Round,
 )
 from bot.errors import InbrengError
-from bot.ports import Clock, UnitOfWorkFactory
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.reminders import still_to_remind
 from bot.texts import DEFAULT_LANGUAGE
+
+
+def queue_channel_posts(
+    uow: UnitOfWork, round_: Round, kind: DeliveryKind, *, now: datetime
+) -> list[str]:
+    """A delivery to every channel of the round's pillars; returns them ("platform:id")."""
+    channels = [
+        f"{Platform(platform).value}:{channel_id}"
+        for pillar in uow.pillars.list()
+        if pillar.id in round_.pillar_ids
+        for platform, channel_id in sorted(pillar.channels.items())
+    ]
+    for channel in channels:
+        uow.deliveries.add(DeliveryData(kind=kind, due_at=now, round_id=round_.id, channel=channel))
+    return channels
 
 
 class DeliveryService:
@@ -25,12 +41,15 @@ class DeliveryService:
         self._uow_factory = uow_factory
         self._clock = clock
 
-    def claim(self, *, worker: str, limit: int, claim_for: timedelta) -> list[Delivery]:
-        """Due deliveries, now owned by `worker` until the claim runs out."""
+    def claim(
+        self, *, worker: str, limit: int, claim_for: timedelta, direct: bool = True
+    ) -> list[Delivery]:
+        """Due deliveries, now owned by `worker` until the claim runs out; `direct` False:
+        channel posts only."""
         now = self._clock.now()
         with self._uow_factory() as uow:
             claimed = uow.deliveries.claim_due(
-                now, worker=worker, until=now + claim_for, limit=limit
+                now, worker=worker, until=now + claim_for, limit=limit, direct=direct
             )
             uow.commit()
         return claimed
@@ -40,9 +59,18 @@ class DeliveryService:
             uow.deliveries.mark_sent(delivery_id, message_id=message_id)
             uow.commit()
 
-    def failed(self, delivery_id: int, *, error: str, retry_at: datetime | None) -> None:
+    def failed(
+        self, delivery_id: int, *, error: str, retry_at: datetime | None, uncertain: bool = False
+    ) -> None:
         with self._uow_factory() as uow:
-            uow.deliveries.mark_failed(delivery_id, error=error[:500], retry_at=retry_at)
+            uow.deliveries.mark_failed(
+                delivery_id, error=error[:500], retry_at=retry_at, uncertain=uncertain
+            )
+            uow.commit()
+
+    def defer(self, delivery_id: int, *, until: datetime, note: str | None = None) -> None:
+        with self._uow_factory() as uow:
+            uow.deliveries.defer(delivery_id, until=until, note=note)
             uow.commit()
 
     def drop(self, delivery_id: int) -> None:
@@ -81,12 +109,10 @@ class DeliveryService:
             )
             uow.commit()
 
-    def has_responded(self, member_id: int, round_id: int) -> bool:
-        """Answered (not withdrawn) or declined: such members get no reminder."""
+    def still_to_remind(self, member: Member, round_: Round) -> bool:
+        """Neither answered nor declined (nor, per organisation, a colleague answered)."""
         with self._uow_factory() as uow:
-            if member_id in uow.rounds.declined_member_ids(round_id):
-                return True
-            return any(r.round_id == round_id for r in uow.responses.for_member(member_id))
+            return bool(still_to_remind(uow, round_, [member]))
 
     def network_language(self) -> str:
         with self._uow_factory() as uow:
@@ -96,20 +122,10 @@ class DeliveryService:
     def post_to_channels(self, round_: Round, kind: DeliveryKind, *, actor_id: int) -> list[str]:
         """Queue a channel post of the round's status or summary in every channel of its
         pillars; returns the channels ("platform:id")."""
-        now = self._clock.now()
         with self._uow_factory() as uow:
-            channels = [
-                f"{Platform(platform).value}:{channel_id}"
-                for pillar in uow.pillars.list()
-                if pillar.id in round_.pillar_ids
-                for platform, channel_id in sorted(pillar.channels.items())
-            ]
+            channels = queue_channel_posts(uow, round_, kind, now=self._clock.now())
             if not channels:
                 raise InbrengError("no_channel")
-            for channel in channels:
-                uow.deliveries.add(
-                    DeliveryData(kind=kind, due_at=now, round_id=round_.id, channel=channel)
-                )
             uow.audit.record(
                 AuditEntry(
                     action=f"{kind.value}.posted",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.domain import ANY_TENANT, AuditEntry, Identity, Member
 from bot.errors import InbrengError
 from bot.events import Actor
@@ -61,6 +63,23 @@ class MemberService:
     def by_email(self, email: str) -> Member | None:
         with self._uow_factory() as uow:
             return uow.members.by_email(email)
+
+    def set_out_of_office(self, member: Member, until: date | None) -> Member:
+        """No direct messages until the end of `until`; None: back."""
+        with self._uow_factory() as uow:
+            uow.members.set_out_of_office(member.id, until)
+            uow.audit.record(
+                AuditEntry(
+                    action="member.out_of_office",
+                    subject_type="member",
+                    subject_id=member.id,
+                    actor_member_id=member.id,
+                    details={"until": until.isoformat() if until else None},
+                )
+            )
+            uow.commit()
+            updated = uow.members.get(member.id)
+        return updated if updated is not None else member
 
     def set_language(self, member: Member, language: str) -> Member:
         if language not in available_languages():

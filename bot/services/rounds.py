@@ -21,7 +21,10 @@ from bot.domain import (
 )
 from bot.errors import InbrengError, raise_if_any
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.schedule.window import SendingWindow
 from bot.services.audience import audience_of, in_audience
+from bot.services.deliveries import queue_channel_posts
+from bot.services.reminders import reminder_moments, still_to_remind
 from bot.services.summaries import build_summary
 
 MAX_QUESTION_CHARS = 1000
@@ -41,15 +44,19 @@ class RoundRequest:
     place: str = ""
     question: str = ""  # empty: the default question, in each member's language
     reminders: tuple[timedelta, ...] = ()
+    remind_last_morning: bool = False
     audience: Audience = Audience.PILLAR
     remind_per_organisation: bool = False
     post_summary_directly: bool = False
 
 
 class RoundService:
-    def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, *, uow_factory: UnitOfWorkFactory, clock: Clock, window: SendingWindow
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._window = window
 
     def create(self, request: RoundRequest, *, actor_id: int | None) -> Round:
         now = self._clock.now()
@@ -75,6 +82,7 @@ class RoundService:
                     opens_at=opens_at,
                     closes_at=request.closes_at,
                     reminders=request.reminders,
+                    remind_last_morning=request.remind_last_morning,
                     remind_per_organisation=request.remind_per_organisation,
                     post_summary_directly=request.post_summary_directly,
                     created_by=actor_id,
@@ -98,47 +106,77 @@ class RoundService:
     def open_due(self) -> list[Round]:
         """Open every scheduled round whose opening time has come."""
         now = self._clock.now()
-        opened = []
         with self._uow_factory() as uow:
-            for round_ in uow.rounds.list(statuses=[RoundStatus.SCHEDULED]):
-                if round_.opens_at <= now:
-                    self._open(uow, round_, actor_id=None)
-                    opened.append(round_.id)
+            due = [
+                r for r in uow.rounds.take(statuses=[RoundStatus.SCHEDULED]) if r.opens_at <= now
+            ]
+            for round_ in due:
+                self._open(uow, round_, actor_id=None)
             uow.commit()
-            return [self._get(uow, round_id) for round_id in opened]
+            return [self._get(uow, r.id) for r in due]
+
+    def remind_due(self) -> dict[int, int]:
+        """Queue reminders for every open round with a reminder moment due; returns the
+        number queued per round.
+
+        A moment missed while the bot was down is caught up, but of several missed ones
+        only one reminder goes out. Who is reminded is checked again when it is sent."""
+        now = self._clock.now()
+        queued: dict[int, int] = {}
+        with self._uow_factory() as uow:
+            for round_ in uow.rounds.take(statuses=[RoundStatus.OPEN]):
+                moments = reminder_moments(round_, self._window)
+                due = [m for m in moments[round_.reminders_done :] if m <= now]
+                if not due or now >= round_.closes_at:
+                    continue
+                members = audience_of(round_, uow.members.list(), uow.pillars.list())
+                targets = still_to_remind(uow, round_, members)
+                for member in targets:
+                    uow.deliveries.add(
+                        DeliveryData(
+                            kind=DeliveryKind.REMINDER,
+                            due_at=now,
+                            round_id=round_.id,
+                            member_id=member.id,
+                        )
+                    )
+                uow.rounds.set_reminders_done(round_.id, round_.reminders_done + len(due))
+                uow.audit.record(
+                    AuditEntry(
+                        action="round.reminded",
+                        subject_type="round",
+                        subject_id=round_.id,
+                        details={
+                            "moment": due[-1].isoformat(),
+                            "reminders": len(targets),
+                            "missed_moments": len(due) - 1,
+                        },
+                    )
+                )
+                queued[round_.id] = len(targets)
+            uow.commit()
+        return queued
+
+    def close_due(self) -> list[Round]:
+        """Close every round whose closing time has come (a scheduled one that never
+        opened, too: the bot was down all along)."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            due = [r for r in uow.rounds.take(statuses=ACTIVE_STATUSES) if r.closes_at <= now]
+            for round_ in due:
+                self._close(uow, round_, actor_id=None)
+            uow.commit()
+            return [self._get(uow, r.id) for r in due]
 
     def close(self, round_id: int, *, actor_id: int | None) -> Round:
         """Close a round and store its summary draft; unsent invitations are dropped."""
         with self._uow_factory() as uow:
-            round_ = self._get(uow, round_id)
+            round_ = uow.rounds.get(round_id, lock=True)
+            if round_ is None:
+                raise InbrengError("round_not_found", round_id=round_id)
             if round_.status not in ACTIVE_STATUSES:
                 raise InbrengError("round_already_closed", round_id=round_id)
-            uow.rounds.set_status(round_id, RoundStatus.CLOSED)
-            for delivery in uow.deliveries.for_round(round_id):
-                if delivery.status == DeliveryStatus.PENDING and delivery.member_id is not None:
-                    uow.deliveries.set_status(delivery.id, DeliveryStatus.DROPPED)
-            uow.audit.record(
-                AuditEntry(
-                    action="round.closed",
-                    subject_type="round",
-                    subject_id=round_id,
-                    actor_member_id=actor_id,
-                )
-            )
-            summary = build_summary(uow, self._get(uow, round_id))
-            stored = uow.summaries.add(
-                round_id, status=SummaryStatus.DRAFT, body=summary.to_dict(), at=self._clock.now()
-            )
-            uow.rounds.set_status(round_id, RoundStatus.SUMMARISED)
-            uow.audit.record(
-                AuditEntry(
-                    action="summary.drafted",
-                    subject_type="summary",
-                    subject_id=stored.id,
-                    actor_member_id=actor_id,
-                    details={"round_id": round_id},
-                )
-            )
+            self._close(uow, round_, actor_id=actor_id)
             uow.commit()
             return self._get(uow, round_id)
 
@@ -165,6 +203,62 @@ class RoundService:
     def pillars_of(self, round_: Round) -> list[Pillar]:
         with self._uow_factory() as uow:
             return [p for p in uow.pillars.list() if p.id in round_.pillar_ids]
+
+    def _close(self, uow: UnitOfWork, round_: Round, *, actor_id: int | None) -> None:
+        """Close, store the summary draft, and either post it (when the round says so and
+        its pillars have a channel) or send it to the pillar leads to review."""
+        now = self._clock.now()
+        uow.rounds.set_status(round_.id, RoundStatus.CLOSED)
+        for delivery in uow.deliveries.for_round(round_.id):
+            if delivery.status == DeliveryStatus.PENDING and delivery.member_id is not None:
+                uow.deliveries.set_status(delivery.id, DeliveryStatus.DROPPED)
+        uow.audit.record(
+            AuditEntry(
+                action="round.closed",
+                subject_type="round",
+                subject_id=round_.id,
+                actor_member_id=actor_id,
+            )
+        )
+        channels = (
+            queue_channel_posts(uow, round_, DeliveryKind.SUMMARY, now=now)
+            if round_.post_summary_directly
+            else []
+        )
+        stored = uow.summaries.add(
+            round_.id,
+            status=SummaryStatus.POSTED if channels else SummaryStatus.DRAFT,
+            body=build_summary(uow, round_).to_dict(),
+            at=now,
+        )
+        uow.rounds.set_status(round_.id, RoundStatus.SUMMARISED)
+        reviewers = [] if channels else self._reviewers(uow, round_, actor_id=actor_id)
+        for reviewer in reviewers:
+            uow.deliveries.add(
+                DeliveryData(
+                    kind=DeliveryKind.SUMMARY, due_at=now, round_id=round_.id, member_id=reviewer
+                )
+            )
+        uow.audit.record(
+            AuditEntry(
+                action="summary.posted" if channels else "summary.drafted",
+                subject_type="summary",
+                subject_id=stored.id,
+                actor_member_id=actor_id,
+                details={"round_id": round_.id, "channels": channels, "reviewers": reviewers},
+            )
+        )
+
+    @staticmethod
+    def _reviewers(uow: UnitOfWork, round_: Round, *, actor_id: int | None) -> list[int]:
+        """The leads of the round's pillars (the secretariat for a members' meeting or a
+        pillar without a lead), except whoever closed it: they have just seen it."""
+        pillars = [p.slug for p in uow.pillars.list() if p.id in round_.pillar_ids]
+        members = [m for m in uow.members.list() if m.id != actor_id]
+        leads = [m.id for m in members if any(m.leads(slug) for slug in pillars)]
+        if leads and len(pillars) == 1:
+            return leads
+        return [m.id for m in members if m.is_secretariat] or leads
 
     def _open(self, uow: UnitOfWork, round_: Round, *, actor_id: int | None) -> None:
         now = self._clock.now()

@@ -24,6 +24,7 @@ def to_delivery(row: DeliveryRow) -> Delivery:
         attempts=row.attempts,
         last_error=row.last_error,
         platform_message_id=row.platform_message_id,
+        uncertain=row.uncertain,
     )
 
 
@@ -43,6 +44,7 @@ class SqlDeliveryRepository:
             member_id=data.member_id,
             channel=data.channel,
             attempts=0,
+            uncertain=False,
         )
         self._session.add(row)
         self._session.flush()
@@ -62,12 +64,14 @@ class SqlDeliveryRepository:
         self._session.flush()
 
     def claim_due(
-        self, now: datetime, *, worker: str, until: datetime, limit: int
+        self, now: datetime, *, worker: str, until: datetime, limit: int, direct: bool = True
     ) -> list[Delivery]:
-        """Take up to `limit` due deliveries for `worker` until `until`.
+        """Take up to `limit` due deliveries for `worker` until `until`; with `direct`
+        False only posts to channels (direct messages wait for working hours).
 
-        Pending ones, and claimed ones whose claim ran out (their worker died). SKIP LOCKED
-        lets instances claim side by side on PostgreSQL; SQLite has one writer anyway.
+        Pending ones, and claimed ones whose claim ran out (their worker died, perhaps after
+        sending: those become `uncertain`). SKIP LOCKED lets instances claim side by side on
+        PostgreSQL; SQLite has one writer anyway.
         """
         query = (
             select(DeliveryRow)
@@ -85,8 +89,12 @@ class SqlDeliveryRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        if not direct:
+            query = query.where(DeliveryRow.channel.is_not(None))
         rows = list(self._session.scalars(query))
         for row in rows:
+            if row.status == DeliveryStatus.CLAIMED.value:
+                row.uncertain = True
             row.status = DeliveryStatus.CLAIMED.value
             row.claimed_by = worker
             row.claimed_until = until
@@ -99,20 +107,35 @@ class SqlDeliveryRepository:
         row.attempts += 1
         row.platform_message_id = message_id
         row.last_error = None
+        row.uncertain = False
         row.claimed_by = row.claimed_until = None
         self._session.flush()
 
-    def mark_failed(self, delivery_id: int, *, error: str, retry_at: datetime | None) -> None:
-        """Count a failed attempt: try again at `retry_at`, or give up (dead) without one."""
+    def mark_failed(
+        self, delivery_id: int, *, error: str, retry_at: datetime | None, uncertain: bool = False
+    ) -> None:
+        """Count a failed attempt: try again at `retry_at`, or give up (dead) without one.
+        `uncertain`: the platform may have received it all the same (a 5xx, a timeout)."""
         row = require(self._session, DeliveryRow, delivery_id)
         row.attempts += 1
         row.last_error = error
+        row.uncertain = uncertain
         row.claimed_by = row.claimed_until = None
         if retry_at is None:
             row.status = DeliveryStatus.DEAD.value
         else:
             row.status = DeliveryStatus.PENDING.value
             row.due_at = retry_at
+        self._session.flush()
+
+    def defer(self, delivery_id: int, *, until: datetime, note: str | None = None) -> None:
+        """Send later without counting an attempt (rate limited, member out of office)."""
+        row = require(self._session, DeliveryRow, delivery_id)
+        row.status = DeliveryStatus.PENDING.value
+        row.due_at = until
+        row.claimed_by = row.claimed_until = None
+        if note is not None:
+            row.last_error = note
         self._session.flush()
 
     def get(self, delivery_id: int) -> Delivery | None:

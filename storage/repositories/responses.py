@@ -146,6 +146,33 @@ class SqlResponseRepository:
         )
         return affected(self._session.execute(statement))
 
+    def anonymise_for_round(self, round_id: int) -> int:
+        """As `anonymise_for_member`, for every response of a round not anonymous yet."""
+        identifiable = (ResponseRow.round_id == round_id) & (
+            ResponseRow.member_id.is_not(None)
+            | (ResponseRow.attribution != Attribution.ANONYMOUS.value)
+        )
+        self._session.execute(
+            delete(ResponseRevisionRow).where(
+                ResponseRevisionRow.response_id.in_(select(ResponseRow.id).where(identifiable))
+            )
+        )
+        statement = (
+            update(ResponseRow)
+            .where(identifiable)
+            .values(member_id=None, attribution=Attribution.ANONYMOUS.value)
+        )
+        return affected(self._session.execute(statement))
+
+    def delete_for_round(self, round_id: int) -> int:
+        """Delete a round's responses with their revisions; returns how many responses."""
+        in_round = select(ResponseRow.id).where(ResponseRow.round_id == round_id)
+        self._session.execute(
+            delete(ResponseRevisionRow).where(ResponseRevisionRow.response_id.in_(in_round))
+        )
+        statement = delete(ResponseRow).where(ResponseRow.round_id == round_id)
+        return affected(self._session.execute(statement))
+
     def _delete_revisions_of(self, member_id: int) -> None:
         # Explicit rather than left to ON DELETE CASCADE: anonymising keeps the response.
         owned = select(ResponseRow.id).where(ResponseRow.member_id == member_id)

@@ -31,9 +31,11 @@ def to_round(row: RoundRow) -> Round:
         opens_at=row.opens_at,
         closes_at=row.closes_at,
         reminders=tuple(timedelta(seconds=seconds) for seconds in row.reminders),
+        remind_last_morning=row.remind_last_morning,
         remind_per_organisation=row.remind_per_organisation,
         post_summary_directly=row.post_summary_directly,
         created_by=row.created_by,
+        reminders_done=row.reminders_done,
     )
 
 
@@ -41,14 +43,34 @@ class SqlRoundRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def get(self, round_id: int) -> Round | None:
+    def get(self, round_id: int, *, lock: bool = False) -> Round | None:
+        """`lock`: hold the row until the transaction ends, so that two instances cannot
+        close (or open) the same round at once."""
         query = (
             select(RoundRow)
             .where(RoundRow.id == round_id)
             .options(selectinload(RoundRow.meeting), selectinload(RoundRow.pillar_links))
         )
+        if lock:
+            query = query.with_for_update(of=RoundRow)
         row = self._session.scalar(query)
         return None if row is None else to_round(row)
+
+    def take(self, *, statuses: Collection[RoundStatus]) -> list[Round]:
+        """Rounds in `statuses`, locked for this transaction; rows another instance holds
+        are skipped (it is working on them). SQLite has one writer anyway."""
+        query = (
+            select(RoundRow)
+            .where(RoundRow.status.in_([RoundStatus(s).value for s in statuses]))
+            .order_by(RoundRow.id)
+            .options(selectinload(RoundRow.meeting), selectinload(RoundRow.pillar_links))
+            .with_for_update(skip_locked=True, of=RoundRow)
+        )
+        return [to_round(row) for row in self._session.scalars(query)]
+
+    def set_reminders_done(self, round_id: int, done: int) -> None:
+        require(self._session, RoundRow, round_id).reminders_done = done
+        self._session.flush()
 
     def add(self, data: RoundData, *, status: RoundStatus) -> Round:
         require(self._session, MeetingRow, data.meeting_id)
@@ -60,9 +82,11 @@ class SqlRoundRepository:
             opens_at=data.opens_at,
             closes_at=data.closes_at,
             reminders=[to_seconds(reminder) for reminder in data.reminders],
+            remind_last_morning=data.remind_last_morning,
             remind_per_organisation=data.remind_per_organisation,
             post_summary_directly=data.post_summary_directly,
             created_by=data.created_by,
+            reminders_done=0,
             pillar_links=[
                 RoundPillarRow(pillar_id=pillar_id) for pillar_id in sorted(set(data.pillar_ids))
             ],

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Summary, SummaryStatus
 from storage.models import SummaryRow
+from storage.repositories._common import affected
 
 
 def to_summary(row: SummaryRow) -> Summary:
@@ -48,3 +49,10 @@ class SqlSummaryRepository:
         )
         row = self._session.scalar(query)
         return None if row is None else to_summary(row)
+
+    def rewrite_for_round(self, round_id: int, *, body: dict[str, object]) -> int:
+        """Replace the body of every stored summary of the round (their status stays)."""
+        statement = (
+            update(SummaryRow).where(SummaryRow.round_id == round_id).values(body=dict(body))
+        )
+        return affected(self._session.execute(statement))

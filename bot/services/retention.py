@@ -1,0 +1,105 @@
+"""Retention: a time after their meeting, a round's answers are anonymised or erased
+(INBRENG_RETENTION, default: keep), and the audit log records each round it touched."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from bot.domain import AuditEntry, RoundStatus
+from bot.ports import Clock, UnitOfWorkFactory
+from bot.services.summaries import build_summary
+
+KEEP = "keep"
+_POLICY = re.compile(r"^(?P<action>[a-z]+)\s+(?:after\s+)?(?P<count>\d{1,5})\s*(?P<unit>[dwy])$")
+_DAYS_PER_UNIT = {"d": 1, "w": 7, "y": 365}
+_ACTION_WORDS = {
+    "anonymise": "anonymise",
+    "anonymize": "anonymise",
+    "anonimiseer": "anonymise",
+    "erase": "erase",
+    "delete": "erase",
+    "wis": "erase",
+}
+
+
+class RetentionAction(StrEnum):
+    ANONYMISE = "anonymise"  # unlink answers from their authors, keep the texts
+    ERASE = "erase"  # delete the answers
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    action: RetentionAction | None  # None: keep everything
+    after: timedelta = timedelta(0)  # after the meeting
+
+    @classmethod
+    def parse(cls, text: str) -> RetentionPolicy:
+        """`keep`, or an action and a time after the meeting: `anonymise 365d`,
+        `erase after 2y`, `anonymise 26w`."""
+        cleaned = " ".join(text.lower().split())
+        if cleaned == KEEP:
+            return cls(action=None)
+        match = _POLICY.match(cleaned)
+        action = _ACTION_WORDS.get(match["action"]) if match else None
+        if match is None or action is None:
+            raise ValueError(f"retention {text!r}: expected 'keep', 'anonymise 365d' or 'erase 2y'")
+        days = int(match["count"]) * _DAYS_PER_UNIT[match["unit"]]
+        return cls(action=RetentionAction(action), after=timedelta(days=days))
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    rounds: int
+    answers: int
+
+
+_FINISHED = (RoundStatus.CLOSED, RoundStatus.SUMMARISED)
+
+
+class RetentionService:
+    def __init__(
+        self, *, uow_factory: UnitOfWorkFactory, clock: Clock, policy: RetentionPolicy
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._policy = policy
+
+    def run(self) -> RetentionRun:
+        """Apply the policy to every finished round whose meeting is long enough ago.
+
+        Idempotent: a round already handled changes no rows and gets no audit entry, so
+        every instance may run it."""
+        action = self._policy.action
+        if action is None:
+            return RetentionRun(rounds=0, answers=0)
+        cutoff = self._clock.now() - self._policy.after
+        rounds = answers = 0
+        with self._uow_factory() as uow:
+            for round_ in uow.rounds.take(statuses=_FINISHED):
+                if round_.meeting.starts_at > cutoff:
+                    continue
+                if action == RetentionAction.ANONYMISE:
+                    changed = uow.responses.anonymise_for_round(round_.id)
+                else:
+                    changed = uow.responses.delete_for_round(round_.id)
+                if not changed:
+                    continue
+                # Stored summaries quote the answers: rebuild them from what is left.
+                uow.summaries.rewrite_for_round(
+                    round_.id, body=build_summary(uow, round_).to_dict()
+                )
+                uow.audit.record(
+                    AuditEntry(
+                        action=f"retention.{action.value}",
+                        subject_type="round",
+                        subject_id=round_.id,
+                        details={"answers": changed, "after_days": self._policy.after.days},
+                    )
+                )
+                rounds += 1
+                answers += changed
+            uow.commit()
+        return RetentionRun(rounds=rounds, answers=answers)
