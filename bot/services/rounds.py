@@ -129,7 +129,19 @@ class RoundService:
                 due = [m for m in moments[round_.reminders_done :] if m <= now]
                 if not due or now >= round_.closes_at:
                     continue
-                members = audience_of(round_, uow.members.list(), uow.pillars.list())
+                # Whose invitation still waits (out of office, or outside working hours)
+                # gets that first; a reminder beside it would say the same twice.
+                waiting = {
+                    d.member_id
+                    for d in uow.deliveries.for_round(round_.id)
+                    if d.kind == DeliveryKind.INVITATION
+                    and d.status in (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
+                }
+                members = [
+                    m
+                    for m in audience_of(round_, uow.members.list(), uow.pillars.list())
+                    if m.id not in waiting
+                ]
                 targets = still_to_remind(uow, round_, members)
                 for member in targets:
                     uow.deliveries.add(
