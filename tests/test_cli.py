@@ -389,6 +389,21 @@ def test_rounds_create_refuses_bad_input_with_one_clear_line(
 # --- 6. rounds list, show, close -------------------------------------------------------
 
 
+def test_rounds_create_with_per_municipality_reminders_and_a_direct_summary(
+    sqlite_database_url: str, tmp_path: Path
+) -> None:
+    url = sqlite_database_url
+    load_pmg(url)
+    args = [*create_args(reminders="2d,ochtend"), "--per-organisation", "--post-summary"]
+    round_id = last_line_id(inbreng(*args, cwd=tmp_path, url=url))
+
+    detail = succeeded(inbreng("rounds", "show", str(round_id), cwd=tmp_path, url=url))
+    assert (
+        "2d, ochtend van de laatste dag, per gemeente, samenvatting direct in het kanaal"
+        in detail
+    ), detail
+
+
 def test_rounds_show_and_close(sqlite_database_url: str, tmp_path: Path) -> None:
     url = sqlite_database_url
     load_pmg(url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from bot.conversation.conversation import Conversation
@@ -148,6 +149,23 @@ def test_member_switches_language(chat: Chat) -> None:
     session = chat(MEMBER)
     assert "From now on I will speak English" in session.type("taal en")
     assert "*answer* [round]" in session.type("help")
+
+
+def test_member_notes_an_absence_and_returns(chat: Chat, core: Core) -> None:
+    session = chat(MEMBER)  # the clock says Tuesday 1 December 2026
+    assert "U staat niet als afwezig genoteerd." in session.type("afwezig")
+    assert "afwezig tot en met donderdag 24 december 2026" in session.type(
+        "afwezig tot 24-12-2026"
+    )
+    member = core.members.by_email(MEMBER)
+    assert member is not None and member.out_of_office_until == date(2026, 12, 24)
+    assert "tot en met donderdag 24 december 2026" in session.type("afwezig")
+    assert "“morgen” is geen datum." in session.type("afwezig tot morgen")
+    assert "ligt al achter ons" in session.type("afwezig tot 2026-11-30")
+    assert "meer dan een jaar vooruit" in session.type("afwezig tot 2028-01-01")
+    assert "Welkom terug" in session.type("terug")
+    member = core.members.by_email(MEMBER)
+    assert member is not None and member.out_of_office_until is None
 
 
 def test_lead_sees_status_and_summary_of_their_pillar(
