@@ -399,8 +399,7 @@ def test_rounds_create_with_per_municipality_reminders_and_a_direct_summary(
 
     detail = succeeded(inbreng("rounds", "show", str(round_id), cwd=tmp_path, url=url))
     assert (
-        "2d, ochtend van de laatste dag, per gemeente, samenvatting direct in het kanaal"
-        in detail
+        "2d, ochtend van de laatste dag, per gemeente, samenvatting direct in het kanaal" in detail
     ), detail
 
 

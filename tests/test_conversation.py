@@ -154,9 +154,7 @@ def test_member_switches_language(chat: Chat) -> None:
 def test_member_notes_an_absence_and_returns(chat: Chat, core: Core) -> None:
     session = chat(MEMBER)  # the clock says Tuesday 1 December 2026
     assert "U staat niet als afwezig genoteerd." in session.type("afwezig")
-    assert "afwezig tot en met donderdag 24 december 2026" in session.type(
-        "afwezig tot 24-12-2026"
-    )
+    assert "afwezig tot en met donderdag 24 december 2026" in session.type("afwezig tot 24-12-2026")
     member = core.members.by_email(MEMBER)
     assert member is not None and member.out_of_office_until == date(2026, 12, 24)
     assert "tot en met donderdag 24 december 2026" in session.type("afwezig")

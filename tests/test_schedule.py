@@ -186,7 +186,7 @@ def test_a_round_that_says_so_posts_its_summary_to_the_channels(
     core.rounds.close_due()
 
     posts = [d for d in core.deliveries.for_round(round_.id) if d.channel is not None]
-    assert sorted(d.channel for d in posts if d.kind == DeliveryKind.SUMMARY) == [
+    assert sorted(str(d.channel) for d in posts if d.kind == DeliveryKind.SUMMARY) == [
         "slack:C05PMGFIN01",
         "teams:19:4f1c9a7e5b2d4c6e8a0b1d3f5e7a9c1b@thread.tacv2",
     ]

@@ -15,8 +15,8 @@ from bot.services.retention import RetentionAction, RetentionPolicy
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=AMSTERDAM)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=AMSTERDAM)
 
 
 def window(hours: str = "mon-fri 09:00-17:00", holidays: str = "NL") -> SendingWindow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -16,7 +17,10 @@ from bot.delivery.messenger import DeliveryError, Sent
 from bot.domain import Identity, Member, Platform
 from bot.messages import Message
 
+logger = logging.getLogger(__name__)
+
 METADATA_TYPE = "inbreng_delivery"
+UNREADABLE_HISTORY = frozenset({"missing_scope", "not_in_channel", "channel_not_found"})
 HISTORY_LOOKBACK = 50  # the bot's own recent messages in one conversation
 
 # Errors after which trying again cannot help (Web API reference, chat.postMessage et al.).
@@ -107,12 +111,22 @@ class SlackMessenger:
         return (await self._post(channel_id, message, key))[1]
 
     async def find_sent(self, to: Identity | str, *, key: str) -> Sent | None:
-        """Look for the message of delivery `key` among the conversation's latest ones."""
+        """Look for the message of delivery `key` among the conversation's latest ones.
+
+        When the conversation cannot be read (an app installed before the history scopes
+        were asked for, a channel the bot left), None: sending again risks a duplicate,
+        which is better than not sending at all."""
         with delivery_errors():
             channel = to if isinstance(to, str) else to.address or await self._open_dm(to.user_id)
-            history = await self._client.conversations_history(
-                channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
-            )
+            try:
+                history = await self._client.conversations_history(
+                    channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+                )
+            except SlackApiError as error:
+                if error.response.get("error") not in UNREADABLE_HISTORY:
+                    raise
+                logger.warning("cannot look for an earlier message in %s: %s", channel, error)
+                return None
         for found in history.get("messages") or []:
             metadata = found.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
