@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -95,9 +96,9 @@ class SlackServer:
         self._loop.run(self.server.stop())
         self._loop.close()
 
-    def run_outbox(self) -> None:
-        """One run of the scheduler's tick: due rounds, then the outbox."""
-        self._loop.run(self.server.jobs.tick())
+    def run_outbox(self) -> Counter[str]:
+        """One run of the scheduler's tick: due rounds, then the outbox; what happened."""
+        return self._loop.run(self.server.jobs.tick())
 
     # -- HTTP ----------------------------------------------------------------------
 

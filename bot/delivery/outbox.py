@@ -20,8 +20,10 @@ from bot.domain import Delivery, Identity, Member, Platform
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-FIRST_RETRY = timedelta(seconds=30)
+# A 5xx or a timeout is usually over within seconds; doubling from 5 s still gives a
+# platform outage some ten minutes (5 s ... 320 s) before a delivery is given up.
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(hours=1)
 
 

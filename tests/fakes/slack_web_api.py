@@ -17,6 +17,22 @@ are recorded in `socket_acks`.
 
     slack.send_envelope({"envelope_id": "e1", "type": "events_api", "payload": {...}})
     assert slack.wait_for_socket_ack("e1") == {"envelope_id": "e1"}
+
+Posted messages are kept per conversation, with their metadata, and conversations.history
+answers from them. A post to a user id lands in the app's DM with that user, whose id is
+`dm_channel(user_id)` (`"D" + user_id`); `messages(channel)` and `metadata_values(...)`
+show what arrived where. With `strict_users=True` only the users added with `add_user`
+exist: a post to any other user id answers `channel_not_found`, as Slack does.
+
+Slack's rate limits (`SlackLimits`) and random failures (`SlackFaults`) are off unless
+passed in; both are deterministic for a sequential client (seeded draws, an injectable
+clock for the token buckets):
+
+    limits = SlackLimits(post_per_workspace=Rate(per_minute=600, burst=20))
+    faults = SlackFaults(ratelimited=0.02, error_before=0.02, error_after=0.02, seed=7)
+    with FakeSlackWebApi(limits=limits, faults=faults) as slack:
+        ...
+        print(limits.floor_seconds({slack.dm_channel(u): 1 for u in slack.users}))
 """
 
 from __future__ import annotations
@@ -27,15 +43,17 @@ import functools
 import itertools
 import json
 import math
+import random
 import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from types import MappingProxyType, TracebackType
+from typing import Any, Literal
 from urllib.parse import quote
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -93,6 +111,173 @@ def _missing_argument(field_name: str) -> JsonObject:
     return body
 
 
+FaultKind = Literal["ratelimited", "error_before", "error_after"]
+
+# Faults are never drawn for these unless SlackFaults.methods names them: a client that
+# cannot even start is no test of how it copes with a flaky Slack.
+_FAULT_FREE_METHODS = frozenset({"auth.test", SOCKET_MODE_METHOD})
+_POST_METHOD = "chat.postMessage"
+_HISTORY_LIMIT_DEFAULT = 100
+_HISTORY_LIMIT_MAX = 999
+
+
+@functools.cache
+def _published_method_tiers() -> dict[str, str]:
+    with (WEB_API_FIXTURES / "rate_limit_tiers.json").open(encoding="utf-8") as file:
+        tiers: dict[str, str] = json.load(file)
+    return tiers
+
+
+def published_method_tiers() -> dict[str, str]:
+    """Slack's published tier of every Web API method, e.g. `{"users.info": "Tier4"}`;
+    special methods have tiers of their own, e.g. `SpecialTier_chat_postMessage`."""
+    return dict(_published_method_tiers())
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The shape of a token bucket: `per_minute` calls on average, `burst` at once.
+
+    A full bucket holds `burst` tokens; a call takes one; tokens come back evenly at
+    `per_minute / 60` a second, up to `burst` again.
+    """
+
+    per_minute: float
+    burst: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.per_minute > 0:
+            raise ValueError("per_minute must be positive")
+        if self.burst < 1:
+            raise ValueError("burst must be at least 1")
+
+    @property
+    def per_second(self) -> float:
+        return self.per_minute / 60.0
+
+    def seconds_for(self, calls: int) -> float:
+        """The least time from the first of `calls` calls to the last, from a full bucket."""
+        return max(0.0, (calls - self.burst) / self.per_second)
+
+
+# https://docs.slack.dev/apis/web-api/rate-limits: "1+", "20+", "50+" and "100+" per
+# minute, "with occasional bursts"; how large a burst is, Slack does not say.
+PUBLISHED_TIER_RATES: Mapping[str, Rate] = MappingProxyType(
+    {
+        "Tier1": Rate(per_minute=1, burst=2),
+        "Tier2": Rate(per_minute=20, burst=3),
+        "Tier3": Rate(per_minute=50, burst=5),
+        "Tier4": Rate(per_minute=100, burst=10),
+    }
+)
+
+
+@dataclass(frozen=True)
+class SlackLimits:
+    """Slack's Web API rate limits, per app and workspace (the fake is one workspace).
+
+    Every method has its own bucket, shaped by its tier (`methods` maps a method to a
+    tier, `tiers` a tier to its `Rate`; a method whose tier has no rate is not limited,
+    as are the special tiers other than chat.postMessage's). chat.postMessage has two
+    buckets instead: one per channel (about one message a second, short bursts allowed)
+    and one for the whole workspace ("several hundred messages per minute"). A call
+    over a limit is answered HTTP 429 `ratelimited` with `Retry-After`, the whole
+    seconds until every bucket it needs has a token again, at least 1.
+    """
+
+    tiers: Mapping[str, Rate] = field(default_factory=lambda: dict(PUBLISHED_TIER_RATES))
+    methods: Mapping[str, str] = field(default_factory=published_method_tiers)
+    post_per_channel: Rate = Rate(per_minute=60, burst=3)
+    post_per_workspace: Rate = Rate(per_minute=600, burst=20)
+
+    def rate_for(self, method: str) -> Rate | None:
+        """The rate of `method`'s own bucket; None for chat.postMessage and unlimited ones."""
+        tier = self.methods.get(method)
+        return None if tier is None else self.tiers.get(tier)
+
+    def floor_seconds(self, posts: Mapping[str, int]) -> float:
+        """The least time from the first chat.postMessage to the last in which these
+        limits let `posts` (channel → how many messages) through, from full buckets.
+
+        Each channel needs `post_per_channel.seconds_for(n)`, the workspace
+        `post_per_workspace.seconds_for(total)`; the limits allow the longest of them.
+        One direct message to each of N members: `(N - workspace burst) / rate`.
+        """
+        per_channel = max(
+            (self.post_per_channel.seconds_for(n) for n in posts.values()), default=0.0
+        )
+        return max(per_channel, self.post_per_workspace.seconds_for(sum(posts.values())))
+
+
+@dataclass(frozen=True)
+class SlackFaults:
+    """Random failures, drawn once per Web API call from `random.Random(seed)`.
+
+    With probability `ratelimited` a call is refused with HTTP 429 `Retry-After: 1`;
+    with `error_before` it is answered a 5xx (one of `statuses`) and nothing happens;
+    with `error_after` it takes effect (a posted message is stored) and is answered a
+    5xx all the same, as Slack sometimes does: a client must look before it sends again.
+    `methods` limits the faults to those methods; by default every method but
+    auth.test and apps.connections.open may fail.
+    """
+
+    ratelimited: float = 0.0
+    error_before: float = 0.0
+    error_after: float = 0.0
+    seed: int = 0
+    statuses: tuple[int, ...] = (500, 503)
+    methods: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        chances = (self.ratelimited, self.error_before, self.error_after)
+        if any(not 0.0 <= chance <= 1.0 for chance in chances) or sum(chances) > 1.0:
+            raise ValueError("fault probabilities must lie in [0, 1] and add up to 1 at most")
+        if not self.statuses or any(not 500 <= status <= 599 for status in self.statuses):
+            raise ValueError("statuses must be 5xx")
+
+    def applies_to(self, method: str) -> bool:
+        if self.methods is None:
+            return method not in _FAULT_FREE_METHODS
+        return method in self.methods
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message posted through the fake, as conversations.history returns it."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[JsonObject] | None
+    metadata: JsonObject | None  # {"event_type": ..., "event_payload": {...}}
+    thread_ts: str | None = None
+    payload: JsonObject = field(default_factory=dict, repr=False, compare=False)
+
+    def history_item(self, *, include_metadata: bool) -> JsonObject:
+        item = copy.deepcopy(self.payload)
+        if not include_metadata:
+            item.pop("metadata", None)
+        return item
+
+
+class _TokenBucket:
+    def __init__(self, rate: Rate, now: float) -> None:
+        self._rate = rate
+        self._tokens = float(rate.burst)
+        self._updated = now
+
+    def wait(self, now: float) -> float:
+        """Seconds until a token is free; 0 when one is free now."""
+        if now > self._updated:
+            refilled = self._tokens + (now - self._updated) * self._rate.per_second
+            self._tokens = min(float(self._rate.burst), refilled)
+            self._updated = now
+        return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self._rate.per_second
+
+    def take(self) -> None:
+        self._tokens -= 1.0
+
+
 @dataclass(frozen=True)
 class Call:
     """One request the fake answered."""
@@ -102,6 +287,8 @@ class Call:
     token: str | None = field(default=None, repr=False)  # repr=False: keep it out of logs
     name: str | None = None
     status: int = 200
+    fault: FaultKind | None = None  # the random fault injected into this answer, if any
+    limited: bool = False  # refused by the rate limits
 
 
 @dataclass
@@ -124,6 +311,20 @@ class _Answer:
     body: JsonObject | str
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    fault: FaultKind | None = None
+    limited: bool = False
+
+
+def _ratelimited(
+    retry_after: str, *, fault: FaultKind | None = None, limited: bool = False
+) -> _Answer:
+    return _Answer(
+        {"ok": False, "error": "ratelimited"},
+        status=429,
+        headers={"Retry-After": retry_after},
+        fault=fault,
+        limited=limited,
+    )
 
 
 _Handler = Callable[[JsonObject], JsonObject]
@@ -140,8 +341,20 @@ class FakeSlackWebApi:
         bot_user_id: str = "U0BOT0001",
         bot_id: str = "B0BOT0001",
         app_id: str = "A0BOT0001",
+        limits: SlackLimits | None = None,
+        faults: SlackFaults | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        strict_users: bool = False,
     ) -> None:
+        """`limits`: enforce Slack's rate limits (off by default); `faults`: fail calls at
+        random (off by default); `clock`: seconds, for the rate limits' buckets;
+        `strict_users`: only users added with `add_user` exist, so a post to another
+        user id answers `channel_not_found` (by default any user id can get a DM, while
+        only added users have a profile)."""
         self.latency = latency
+        self.limits = limits
+        self.faults = faults
+        self.strict_users = strict_users
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -157,6 +370,12 @@ class FakeSlackWebApi:
         self._ts_counter = itertools.count(1)
         self._id_counter = itertools.count(1)
         self._ts_base = int(time.time())
+        # Posted messages per conversation, oldest first; channels known to be empty.
+        self._messages: dict[str, list[StoredMessage]] = {}
+        self._channels: set[str] = set()
+        self._clock = clock
+        self._buckets: dict[tuple[str, str], _TokenBucket] = {}
+        self._random = random.Random(faults.seed if faults is not None else 0)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -172,6 +391,7 @@ class FakeSlackWebApi:
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
+            "conversations.history": self._conversations_history,
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
@@ -249,6 +469,18 @@ class FakeSlackWebApi:
             self._user_details[user_id] = _User(email=email, name=name, team_id=team_id)
             self.users[user_id] = email
 
+    def add_channel(self, channel_id: str) -> None:
+        """Make conversations.history know this channel before anything is posted to it
+        (a user's DM channel is known as soon as the user is)."""
+        with self._lock:
+            self._channels.add(channel_id)
+
+    @staticmethod
+    def dm_channel(user_id: str) -> str:
+        """The id of the app's DM with this user, as conversations.open and a
+        chat.postMessage to the user id answer it."""
+        return "D" + user_id
+
     def fail_next(
         self,
         method: str,
@@ -286,9 +518,43 @@ class FakeSlackWebApi:
         with self._lock:
             return [call for call in self._calls if call.method == method]
 
+    def injected_faults(self) -> list[Call]:
+        """The calls answered with a random fault (see `SlackFaults`), oldest first."""
+        with self._lock:
+            return [call for call in self._calls if call.fault is not None]
+
+    def messages(self, channel: str) -> list[StoredMessage]:
+        """The messages posted to this conversation, oldest first; for a DM, pass the DM
+        channel id (`dm_channel(user_id)`), also when they were posted to the user id."""
+        with self._lock:
+            return list(self._messages.get(channel, ()))
+
+    def channels(self) -> list[str]:
+        """Every conversation holding a posted message, in the order of their first one."""
+        with self._lock:
+            return list(self._messages)
+
+    def metadata_values(self, event_type: str, key: str) -> dict[str, list[Any]]:
+        """For each conversation, `event_payload[key]` of every message whose metadata
+        has this `event_type`, oldest first (None where the payload lacks the key);
+        conversations without such a message are left out.
+
+            slack.metadata_values("inbreng_delivery", "delivery_id")
+            # {"DU00000001": [17], "DU00000002": [18, 18]}
+        """
+        values: dict[str, list[Any]] = {}
+        with self._lock:
+            for channel, stored in self._messages.items():
+                for message in stored:
+                    metadata = message.metadata or {}
+                    if metadata.get("event_type") == event_type:
+                        payload = metadata.get("event_payload") or {}
+                        values.setdefault(channel, []).append(copy.deepcopy(payload.get(key)))
+        return values
+
     def clear(self) -> None:
         """Forget the recorded calls and Socket Mode acknowledgements (users, uploads,
-        pending faults and open connections stay)."""
+        posted messages, pending faults and open connections stay)."""
         with self._lock:
             self._calls.clear()
             self._socket_acks.clear()
@@ -430,7 +696,11 @@ class FakeSlackWebApi:
                 return _Answer({"ok": False, "error": "not_authed"})
             if method in _APP_TOKEN_METHODS and not token.startswith(_APP_TOKEN_PREFIX):
                 return _Answer({"ok": False, "error": "not_allowed_token_type"})
-            return _Answer(handler(params))
+            refusal, error_after = self._admit(method, params)
+            if refusal is not None:
+                return refusal
+            body = handler(params)
+            return error_after or _Answer(body)
 
         return await self._respond(method, params, token, None, answer)
 
@@ -544,7 +814,15 @@ class FakeSlackWebApi:
         result = self._take_fault(method) or answer()
         if self.latency > 0:
             await asyncio.sleep(self.latency)
-        call = Call(method=method, params=params, token=token, name=name, status=result.status)
+        call = Call(
+            method=method,
+            params=params,
+            token=token,
+            name=name,
+            status=result.status,
+            fault=result.fault,
+            limited=result.limited,
+        )
         with self._recorded:
             self._calls.append(call)
             self._recorded.notify_all()
@@ -574,6 +852,66 @@ class FakeSlackWebApi:
             return _Answer(_error_body(method, fault.error or "internal_error"))
         body = {"ok": False, "error": fault.error or "internal_error"}
         return _Answer(body, fault.status, headers)
+
+    def _admit(self, method: str, params: JsonObject) -> tuple[_Answer | None, _Answer | None]:
+        """Rate limits, then a random fault: (a refusal, or None to go on; the 5xx to
+        answer after the call took effect, or None). A refused call takes no token."""
+        with self._lock:
+            now = self._clock()
+            buckets = self._buckets_for(method, params, now)
+            wait = max((bucket.wait(now) for bucket in buckets), default=0.0)
+            if wait > 0:
+                retry_after = str(max(1, math.ceil(wait)))
+                return _ratelimited(retry_after, limited=True), None
+            kind, status = self._draw_fault(method)
+            if kind == "ratelimited":
+                return _ratelimited("1", fault=kind), None
+            for bucket in buckets:
+                bucket.take()
+            if kind is None:
+                return None, None
+            error = _Answer({"ok": False, "error": "internal_error"}, status=status, fault=kind)
+            return (error, None) if kind == "error_before" else (None, error)
+
+    def _buckets_for(self, method: str, params: JsonObject, now: float) -> list[_TokenBucket]:
+        """The buckets a call to `method` takes a token from; call with the lock held."""
+        limits = self.limits
+        if limits is None:
+            return []
+        if method == _POST_METHOD:
+            requested = str(params.get("channel") or "")
+            channel = self._resolve_channel(requested) or requested
+            return [
+                self._bucket(("channel", channel), limits.post_per_channel, now),
+                self._bucket(("workspace", ""), limits.post_per_workspace, now),
+            ]
+        rate = limits.rate_for(method)
+        return [] if rate is None else [self._bucket(("method", method), rate, now)]
+
+    def _bucket(self, key: tuple[str, str], rate: Rate, now: float) -> _TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _TokenBucket(rate, now)
+        return bucket
+
+    def _draw_fault(self, method: str) -> tuple[FaultKind | None, int]:
+        """(the fault for this call or None, its 5xx status); one draw per call that
+        faults apply to, so a seed replays the same run. Call with the lock held."""
+        faults = self.faults
+        if faults is None or not faults.applies_to(method):
+            return None, 200
+        chances: tuple[tuple[FaultKind, float], ...] = (
+            ("ratelimited", faults.ratelimited),
+            ("error_before", faults.error_before),
+            ("error_after", faults.error_after),
+        )
+        draw = self._random.random()
+        for kind, chance in chances:
+            if draw < chance:
+                status = 429 if kind == "ratelimited" else self._random.choice(faults.statuses)
+                return kind, status
+            draw -= chance
+        return None, 200
 
     # --- ids -----------------------------------------------------------------------
 
@@ -624,13 +962,51 @@ class FakeSlackWebApi:
             return {"ok": False, "error": "no_text"}
         return None
 
+    def _resolve_channel(self, channel: str) -> str | None:
+        """Where a post to `channel` lands: a user id means the app's DM with that user
+        (None for an unknown user); anything else is taken as a channel id. Call with the
+        lock held."""
+        if _is_user_id(channel):
+            return self.dm_channel(channel) if self._user_exists(channel) else None
+        return channel
+
+    def _user_exists(self, user_id: str) -> bool:
+        """Call with the lock held."""
+        return user_id in self.users or not self.strict_users
+
+    def _known_channel(self, channel: str) -> bool:
+        """Call with the lock held."""
+        if channel in self._messages or channel in self._channels:
+            return True
+        user_id = channel.removeprefix("D")
+        return channel.startswith("D") and _is_user_id(user_id) and self._user_exists(user_id)
+
     def _chat_post_message(self, params: JsonObject) -> JsonObject:
         error = self._content_error(params)
         if error is not None:
             return error
-        ts = self._next_ts()
+        metadata = params.get("metadata")
+        if metadata is not None and not _valid_metadata(metadata):
+            return {"ok": False, "error": "invalid_metadata_format"}
         body = load_fixture("chat.postMessage.ok")
-        body.update({"channel": params["channel"], "ts": ts, "message": self._message(params, ts)})
+        with self._lock:
+            channel = self._resolve_channel(str(params["channel"]))
+            if channel is None:
+                return _error_body(_POST_METHOD, "channel_not_found")
+            ts = self._next_ts()
+            message = self._message(params, ts)
+            thread_ts = params.get("thread_ts")
+            stored = StoredMessage(
+                channel=channel,
+                ts=ts,
+                text=str(message["text"]),
+                blocks=copy.deepcopy(params.get("blocks")),
+                metadata=copy.deepcopy(metadata),
+                thread_ts=str(thread_ts) if thread_ts else None,
+                payload=copy.deepcopy(message),
+            )
+            self._messages.setdefault(channel, []).append(stored)
+        body.update({"channel": channel, "ts": ts, "message": message})
         return body
 
     def _chat_post_ephemeral(self, params: JsonObject) -> JsonObject:
@@ -648,12 +1024,72 @@ class FakeSlackWebApi:
         if not params.get("ts"):
             return {"ok": False, "error": "message_not_found"}
         ts = str(params["ts"])
+        self._update_stored(str(params["channel"]), ts, params)
         return {
             "ok": True,
             "channel": params["channel"],
             "ts": ts,
             "text": params.get("text", ""),
             "message": self._message(params, ts),
+        }
+
+    def _update_stored(self, channel: str, ts: str, params: JsonObject) -> None:
+        """chat.update of a message posted through the fake changes the stored one."""
+        with self._lock:
+            stored = self._messages.get(channel, [])
+            for index, message in enumerate(stored):
+                if message.ts != ts:
+                    continue
+                payload = copy.deepcopy(message.payload)
+                payload["text"] = params.get("text", "")
+                changes: JsonObject = {"text": str(payload["text"])}
+                for key in ("blocks", "metadata"):
+                    if key in params:
+                        payload[key] = copy.deepcopy(params[key])
+                        changes[key] = copy.deepcopy(params[key])
+                stored[index] = replace(message, payload=payload, **changes)
+                return
+
+    def _conversations_history(self, params: JsonObject) -> JsonObject:
+        """The conversation's messages, newest first, without thread replies; with
+        `include_all_metadata`, each with its metadata. `oldest` and `latest` bound the
+        timestamps (exclusive unless `inclusive`); no cursor paging: `has_more` says
+        whether `limit` cut the list short."""
+        channel = str(params.get("channel") or "")
+        try:
+            oldest = Decimal(str(params.get("oldest") or "0"))
+            latest = Decimal(str(params["latest"])) if params.get("latest") else None
+            limit = int(params.get("limit") or _HISTORY_LIMIT_DEFAULT)
+        except (InvalidOperation, ValueError):
+            return {"ok": False, "error": "invalid_arguments"}
+        limit = min(max(limit, 1), _HISTORY_LIMIT_MAX)
+        inclusive = _true(params.get("inclusive"))
+        include_metadata = _true(params.get("include_all_metadata"))
+
+        def in_range(message: StoredMessage) -> bool:
+            ts = Decimal(message.ts)
+            after = ts >= oldest if inclusive else ts > oldest
+            before = latest is None or (ts <= latest if inclusive else ts < latest)
+            return after and before
+
+        with self._lock:
+            if not self._known_channel(channel):
+                return _error_body("conversations.history", "channel_not_found")
+            found = [
+                message
+                for message in reversed(self._messages.get(channel, []))
+                if message.thread_ts in (None, message.ts) and in_range(message)
+            ]
+        return {
+            "ok": True,
+            "messages": [
+                message.history_item(include_metadata=include_metadata) for message in found[:limit]
+            ],
+            "has_more": len(found) > limit,
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": ""},
         }
 
     def _conversations_open(self, params: JsonObject) -> JsonObject:
@@ -794,6 +1230,27 @@ async def _request_params(request: web.Request) -> JsonObject:
     return {key: _decode(key, value) for key, value in params.items()}
 
 
+def _is_user_id(value: str) -> bool:
+    return value.startswith(("U", "W"))
+
+
+def _valid_metadata(metadata: Any) -> bool:
+    """Slack's message metadata: an event type and an object of values."""
+    return (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("event_type"), str)
+        and bool(metadata["event_type"])
+        and isinstance(metadata.get("event_payload", {}), dict)
+    )
+
+
+def _true(value: Any) -> bool:
+    """A boolean argument, as clients send it: JSON true, or "1" / "true" in a form."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true")
+    return value is True or value == 1
+
+
 def _decode(key: str, value: Any) -> Any:
     if key in _FREE_TEXT_PARAMS or not isinstance(value, str):
         return value
@@ -822,6 +1279,7 @@ async def _upload_bytes(request: web.Request) -> bytes:
 
 
 __all__ = [
+    "PUBLISHED_TIER_RATES",
     "RESPONSE_URL_METHOD",
     "SLACK_FIXTURES",
     "SOCKET_MODE_METHOD",
@@ -830,5 +1288,11 @@ __all__ = [
     "WEB_API_FIXTURES",
     "Call",
     "FakeSlackWebApi",
+    "FaultKind",
+    "Rate",
+    "SlackFaults",
+    "SlackLimits",
+    "StoredMessage",
     "load_fixture",
+    "published_method_tiers",
 ]

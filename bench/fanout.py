@@ -1,0 +1,382 @@
+"""Inviting every member of a large network through a rate-limited, faulty Slack.
+
+One round asks N members (default 5000) for input; `inbreng serve` sends the invitations
+through the fake Slack Web API from `tests/fakes`, with Slack's published rate limits on
+(chat.postMessage: about one message a second per channel, and a workspace-wide cap of
+`--workspace-per-minute`) and random faults on (429s, 5xx before the message is posted,
+5xx after it was posted), seeded. Two set-ups, side by side: one server on SQLite, and
+two servers sharing one PostgreSQL (a private server, started by `tests/postgres.py`).
+
+The clock runs from starting the servers until the database holds no delivery that is
+still pending or claimed (by then every member's DM holds the invitation, or the
+delivery gave up); `reached` is when the last member first had an invitation. A few
+seconds later the servers stop and the DMs are counted: lost (a member without an
+invitation) and duplicates (invitations beyond one per member; the same delivery posted
+twice counts too). `floor_seconds` is the least time the rate limits allow for one DM to
+each member, from the first post to the last.
+
+Run: `.venv/bin/python -m bench.fanout [--members N] [--only sqlite|postgresql]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import text
+
+from storage.database import create_database_engine
+from tests.fakes.slack_web_api import FakeSlackWebApi, Rate, SlackFaults, SlackLimits
+from tests.postgres import PostgresServer, free_port, postgres_bin_dir, start_postgres
+
+INBRENG = [sys.executable, "-c", "from bot.cli.main import run; run()"]
+ORGANISATIONS = 350
+PILLAR = "financien"
+PILLAR_CHANNEL = "C0BENCHFIN"
+METADATA_TYPE = "inbreng_delivery"
+UNSETTLED = ("pending", "claimed")
+START_TIMEOUT_SECONDS = 60.0
+POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Setup:
+    name: str  # sqlite | postgresql
+    servers: int
+
+
+SETUPS = (Setup("sqlite", servers=1), Setup("postgresql", servers=2))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    setup: Setup
+    members: int
+    seconds: float
+    settled: bool  # False: stopped by --timeout
+    reached_seconds: float | None  # until every member had an invitation; None: never
+    floor_seconds: float
+    invitations: int  # posted invitation messages, duplicates included
+    lost: int
+    duplicates: int  # beyond one invitation per member
+    duplicate_ids: int  # beyond one message per delivery id
+    statuses: Counter[str]  # deliveries by status at the end
+    faults: Counter[str]  # injected: ratelimited, error_before, error_after
+    limited: int  # refused by the rate limits
+    peak_mb: float  # the largest server process
+
+    @property
+    def per_second(self) -> float:
+        return self.invitations / self.seconds if self.seconds else 0.0
+
+
+def network_file(path: Path, members: int) -> list[tuple[str, str]]:
+    """Write a network of `members` members in ORGANISATIONS municipalities, all following
+    the one pillar; returns their (Slack user id, e-mail)."""
+    organisations = [
+        {"slug": f"gemeente-{n:03d}", "name": f"Gemeente {n:03d}"} for n in range(ORGANISATIONS)
+    ]
+    people = [
+        {
+            "email": f"lid{n:05d}@{organisations[n % ORGANISATIONS]['slug']}.example",
+            "name": f"Lid {n:05d}",
+            "organisation": organisations[n % ORGANISATIONS]["slug"],
+            "slack_user_id": f"U{n:08d}",
+        }
+        for n in range(members)
+    ]
+    network = {
+        "network": {"name": "Benchmarknetwerk", "language": "nl", "timezone": "Europe/Amsterdam"},
+        "organisations": organisations,
+        "members": people,
+        "pillars": [
+            {
+                "slug": PILLAR,
+                "name": "Financiën",
+                "channels": {"slack": PILLAR_CHANNEL},
+                "topics": [
+                    {
+                        "slug": "gemeentefonds",
+                        "name": "Gemeentefonds",
+                        "description": "Algemene uitkering, ravijnjaar en financiële ruimte.",
+                    }
+                ],
+            }
+        ],
+    }
+    path.write_text(yaml.safe_dump(network, allow_unicode=True, sort_keys=False), "utf-8")
+    return [(str(p["slack_user_id"]), str(p["email"])) for p in people]
+
+
+def inbreng(*arguments: str, env: dict[str, str]) -> str:
+    """Run the command line; its output, or SystemExit with its errors."""
+    completed = subprocess.run(
+        [*INBRENG, *arguments],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise SystemExit(
+            f"inbreng {' '.join(arguments)} failed ({completed.returncode}):\n"
+            f"{completed.stdout}{completed.stderr}"
+        )
+    return completed.stdout
+
+
+def prepare(database_url: str, directory: Path, members: int) -> list[tuple[str, str]]:
+    """Schema, network and an open round, whose invitations wait in the database."""
+    env = {"INBRENG_DATABASE_URL": database_url}
+    path = directory / "network.yaml"
+    users = network_file(path, members)
+    inbreng("db", "upgrade", env=env)
+    inbreng("network", "load", str(path), env=env)
+    now = datetime.now(UTC).replace(microsecond=0)
+    inbreng(
+        *("rounds", "create", "--pillar", PILLAR, "--opens-at", "now"),
+        *("--meeting-at", (now + timedelta(days=30)).isoformat()),
+        *("--closes-at", (now + timedelta(days=28)).isoformat()),
+        env=env,
+    )
+    return users
+
+
+@contextmanager
+def serve(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`inbreng serve` until the context ends (SIGTERM); its output goes to `log_path`."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*INBRENG, "serve"], env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"inbreng serve did not start:\n{tail(log_path)}") from None
+            time.sleep(0.1)
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def peak_mb(process: subprocess.Popen[bytes]) -> float:
+    """The process's peak resident set (VmHWM), in MB; 0 when it is gone."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def delivery_statuses(engine: Any) -> Counter[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT status, count(*) FROM deliveries GROUP BY status"))
+        return Counter({str(status): int(count) for status, count in rows})
+
+
+def invitations(slack: FakeSlackWebApi) -> dict[str, list[str]]:
+    """The delivery ids of the bot's messages, per DM channel."""
+    by_id = slack.metadata_values(METADATA_TYPE, "delivery_id")
+    # The same messages, for a bot that names the delivery `key` rather than `delivery_id`.
+    by_key = slack.metadata_values(METADATA_TYPE, "key")
+    return {
+        channel: [
+            str(value if value is not None else key)
+            for value, key in zip(values, by_key[channel], strict=True)
+        ]
+        for channel, values in by_id.items()
+        if channel.startswith("D")
+    }
+
+
+def run_setup(
+    setup: Setup, args: argparse.Namespace, stack: ExitStack, postgres: PostgresServer | None
+) -> Outcome:
+    directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="inbreng-fanout-")))
+    if postgres is None:
+        database_url = f"sqlite:///{directory}/bench.db"
+    else:
+        postgres.admin.execute("CREATE DATABASE fanout")
+        database_url = postgres.url("fanout")
+    users = prepare(database_url, directory, args.members)
+    limits = SlackLimits(
+        post_per_workspace=Rate(per_minute=args.workspace_per_minute, burst=args.workspace_burst)
+    )
+    faults = SlackFaults(
+        ratelimited=args.fault_rate,
+        error_before=args.fault_rate,
+        error_after=args.fault_rate,
+        seed=args.seed,
+    )
+    slack = stack.enter_context(FakeSlackWebApi(limits=limits, faults=faults, strict_users=True))
+    for user_id, email in users:
+        slack.add_user(user_id, email)
+    floor = limits.floor_seconds({slack.dm_channel(user_id): 1 for user_id, _ in users})
+    engine = create_database_engine(database_url)
+    stack.callback(engine.dispose)
+
+    env = {
+        "INBRENG_DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": "bench",
+        "SLACK_API_URL": slack.url,
+        "INBRENG_WORKING_HOURS": "always",
+        "INBRENG_HOLIDAYS": "none",
+        "INBRENG_TICK_SECONDS": "1",
+    }
+    with ExitStack() as running:
+        started = time.monotonic()
+        servers: list[tuple[subprocess.Popen[bytes], int, Path]] = []
+        for number in range(setup.servers):
+            port = free_port()
+            log_path = directory / f"serve-{number}.log"
+            process = running.enter_context(serve({**env, "INBRENG_PORT": str(port)}, log_path))
+            servers.append((process, port, log_path))
+        for process, port, log_path in servers:
+            wait_until_healthy(process, port, log_path)
+        settled, reached_seconds = False, None
+        while time.monotonic() - started < args.timeout:
+            if reached_seconds is None and len(invitations(slack)) == len(users):
+                reached_seconds = time.monotonic() - started
+            statuses = delivery_statuses(engine)
+            if statuses and not any(statuses[status] for status in UNSETTLED):
+                settled = True
+                break
+            for process, _, log_path in servers:
+                if process.poll() is not None:
+                    raise SystemExit(f"inbreng serve stopped:\n{tail(log_path)}")
+            time.sleep(POLL_SECONDS)
+        seconds = time.monotonic() - started
+        time.sleep(args.settle)  # late duplicates count too
+        peak = max(peak_mb(process) for process, _, _ in servers)
+    # The servers have stopped: nothing arrives while counting.
+    statuses = delivery_statuses(engine)
+    received = invitations(slack)
+    per_member = [len(received.get(slack.dm_channel(user_id), [])) for user_id, _ in users]
+    ids = Counter(delivery for found in received.values() for delivery in found)
+    calls = slack.calls
+    return Outcome(
+        setup=setup,
+        members=len(users),
+        seconds=seconds,
+        settled=settled,
+        reached_seconds=reached_seconds,
+        floor_seconds=floor,
+        invitations=sum(per_member),
+        lost=sum(1 for count in per_member if count == 0),
+        duplicates=sum(count - 1 for count in per_member if count > 1),
+        duplicate_ids=sum(count - 1 for count in ids.values() if count > 1),
+        statuses=statuses,
+        faults=Counter(call.fault for call in calls if call.fault is not None),
+        limited=sum(1 for call in calls if call.limited),
+        peak_mb=peak,
+    )
+
+
+def print_table(outcomes: list[Outcome]) -> None:
+    header = (
+        f"{'config':<16} {'members':>7} {'seconds':>8} {'reached':>8} {'floor_s':>8} {'msgs/s':>7} "
+        f"{'lost':>5} {'dup':>4} {'dup_id':>6} {'dead':>5} {'429 lim':>7} {'429 inj':>7} "
+        f"{'5xx bef':>7} {'5xx aft':>7} {'peak_mb':>8}"
+    )
+    print(header)
+    for outcome in outcomes:
+        name = f"{outcome.setup.name} x{outcome.setup.servers}"
+        seconds = f"{outcome.seconds:.1f}" + ("" if outcome.settled else "!")
+        reached = "-" if outcome.reached_seconds is None else f"{outcome.reached_seconds:.1f}"
+        print(
+            f"{name:<16} {outcome.members:>7} {seconds:>8} {reached:>8} "
+            f"{outcome.floor_seconds:>8.1f} "
+            f"{outcome.per_second:>7.1f} {outcome.lost:>5} {outcome.duplicates:>4} "
+            f"{outcome.duplicate_ids:>6} {outcome.statuses['dead']:>5} {outcome.limited:>7} "
+            f"{outcome.faults['ratelimited']:>7} {outcome.faults['error_before']:>7} "
+            f"{outcome.faults['error_after']:>7} {outcome.peak_mb:>8.1f}"
+        )
+    print(
+        "seconds: from starting the servers until no delivery is pending or claimed; "
+        "reached: until every member had an invitation; floor_s: the least the rate "
+        "limits allow"
+    )
+    if not all(outcome.settled for outcome in outcomes):
+        print("!: stopped by --timeout with deliveries still pending or claimed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=5000)
+    parser.add_argument("--only", choices=[setup.name for setup in SETUPS])
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.02,
+        help="chance of each fault (429, 5xx before, 5xx after) per Web API call",
+    )
+    parser.add_argument("--workspace-per-minute", type=float, default=600.0)
+    parser.add_argument("--workspace-burst", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per set-up")
+    parser.add_argument("--settle", type=float, default=5.0, help="seconds to wait for late posts")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+
+    outcomes: list[Outcome] = []
+    for setup in SETUPS:
+        if args.only not in (None, setup.name):
+            continue
+        with ExitStack() as stack:
+            postgres = None
+            if setup.name == "postgresql":
+                bin_dir = postgres_bin_dir()
+                if bin_dir is None:
+                    raise SystemExit("no PostgreSQL binaries: install the postgresql package")
+                postgres = start_postgres(bin_dir)
+                stack.callback(postgres.stop)
+            outcomes.append(run_setup(setup, args, stack, postgres))
+    print_table(outcomes)
+    print(
+        f"lost={sum(o.lost for o in outcomes)} "
+        f"duplicates={sum(o.duplicates for o in outcomes)} "
+        f"seconds={max(o.seconds for o in outcomes):.1f} "
+        f"floor_seconds={max(o.floor_seconds for o in outcomes):.1f} "
+        f"peak_mb={max(o.peak_mb for o in outcomes):.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
