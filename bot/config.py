@@ -99,3 +99,29 @@ class SlackSettings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return self.app_token is not None
+
+
+class TeamsSettings(BaseSettings):
+    """TEAMS_*: with an app id every request must carry a valid Bot Framework token;
+    without one the endpoint serves the local machine only (the Bot Framework Emulator)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TEAMS_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    app_id: str | None = None
+    app_password: SecretStr | None = None
+    app_tenant_id: str | None = None  # set: a single-tenant app registration
+    # Where the Bot Framework publishes its signing keys; another cloud's (or a test's).
+    openid_metadata_url: str | None = None
+
+    @field_validator(
+        "app_id", "app_password", "app_tenant_id", "openid_metadata_url", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def authenticated(self) -> bool:
+        return self.app_id is not None

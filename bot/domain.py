@@ -145,6 +145,18 @@ class Identity:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Installation:
+    """A team the bot was added to on a platform (Teams), remembered so that the bot can
+    look for members there and post to its channels."""
+
+    platform: Platform
+    tenant: str
+    conversation_id: str  # the team's id
+    name: str = ""
+    address: str  # serialised reference: how to reach the team's service
+
+
+@dataclass(frozen=True, kw_only=True)
 class TopicData:
     slug: str
     name: str

@@ -18,6 +18,7 @@ from bot.domain import (
     DeliveryData,
     DeliveryStatus,
     Identity,
+    Installation,
     Meeting,
     MeetingData,
     Member,
@@ -197,6 +198,15 @@ class AuditLog(Protocol):
     ) -> builtins.list[AuditEntry]: ...
 
 
+class InstallationRepository(Protocol):
+    def save(self, installation: Installation) -> None:
+        """Add, or replace the one with the same platform and conversation id."""
+        ...
+
+    def remove(self, platform: Platform, conversation_id: str) -> int: ...
+    def list(self, platform: Platform) -> builtins.list[Installation]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `with` block without `commit()` rolls back."""
 
@@ -204,6 +214,7 @@ class UnitOfWork(Protocol):
     organisations: OrganisationRepository
     members: MemberRepository
     identities: IdentityRepository
+    installations: InstallationRepository
     pillars: PillarRepository
     meetings: MeetingRepository
     rounds: RoundRepository

@@ -113,6 +113,20 @@ class IdentityRow(Base):
     address: Mapped[str | None] = mapped_column(Text)
 
 
+class InstallationRow(Base):
+    """A team the bot was added to (Teams), with the reference to reach its service."""
+
+    __tablename__ = "installations"
+    __table_args__ = (UniqueConstraint("platform", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(STATUS))
+    tenant: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    conversation_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    name: Mapped[str] = mapped_column(String(NAME))
+    address: Mapped[str] = mapped_column(Text)
+
+
 class PillarRow(Base):
     __tablename__ = "pillars"
 

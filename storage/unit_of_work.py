@@ -13,6 +13,7 @@ from bot.ports import (
     Clock,
     DeliveryRepository,
     IdentityRepository,
+    InstallationRepository,
     MeetingRepository,
     MemberRepository,
     NetworkRepository,
@@ -26,6 +27,7 @@ from bot.ports import (
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.deliveries import SqlDeliveryRepository
 from storage.repositories.identities import SqlIdentityRepository
+from storage.repositories.installations import SqlInstallationRepository
 from storage.repositories.meetings import SqlMeetingRepository
 from storage.repositories.members import SqlMemberRepository
 from storage.repositories.network import SqlNetworkRepository
@@ -48,6 +50,7 @@ class SqlUnitOfWork:
     organisations: OrganisationRepository
     members: MemberRepository
     identities: IdentityRepository
+    installations: InstallationRepository
     pillars: PillarRepository
     meetings: MeetingRepository
     rounds: RoundRepository
@@ -71,6 +74,7 @@ class SqlUnitOfWork:
         self.organisations = SqlOrganisationRepository(session)
         self.members = SqlMemberRepository(session)
         self.identities = SqlIdentityRepository(session)
+        self.installations = SqlInstallationRepository(session)
         self.pillars = SqlPillarRepository(session)
         self.meetings = SqlMeetingRepository(session)
         self.rounds = SqlRoundRepository(session)

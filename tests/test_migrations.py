@@ -16,6 +16,7 @@ EXPECTED_TABLES = {
     "organisations",
     "members",
     "identities",
+    "installations",
     "pillars",
     "topics",
     "pillar_channels",

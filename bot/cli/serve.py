@@ -8,7 +8,7 @@ import signal
 
 from bot.cli.common import load_settings
 from bot.cli.runtime import Runtime, runtime
-from bot.config import SlackSettings
+from bot.config import SlackSettings, TeamsSettings
 from bot.server.app import start
 
 
@@ -26,6 +26,7 @@ async def _serve_until_stopped(app_runtime: Runtime) -> None:
     server = await start(
         app_runtime.conversation,
         SlackSettings(),
+        teams=TeamsSettings(),
         host=settings.host,
         port=settings.port,
         tick_seconds=settings.tick_seconds,

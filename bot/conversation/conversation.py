@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.conversation import member_commands, privacy_commands, round_commands
+from bot.conversation import member_commands, privacy_commands, round_commands, views
 from bot.conversation.commands import Command, parse
 from bot.conversation.core import Core
 from bot.conversation.turn import Turn
@@ -72,6 +72,22 @@ class Conversation:
             return [self.stranger_message()]
         turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
         return member_commands.home(self.core, turn, [])
+
+    def welcome(self, actor: Actor) -> list[Message]:
+        """When a member adds the bot (Teams): what it is for, and any round open to them."""
+        member = self.core.members.resolve(actor)
+        if member is None:
+            return [self.stranger_message()]
+        turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
+        rounds = self.core.rounds
+        return [
+            Message(
+                title=turn.t("welcome.title", name=member.name),
+                text=turn.t("welcome.text"),
+                buttons=(Button(label=turn.t("buttons.help"), action=Command.HELP),),
+            ),
+            *(views.invitation(turn, r, rounds.pillars_of(r)) for r in rounds.open_for(member)),
+        ]
 
     def stranger_message(self) -> Message:
         """For people who are not members: in every language, since we cannot know theirs."""

@@ -8,6 +8,7 @@ from bot.config import Settings
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.schedule.window import SendingWindow
 from bot.services.deliveries import DeliveryService
+from bot.services.installations import InstallationService
 from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
 from bot.services.reports import ReportService
@@ -25,6 +26,7 @@ class Core:
     reports: ReportService
     privacy: PrivacyService
     members: MemberService
+    installations: InstallationService
     deliveries: DeliveryService
     seen_events: SeenEvents
     retention: RetentionService
@@ -43,6 +45,7 @@ class Core:
             reports=ReportService(uow_factory=uow_factory),
             privacy=PrivacyService(uow_factory=uow_factory, clock=clock),
             members=MemberService(uow_factory=uow_factory),
+            installations=InstallationService(uow_factory=uow_factory),
             deliveries=DeliveryService(uow_factory=uow_factory, clock=clock),
             seen_events=SeenEvents(uow_factory=uow_factory, clock=clock),
             retention=RetentionService(

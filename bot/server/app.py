@@ -15,7 +15,9 @@ from aiohttp import web
 
 from adapters.slack.connection import SlackConnection
 from adapters.slack.connection import connect as slack_connect
-from bot.config import SlackSettings
+from adapters.teams.connection import TeamsConnection
+from adapters.teams.connection import connect as teams_connect
+from bot.config import SlackSettings, TeamsSettings
 from bot.conversation.conversation import Conversation
 from bot.delivery.messenger import Messenger
 from bot.delivery.outbox import Outbox
@@ -39,6 +41,7 @@ class Server:
     port: int
     schedule: Schedule | None = None
     slack: SlackConnection | None = None
+    teams: TeamsConnection | None = None
 
     async def stop(self) -> None:
         if self.schedule is not None:
@@ -46,6 +49,8 @@ class Server:
         await self.runner.cleanup()
         if self.slack is not None:
             await self.slack.close()
+        if self.teams is not None:
+            await self.teams.close()
 
 
 def worker_name() -> str:
@@ -57,6 +62,7 @@ async def start(
     conversation: Conversation,
     slack: SlackSettings,
     *,
+    teams: TeamsSettings | None = None,
     host: str,
     port: int,
     tick_seconds: float | None = 5.0,
@@ -65,7 +71,8 @@ async def start(
 ) -> Server:
     """Start serving. The conversation and the jobs reach the database from a pool of
     `database_threads` threads; SQLite has one writer, so one thread suits it best (more
-    only wait for its lock). `tick_seconds` None: no scheduler (tests run `jobs`)."""
+    only wait for its lock). `tick_seconds` None: no scheduler (tests run `jobs`);
+    `teams` None: no Teams endpoint."""
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=database_threads, thread_name_prefix="inbreng-db")
     )
@@ -80,6 +87,10 @@ async def start(
         logger.warning(
             "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)"
         )
+    teams_connection = None
+    if teams is not None:
+        teams_connection = teams_connect(web_app, conversation, teams)
+        messengers[Platform.TEAMS] = teams_connection.messenger
     core = conversation.core
     outbox = Outbox(
         core=core,
@@ -99,4 +110,11 @@ async def start(
     if schedule is not None:
         schedule.start()
     logger.info("listening on http://%s:%s", host, bound)
-    return Server(runner=runner, jobs=jobs, port=bound, schedule=schedule, slack=slack_connection)
+    return Server(
+        runner=runner,
+        jobs=jobs,
+        port=bound,
+        schedule=schedule,
+        slack=slack_connection,
+        teams=teams_connection,
+    )

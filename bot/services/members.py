@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.domain import ANY_TENANT, AuditEntry, Identity, Member
@@ -51,6 +52,21 @@ class MemberService:
             )
             uow.commit()
             return member
+
+    def remember_address(self, actor: Actor, address: str) -> Member | None:
+        """`resolve`, and keep `address` as the way to message the member on this platform
+        (a Teams conversation reference); nothing is stored for strangers."""
+        member = self.resolve(actor)
+        if member is None:
+            return None
+        with self._uow_factory() as uow:
+            identity = uow.identities.find(
+                actor.platform, actor.tenant, actor.user_id
+            ) or uow.identities.find(actor.platform, ANY_TENANT, actor.user_id)
+            if identity is not None and identity.address != address:
+                uow.identities.save(replace(identity, address=address))
+                uow.commit()
+        return member
 
     def knows(self, actor: Actor) -> bool:
         """Whether this platform user is linked to a member already (no e-mail needed)."""

@@ -1,0 +1,1 @@
+"""Microsoft Teams: the Bot Framework endpoint, Adaptive Cards, and the messenger."""

@@ -1,0 +1,215 @@
+"""The Teams side of the conversation: activities in, Adaptive Cards out.
+
+Members talk to the bot in a personal chat. Every message there refreshes the member's
+stored conversation reference, so the outbox can reach them later from any instance. A
+submitted form card is replaced by what follows it (the confirmation, or the same form
+with its errors and everything typed), so a card is never submitted twice. The
+conversation is synchronous (it talks to the database), so it runs in threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import ClientError
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+from msrest.exceptions import ClientException
+
+from adapters.teams import activities, card_data, cards, references
+from bot.conversation.conversation import Conversation
+from bot.domain import Installation, Platform
+from bot.events import Actor, FormEvent
+from bot.messages import Message
+from bot.texts import DEFAULT_LANGUAGE
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[TurnContext], Awaitable[None]]
+# What the Bot Framework connector raises: refusals (HTTP errors) and network failures.
+CONNECTOR_ERRORS = (ClientException, ClientError, TimeoutError)
+
+
+class TeamsBot:
+    """The bot's turn logic; `on_turn` is what the adapter calls for every activity."""
+
+    def __init__(self, *, conversation: Conversation) -> None:
+        self._conversation = conversation
+        self._core = conversation.core
+        self._handlers: dict[str, Handler] = {
+            ActivityTypes.message: self._on_message,
+            ActivityTypes.conversation_update: self._on_conversation_update,
+            ActivityTypes.installation_update: self._on_installation_update,
+            ActivityTypes.invoke: self._on_invoke,
+        }
+
+    async def on_turn(self, turn: TurnContext) -> None:
+        handler = self._handlers.get(turn.activity.type or "")
+        if handler is not None and await self._first_time(turn.activity):
+            await handler(turn)
+
+    # -- activities ---------------------------------------------------------------
+
+    async def _on_message(self, turn: TurnContext) -> None:
+        activity = turn.activity
+        who = await self._actor(turn)
+        if who is None:
+            return
+        if activities.conversation_type(activity) != activities.PERSONAL:
+            await self._hint_personal_chat(turn, who)
+            return
+        await asyncio.to_thread(self._core.members.remember_address, who, references.of(activity))
+        event = activities.to_event(activity, who)
+        if event is None:
+            return
+        if isinstance(event, card_data.FormCancelled):
+            if activity.reply_to_id:
+                with refusals_logged():
+                    await turn.delete_activity(activity.reply_to_id)
+            return
+        messages = await asyncio.to_thread(self._conversation.handle, event)
+        replacing = activity.reply_to_id if isinstance(event, FormEvent) else None
+        await self._reply(turn, messages, replacing=replacing)
+
+    async def _on_conversation_update(self, turn: TurnContext) -> None:
+        """The bot added to a team: remember the team. Added in a personal chat: remember
+        the member's address and welcome them. People joining a team need nothing now:
+        the outbox finds them there when a round asks for them."""
+        activity = turn.activity
+        team = activities.team_of(activity)
+        if team is not None:
+            if activities.bot_added(activity):
+                await self._installed(activity, *team)
+            elif activities.bot_removed(activity):
+                await asyncio.to_thread(self._core.installations.removed, Platform.TEAMS, team[0])
+            return
+        if activities.conversation_type(activity) != activities.PERSONAL:
+            return
+        people = activities.added_people(activity)
+        if not people and activities.bot_added(activity) and activity.from_property is not None:
+            people = [activity.from_property]
+        for person in people:
+            await self._welcome(turn, activities.account_actor(activity, person))
+
+    async def _on_installation_update(self, turn: TurnContext) -> None:
+        """Additions arrive as conversationUpdate too (handled there); a removal from a
+        team sometimes only as this."""
+        activity = turn.activity
+        team = activities.team_of(activity)
+        if team is not None and str(activity.action or "").startswith("remove"):
+            await asyncio.to_thread(self._core.installations.removed, Platform.TEAMS, team[0])
+
+    async def _on_invoke(self, turn: TurnContext) -> None:
+        """The bot's cards use Action.Submit, which arrives as a message; an invoke comes
+        from elsewhere and gets an empty success, so Teams shows no error."""
+        response = InvokeResponse(status=200, body={})
+        await turn.send_activity(Activity(type=ActivityTypes.invoke_response, value=response))
+
+    # -- members ------------------------------------------------------------------
+
+    async def _first_time(self, activity: Activity) -> bool:
+        """False for an activity already handled (a retried delivery); ids are kept in the
+        database, so this holds across restarts and instances."""
+        if activity.type != ActivityTypes.message or not activity.id:
+            return True
+        key = f"{activities.conversation_id(activity)}:{activity.id}"
+        first = await asyncio.to_thread(self._core.seen_events.first_time, Platform.TEAMS, key)
+        if not first:
+            logger.info("Teams sent activity %s again; ignored", activity.id)
+        return first
+
+    async def _actor(self, turn: TurnContext) -> Actor | None:
+        who = activities.actor(turn.activity)
+        if who is None or await asyncio.to_thread(self._core.members.knows, who):
+            return who
+        return replace(who, email=await self._email_of(turn, who.user_id))
+
+    async def _email_of(self, turn: TurnContext, user_id: str) -> str | None:
+        """The e-mail address (else the UPN) Teams knows for the user, to find the member."""
+        try:
+            account = await TeamsInfo.get_member(turn, user_id)
+        except CONNECTOR_ERRORS as error:
+            logger.warning("could not look up a Teams user: %s", describe(error))
+            return None
+        address = getattr(account, "email", None) or getattr(account, "user_principal_name", None)
+        return str(address) if address else None
+
+    async def _welcome(self, turn: TurnContext, who: Actor) -> None:
+        if not await asyncio.to_thread(self._core.members.knows, who):
+            who = replace(who, email=await self._email_of(turn, who.user_id))
+        await asyncio.to_thread(
+            self._core.members.remember_address, who, references.of(turn.activity)
+        )
+        await self._reply(turn, await asyncio.to_thread(self._conversation.welcome, who))
+
+    async def _installed(self, activity: Activity, team_id: str, name: str) -> None:
+        installation = Installation(
+            platform=Platform.TEAMS,
+            tenant=activities.tenant_of(activity),
+            conversation_id=team_id,
+            name=name,
+            address=references.of(activity),
+        )
+        await asyncio.to_thread(self._core.installations.installed, installation)
+
+    async def _hint_personal_chat(self, turn: TurnContext, who: Actor) -> None:
+        """In a channel or group chat the bot says where it works, and nothing more: what
+        members tell it is not for everyone in the channel."""
+        member = await asyncio.to_thread(self._core.members.resolve, who)
+        language = member.language if member is not None else DEFAULT_LANGUAGE
+        hint = self._core.texts.render(language, "teams.channel_hint")
+        await self._reply(turn, [Message(text=hint)])
+
+    # -- replies ------------------------------------------------------------------
+
+    async def _reply(
+        self, turn: TurnContext, messages: list[Message], *, replacing: str | None = None
+    ) -> None:
+        """Messages as cards, forms last; the first card replaces the card `replacing`."""
+        forms = [m.form for m in messages if m.form is not None]
+        shown = [replace(m, form=None) for m in messages if _has_content(m)]
+        attachments = cards.render(shown) + [cards.form_card(form) for form in forms]
+        if replacing is not None and attachments:
+            card = message_activity(attachments[0])
+            card.id = replacing
+            with refusals_logged():
+                await turn.update_activity(card)
+            attachments = attachments[1:]
+        for attachment in attachments:
+            with refusals_logged():
+                await turn.send_activity(message_activity(attachment))
+
+
+def message_activity(attachment: dict[str, Any]) -> Activity:
+    return Activity(
+        type=ActivityTypes.message,
+        attachments=[
+            Attachment(content_type=attachment["contentType"], content=attachment["content"])
+        ],
+    )
+
+
+def _has_content(message: Message) -> bool:
+    return bool(message.text or message.title or message.fields or message.buttons or message.files)
+
+
+@contextmanager
+def refusals_logged() -> Iterator[None]:
+    """For replies: a refusal is logged, not raised, as what was stored stays stored."""
+    try:
+        yield
+    except CONNECTOR_ERRORS as error:
+        logger.warning("Teams refused a reply: %s", describe(error))
+
+
+def describe(error: BaseException) -> str:
+    """An error without what it carries (tokens, member text): its type and status."""
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None)
+    return f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")
