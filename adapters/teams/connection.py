@@ -39,7 +39,8 @@ class TeamsConnection:
 def connect(
     web_app: web.Application, conversation: Conversation, settings: TeamsSettings
 ) -> TeamsConnection:
-    adapter = CloudAdapter(authentication(settings))
+    auth = authentication(settings)
+    adapter = CloudAdapter(auth)
     adapter.on_turn_error = _turn_failed
     bot = TeamsBot(conversation=conversation)
 
@@ -56,12 +57,14 @@ def connect(
         if activity is None or not activity.type:
             return _refusal(400, "the body is not an activity")
         try:
-            invoke = await adapter.process_activity(
-                request.headers.get("Authorization", ""), activity, bot.on_turn
+            # None, not "", for a missing header: botbuilder tells the two apart.
+            authenticated = await auth.authenticate_request(
+                activity, request.headers.get("Authorization") or None
             )
-        except PermissionError:
-            logger.warning("refused a Teams request without a valid token")
+        except Exception as error:  # whatever fails here, the request is not authenticated
+            logger.warning("refused a Teams request: %s", describe(error))
             return _refusal(401, "a valid Bot Framework token is required")
+        invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
         if invoke is not None:
             return web.json_response(invoke.body, status=invoke.status)
         return web.Response(status=201)

@@ -1,0 +1,148 @@
+"""The real server with Teams on, on a loopback port, and the activities Teams posts to it,
+built from Microsoft's published payloads with their serviceUrl pointing at the fake
+connector."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bot.config import SlackSettings, TeamsSettings
+from bot.conversation.conversation import Conversation
+from bot.server.app import Server, start
+from tests.slack_harness import LoopThread, Reply
+
+TEAMS_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "teams"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+BOT_ID = "28:inbreng-bot"
+TEAM_ID = "19:pmg-team@thread.tacv2"
+
+JsonObject = dict[str, Any]
+_ACTIVITY_IDS = itertools.count(1_000_000)
+
+
+def fixture_activity(name: str) -> JsonObject:
+    """A published activity; recordings keep it under "body"."""
+    raw: JsonObject = json.loads((TEAMS_FIXTURES / name).read_text(encoding="utf-8"))
+    return copy.deepcopy(raw.get("body", raw))
+
+
+def personal_message(
+    service_url: str, user_id: str, *, text: str | None = None, value: Any = None, **extra: Any
+) -> JsonObject:
+    """A message in the user's personal chat with the bot (Microsoft's sample, re-addressed)."""
+    activity = fixture_activity("personal_message_sample.json")
+    activity.update(
+        serviceUrl=service_url,
+        id=extra.pop("id", f"1:{next(_ACTIVITY_IDS)}"),
+        text=text,
+        value=value,
+        **{"from": {"id": user_id, "name": "Lid"}},
+        recipient={"id": BOT_ID, "name": "Inbreng"},
+        conversation={"conversationType": "personal", "id": f"a:{user_id}", "tenantId": TENANT},
+        channelData={"tenant": {"id": TENANT}},
+        **extra,
+    )
+    return {k: v for k, v in activity.items() if v is not None}
+
+
+def personal_install(service_url: str, user_id: str) -> JsonObject:
+    """The bot added in a user's personal scope (Microsoft's sample, re-addressed)."""
+    activity = fixture_activity("conversation_update_personal_bot_installed.json")
+    activity.update(
+        serviceUrl=service_url,
+        **{"from": {"id": user_id}},
+        recipient={"id": BOT_ID, "name": "Inbreng"},
+        membersAdded=[{"id": user_id}, {"id": BOT_ID}],
+        conversation={"conversationType": "personal", "id": f"a:{user_id}"},
+        channelData={"tenant": {"id": TENANT}},
+    )
+    return activity
+
+
+def team_install(service_url: str, *, team_id: str = TEAM_ID, name: str = "PMG") -> JsonObject:
+    """The bot added to a team (the published teamMemberAdded event, with the bot added)."""
+    activity = fixture_activity("conversation_update_team_member_added.recording.json")
+    activity.update(
+        serviceUrl=service_url,
+        recipient={"id": BOT_ID, "name": "Inbreng"},
+        membersAdded=[{"id": BOT_ID}],
+        conversation={
+            "isGroup": True,
+            "conversationType": "channel",
+            "tenantId": TENANT,
+            "id": team_id,
+        },
+        channelData={
+            "team": {"id": team_id, "name": name},
+            "eventType": "teamMemberAdded",
+            "tenant": {"id": TENANT},
+        },
+    )
+    return activity
+
+
+class TeamsServer:
+    """`inbreng serve`'s server with Teams on (and Slack as given)."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        *,
+        teams: TeamsSettings | None = None,
+        slack: SlackSettings | None = None,
+    ) -> None:
+        self._loop = LoopThread()
+        self.server: Server = self._loop.run(
+            start(
+                conversation,
+                slack or SlackSettings(_env_file=None),
+                teams=teams or TeamsSettings(_env_file=None),
+                host="127.0.0.1",
+                port=0,
+                tick_seconds=None,
+            )
+        )
+        self.url = f"http://127.0.0.1:{self.server.port}"
+
+    def stop(self) -> None:
+        self._loop.run(self.server.stop())
+        self._loop.close()
+
+    def run_outbox(self) -> Counter[str]:
+        """One run of the scheduler's tick: due rounds, then the outbox; what happened."""
+        return self._loop.run(self.server.jobs.tick())
+
+    def post(
+        self,
+        activity: JsonObject | str | bytes,
+        *,
+        token: str | None = None,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        if isinstance(activity, dict):
+            body = json.dumps(activity).encode()
+        else:
+            body = activity.encode() if isinstance(activity, str) else activity
+        request = urllib.request.Request(
+            self.url + "/api/messages",
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": content_type,
+                **({"Authorization": f"Bearer {token}"} if token else {}),
+                **(headers or {}),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Reply(response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode())
