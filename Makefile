@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check chat clean
+.PHONY: demo test lint typecheck check chat clean teams-package
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,5 +27,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The Teams app package to upload (TEAMS_APP_ID from the environment).
+teams-package: $(STAMP)
+	$(BIN)/python -m adapters.teams.package --out dist/inbreng-teams.zip
+
 clean:
-	rm -rf $(VENV) inbreng.db .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) inbreng.db dist .pytest_cache .mypy_cache .ruff_cache

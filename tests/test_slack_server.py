@@ -146,8 +146,9 @@ def test_unsigned_forged_or_stale_requests_are_refused(
 
 def test_a_replayed_request_is_processed_once(slack: SlackServer, open_round: Round) -> None:
     body = command_body(slack.slack, MEMBER_ID, f"niets {open_round.id}")
-    first = slack.post_signed(body, content_type=FORM, timestamp=int(time.time()))
-    again = slack.post_signed(body, content_type=FORM, timestamp=int(time.time()))
+    sent_at = int(time.time())  # one moment: the same signature, as a replay has
+    first = slack.post_signed(body, content_type=FORM, timestamp=sent_at)
+    again = slack.post_signed(body, content_type=FORM, timestamp=sent_at)
     assert (first.status, again.status) == (200, 200)
     slack.slack.wait_for("response_url")
     time.sleep(0.3)  # room for a second reply, which must not come

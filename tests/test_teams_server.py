@@ -11,13 +11,14 @@ from datetime import timedelta
 import pytest
 
 from adapters.teams import references
-from bot.config import SlackSettings
+from bot.config import SlackSettings, TeamsSettings
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.domain import Platform, Round
 from bot.services.rounds import RoundRequest
 from tests import teams_cards
 from tests.db_snapshot import snapshot
+from tests.fakes.bot_framework_auth import FakeBotFrameworkAuth, new_key
 from tests.fakes.slack_web_api import FakeSlackWebApi
 from tests.fakes.teams_connector import FakeTeamsConnector
 from tests.slack_harness import BOT_TOKEN, SIGNING_SECRET
@@ -331,3 +332,49 @@ def test_rate_limits_wait_server_errors_are_retried_and_a_blocked_bot_gives_up(
     # Teams cannot say whether the 502 one arrived, so it is sent again: once too often,
     # never lost. The throttled one waited for Retry-After and then went.
     assert sorted(invitations(connector).values()) == [1, 1, 2]
+
+
+# -- authentication ----------------------------------------------------------------------------
+
+APP_ID = "7b4a1c2e-0f3d-4e5a-9b8c-1d2e3f4a5b6c"
+
+
+def test_with_an_app_id_only_requests_with_a_valid_token_are_processed(
+    conversation: Conversation, core: Core, connector: FakeTeamsConnector, database_url: str
+) -> None:
+    with FakeBotFrameworkAuth() as auth:
+        settings = TeamsSettings(
+            app_id=APP_ID,
+            app_password="not-used-here",
+            openid_metadata_url=auth.metadata_url,
+            _env_file=None,
+        )
+        server = TeamsServer(conversation, teams=settings)
+        try:
+            url = connector.url
+            refused = {
+                "no token": None,
+                "not a token": "zzz.not-a.jwt",
+                "another key": auth.token(app_id=APP_ID, service_url=url, key=new_key()),
+                "expired": auth.token(app_id=APP_ID, service_url=url, expires_in=-600),
+                "another bot": auth.token(app_id="someone-else", service_url=url),
+                "another service": auth.token(app_id=APP_ID, service_url="https://evil.example/"),
+                "another issuer": auth.token(
+                    app_id=APP_ID, service_url=url, issuer="https://evil.example"
+                ),
+            }
+            before = snapshot(database_url)
+            for reason, token in refused.items():
+                reply = server.post(team_install(url), token=token)
+                assert reply.status == 401, reason
+            assert snapshot(database_url) == before and connector.calls == []
+
+            # A forwarded request is fine here: the token, not the address, is the proof.
+            valid = auth.token(app_id=APP_ID, service_url=url)
+            reply = server.post(
+                team_install(url), token=valid, headers={"X-Forwarded-For": "52.112.0.1"}
+            )
+            assert reply.status == 201
+            assert [t.conversation_id for t in core.installations.of(Platform.TEAMS)] == [TEAM_ID]
+        finally:
+            server.stop()

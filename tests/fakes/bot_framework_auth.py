@@ -1,0 +1,115 @@
+"""The Bot Framework's token signing, faked on a loopback port: an OpenID configuration
+and its signing keys, and tokens as the Teams channel signs them.
+
+botbuilder fetches the OpenID document and the keys with synchronous `requests`, so a
+plain `http.server` in a thread serves them. Point the bot at it with
+`TEAMS_OPENID_METADATA_URL=<metadata_url>`; everything else keeps the public cloud's
+values (issuer https://api.botframework.com, endorsement "msteams").
+
+    with FakeBotFrameworkAuth() as auth:
+        token = auth.token(app_id=APP_ID, service_url=connector.url)
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+ISSUER = "https://api.botframework.com"
+KEY_ID = "inbreng-test-key"
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+class FakeBotFrameworkAuth:
+    def __init__(self) -> None:
+        self.key = new_key()
+        jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
+        jwk.update(kid=KEY_ID, use="sig", endorsements=["msteams"])
+        self._keys = {"keys": [jwk]}
+        self._server: ThreadingHTTPServer | None = None
+
+    def start(self) -> FakeBotFrameworkAuth:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                documents = {
+                    "/.well-known/openidconfiguration": {
+                        "issuer": ISSUER,
+                        "jwks_uri": f"{fake.base_url}/keys",
+                        "id_token_signing_alg_values_supported": ["RS256"],
+                    },
+                    "/keys": fake._keys,
+                }
+                document = documents.get(self.path)
+                body = json.dumps(document).encode()
+                self.send_response(200 if document is not None else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeBotFrameworkAuth:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.base_url}/.well-known/openidconfiguration"
+
+    def token(
+        self,
+        *,
+        app_id: str,
+        service_url: str,
+        expires_in: float = 3600,
+        key: rsa.RSAPrivateKey | None = None,
+        issuer: str = ISSUER,
+    ) -> str:
+        """A token as the channel signs it; `key` another key to forge one."""
+        now = int(time.time())
+        claims = {
+            "iss": issuer,
+            "aud": app_id,
+            "serviceurl": service_url,
+            "nbf": now - 60,
+            "iat": now - 60,
+            "exp": int(now + expires_in),
+        }
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": KEY_ID})
