@@ -98,7 +98,7 @@ def _measure(name: str, url: str, count: int) -> tuple[float, float]:
         )
 
     result = _timed(by_service if name == "service" else by_conversation, count)
-    stored = len(core.reports.summary(round_id).groups[0].quotes)
+    stored = core.reports.summary(round_id).answers
     assert stored == count, f"{name}: {stored} of {count} answers stored"
     database.dispose()
     return result

@@ -190,6 +190,10 @@ class SummaryRepository(Protocol):
         """Replace the body of every stored summary of the round; returns how many."""
         ...
 
+    def update(
+        self, summary_id: int, *, status: SummaryStatus, body: dict[str, object]
+    ) -> None: ...
+
 
 class AuditLog(Protocol):
     def record(self, entry: AuditEntry) -> None: ...

@@ -1,12 +1,12 @@
-"""A round's summary and response rate as one Markdown document."""
+"""A round's theme summary and response rate as one Markdown document."""
 
 from __future__ import annotations
 
 from bot.conversation.turn import Voice
-from bot.conversation.views import pillar_names, topic_title
+from bot.conversation.views import pillar_names, theme_title
 from bot.domain import Pillar, Round, RoundStatus
 from bot.services.participation import Participation
-from bot.services.summaries import RoundSummary
+from bot.themes.model import Novelty, RoundSummary
 
 
 def summary_markdown(
@@ -16,16 +16,18 @@ def summary_markdown(
     summary: RoundSummary,
     participation: Participation,
 ) -> str:
-    groups = [
+    themes = [
         {
-            "title": topic_title(voice, group),
-            "answers": group.answers,
-            "breadth": group.breadth,
-            "organisations": group.organisations,
-            "anonymous_organisations": group.anonymous_organisations,
-            "quotes": group.quotes,
+            "title": theme_title(voice, theme),
+            "new": theme.novelty == Novelty.NEW,
+            "answers": theme.answers,
+            "breadth": theme.breadth,
+            "organisations": theme.organisations,
+            "anonymous_organisations": theme.anonymous_organisations,
+            "keywords": theme.keywords,
+            "quotes": theme.quotes,
         }
-        for group in summary.groups
+        for theme in summary.shown
     ]
     document = voice.t(
         "summary.markdown",
@@ -37,7 +39,8 @@ def summary_markdown(
         final=round_.status == RoundStatus.SUMMARISED,
         answers=summary.answers,
         organisations=summary.organisations,
-        groups=groups,
+        synthesis=summary.synthesis,
+        themes=themes,
     )
     table = voice.t(
         "summary.participation_markdown",

@@ -207,7 +207,7 @@ def test_a_member_left_out_is_deactivated_and_their_answers_stay(
     assert STRANGER_TEXT in refused and "Te lage normen." not in refused
     summary = core.reports.summary(open_round.id)
     assert summary.answers == 1
-    assert summary.groups[0].quotes[0].member == "Anna Jansen"
+    assert summary.themes[0].quotes[0].member == "Anna Jansen"
     zeist = next(
         row for row in core.reports.participation(open_round.id).organisations
         if row.organisation == "Zeist"
@@ -286,7 +286,7 @@ def test_a_removed_topic_is_deactivated_and_no_longer_offered(
     ]
     # The answer given before keeps its topic, and the summary still names it.
     assert kept is not None and kept.topic_id == earlier.topic_id
-    assert core.reports.summary(open_round.id).groups[0].topic_name == "Verduurzaming"
+    assert core.reports.summary(open_round.id).themes[0].topic_name == "Verduurzaming"
 
     # The answer form no longer offers it ...
     (offered,) = conversation.handle(MessageEvent(actor=actor(MEMBER), text="inbreng"))

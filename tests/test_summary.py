@@ -28,8 +28,8 @@ from bot.events import MessageEvent
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
-from bot.services.summaries import RoundSummary
 from bot.summary_markdown import summary_markdown
+from bot.themes.model import Novelty, RoundSummary
 from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock, actor, texts_of
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
@@ -46,15 +46,18 @@ BART = "b.nijhof@lochem.example"  # Lochem's only answer, anonymous
 MIEKE = "m.janssen@roermond.example"  # answers, then withdraws
 PAUL = "p.jacobs@oosterhout.example"  # nothing this time
 
-# topic slug of each group in the expected order: broadest first, then most answers,
-# "anders" (None) last among equals.
+# The themes of `give_answers` in the expected order: broadest first, then most answers.
+# (title, topic, answers, municipalities)
 RANKED = [
-    "herziening-gemeentefonds",  # 3 municipalities, 4 answers
-    "btw-compensatiefonds",  # 3 municipalities, 3 answers
-    "onderwijshuisvesting",  # 2 municipalities (one anonymous), 4 answers
-    "financiering-energietransitie",  # 1 municipality, 5 answers
-    "verduurzaming",  # 1 municipality, 1 answer
-    None,  # anders: 1 municipality, 1 answer
+    ("Herziening gemeentefonds: ravijnjaar, coevorden, lubbers", "herziening-gemeentefonds", 4, 3),
+    ("BTW-compensatiefonds", "btw-compensatiefonds", 3, 3),
+    ("Onderwijshuisvesting", "onderwijshuisvesting", 4, 2),  # one municipality anonymous
+    # Two themes within one topic, so each is named by its keywords too.
+    ("Financiering energietransitie: warmtenet", "financiering-energietransitie", 3, 1),
+    ("Financiering energietransitie: res", "financiering-energietransitie", 2, 1),
+    # The answer given under "anders", placed by the bot: it shares "financiën".
+    ("Herziening gemeentefonds", "herziening-gemeentefonds", 1, 1),
+    ("Verduurzaming", "verduurzaming", 1, 1),
 ]
 
 
@@ -128,48 +131,67 @@ def summary_part(document: str) -> str:
 # --- grouping and ranking -------------------------------------------------------------------
 
 
-def test_answers_are_grouped_by_topic_and_ranked_by_breadth_then_volume(
-    core: Core, open_round: Round
-) -> None:
+def test_answers_become_themes_ranked_by_breadth_then_volume(core: Core, open_round: Round) -> None:
     give_answers(core, open_round)
 
     summary = core.reports.summary(open_round.id)
 
-    assert [g.topic_slug for g in summary.groups] == RANKED
-    assert [(g.breadth, g.answers) for g in summary.groups] == [
-        (3, 4), (3, 3), (2, 4), (1, 5), (1, 1), (1, 1),
-    ]  # fmt: skip
-    assert [g.topic_name for g in summary.groups] == [
-        "Herziening gemeentefonds", "BTW-compensatiefonds", "Onderwijshuisvesting",
-        "Financiering energietransitie", "Verduurzaming", None,
-    ]  # fmt: skip
-    assert [g.organisations for g in summary.groups] == [
+    assert [(t.title, t.topic_slug, t.answers, t.breadth) for t in summary.themes] == RANKED
+    assert [t.key for t in summary.themes] == ["t1", "t2", "t3", "t4", "t5", "t6", "t7"]
+    assert [t.organisations for t in summary.themes[:3]] == [
         ["Bergen op Zoom", "Coevorden", "Etten-Leur"],
         ["De Ronde Venen", "Oss", "Soest"],
         ["Zeist"],
-        ["Coevorden"],
-        ["Soest"],
-        ["Bergen op Zoom"],
     ]
     assert summary.answers == 18
     assert summary.organisations == 8  # Lochem included; Roermond only withdrew
     assert summary.meeting_title == "Pijleroverleg Financiën"
-    other = summary.groups[-1]
-    assert [q.text for q in other.quotes] == ["Personeelstekort bij de afdeling financiën."]
+    placed = summary.themes[5]
+    assert (placed.assigned, [q.text for q in placed.quotes]) == (
+        1, ["Personeelstekort bij de afdeling financiën."],
+    )  # fmt: skip
+    assert sum(t.assigned for t in summary.themes) == 1  # all others chose their topic
+    # One to three quotes, from different municipalities first; every answer in one theme.
+    assert all(1 <= len(t.quotes) <= 3 for t in summary.themes)
+    assert len({q.organisation for q in summary.themes[0].quotes}) == 3
+    ids = [i for t in summary.themes for i in t.response_ids]
+    assert len(ids) == len(set(ids)) == summary.answers
+    assert all(t.novelty == Novelty.NEW for t in summary.themes)  # no earlier round
 
 
-def test_other_answers_come_last_among_equals_and_are_called_other(
+def test_an_answer_that_fits_no_topic_stays_other_and_comes_last(
     core: Core, open_round: Round, clock: FakeClock
 ) -> None:
     answer(core, open_round, MEMBER, "anders", "Iets heel anders.")
     answer(core, open_round, HENK, "verduurzaming", "Zwembad.")
 
     summary = core.reports.summary(open_round.id)
-    assert [g.topic_slug for g in summary.groups] == ["verduurzaming", None]
+    # Only stop words: no keywords to name it by, so it is called "other".
+    assert [(t.topic_slug, t.title) for t in summary.themes] == [
+        ("verduurzaming", "Verduurzaming"), (None, ""),
+    ]  # fmt: skip
     document = markdown(core, clock, open_round.id)
     assert document.index("## Verduurzaming") < document.index("## Anders")
     english = markdown(core, clock, open_round.id, "en")
-    assert "## Other\n\n1 answer from 1 municipality: Zeist." in english
+    assert "## Other\n\n*New.* 1 answer from 1 municipality: Zeist." in english
+
+
+def test_other_answers_that_resemble_each_other_surface_as_an_emergent_theme(
+    core: Core, open_round: Round
+) -> None:
+    for email in (MEMBER, HENK, WIM):
+        answer(core, open_round, email, "anders", f"Vrijwillige brandweer vergrijst ({email[:2]})")
+    answer(core, open_round, SANNE, "anders", "Zwembad verduurzamen")
+
+    summary = core.reports.summary(open_round.id)
+
+    first, second = summary.themes
+    assert (first.topic_slug, first.answers, first.breadth) == (None, 3, 3)
+    assert first.title.startswith(("Brandweer", "Vrijwillige", "Vergrijst")), first.title
+    assert {"brandweer", "vrijwillige", "vergrijst"} <= set(first.keywords)
+    assert first.assigned == 0
+    # "verduurzamen" meets the topic Verduurzaming, so the bot places it there.
+    assert (second.topic_slug, second.assigned) == ("verduurzaming", 1)
 
 
 def test_withdrawn_answers_are_left_out(core: Core, open_round: Round, clock: FakeClock) -> None:
@@ -178,13 +200,13 @@ def test_withdrawn_answers_are_left_out(core: Core, open_round: Round, clock: Fa
     summary = core.reports.summary(open_round.id)
     document = markdown(core, clock, open_round.id)
 
-    texts = [q.text for g in summary.groups for q in g.quotes]
-    assert len(texts) == 18
+    assert sum(t.answers for t in summary.themes) == 18
+    texts = [q.text for t in summary.themes for q in t.quotes]
     assert not [t for t in texts if t.startswith("Ingetrokken")]
     assert "Ingetrokken" not in document
     assert "Verdeelmodel" not in document  # its only answer was withdrawn
     assert "Roermond" not in summary_part(document)
-    verduurzaming = summary.groups[RANKED.index("verduurzaming")]
+    verduurzaming = summary.themes[-1]
     assert (verduurzaming.answers, verduurzaming.organisations) == (1, ["Soest"])
 
 
@@ -197,24 +219,32 @@ def test_attribution_is_respected_everywhere(
     give_answers(core, open_round)
 
     summary = core.reports.summary(open_round.id)
-    onderwijs = summary.groups[RANKED.index("onderwijshuisvesting")]
+    onderwijs = summary.themes[2]
     quotes = {q.text: (q.member, q.organisation) for q in onderwijs.quotes}
     document = markdown(core, clock, open_round.id)
     themes = summary_part(document)
 
-    assert quotes == {
+    attributed = {
         "Normbedragen te laag.": ("Anna Jansen", "Zeist"),  # name
         "IHP loopt vast.": (None, "Zeist"),  # organisation only
         "Zorgplicht knelt.": (None, None),  # anonymous
         "Krimp en leegstand.": (None, None),  # anonymous, Lochem's only answer
     }
+    # Three of the four are quoted, Lochem's among them (another municipality first).
+    assert len(quotes) == 3 and quotes.items() <= attributed.items()
+    assert "Krimp en leegstand." in quotes
     # Lochem is counted, as anonymous; Zeist once, though it also answered anonymously.
     assert (onderwijs.organisations, onderwijs.anonymous_organisations) == (["Zeist"], 1)
     assert onderwijs.breadth == 2
     assert "4 inbreng uit 2 gemeenten: Zeist en 1 anoniem." in themes
-    assert "> Normbedragen te laag.\n> — Anna Jansen, Zeist" in themes
-    assert "> IHP loopt vast.\n> — Zeist" in themes
-    assert "> Krimp en leegstand.\n> — anoniem" in themes
+    shown = {
+        "Normbedragen te laag.": "> Normbedragen te laag.\n> — Anna Jansen, Zeist",
+        "IHP loopt vast.": "> IHP loopt vast.\n> — Zeist",
+        "Zorgplicht knelt.": "> Zorgplicht knelt.\n> — anoniem",
+        "Krimp en leegstand.": "> Krimp en leegstand.\n> — anoniem",
+    }
+    for text in quotes:
+        assert shown[text] in themes, text
     # Names that were not to be shown appear nowhere: not in the stored data, not in print.
     stored = repr(summary.to_dict())
     for hidden in ("Thijs", "Vermeulen", "Sophie", "Koster", "Bart", "Nijhof"):
@@ -224,7 +254,7 @@ def test_attribution_is_respected_everywhere(
     in_chat = texts_of(conversation.handle(MessageEvent(actor=actor(LEAD), text="samenvatting")))
     assert "Tussenstand: 18 inbreng van 8 gemeenten." in in_chat
     assert "“Krimp en leegstand.” (anoniem)" in in_chat
-    assert "“IHP loopt vast.” (Zeist)" in in_chat
+    assert "“Normbedragen te laag.” (Anna Jansen, Zeist)" in in_chat
     for hidden in ("Thijs", "Vermeulen", "Sophie", "Koster", "Bart", "Nijhof", "Lochem"):
         assert hidden not in in_chat, hidden
 

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from bot.services.participation import OrganisationParticipation
-from bot.services.summaries import Quote
 from bot.texts import Texts, available_languages, load_catalogue
+from bot.themes.model import Quote
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEN = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)
 QUOTE = Quote(
+    response_id=7,
     text="Kosten < baten & *onduidelijk*",
     network_help="Kennis delen",
     member="Anna Jansen",
@@ -40,9 +41,13 @@ VALUES: dict[str, Any] = {
     "named": ["Soest", "Zeist"], "members": 30, "declines": 4, "reason": "Vul het vraagstuk in.",
     "error": "slack: channel_not_found", "seconds": "1.2", "kind": "leden",
     "changes": [("toegevoegd", 3)], "channels": 2, "until": WHEN.date(),
-    "groups": [{"title": "Onderwijshuisvesting", "answers": 2, "breadth": 2,
+    "themes": [{"title": "Onderwijshuisvesting", "new": True, "answers": 2, "breadth": 2,
                 "organisations": ["Soest", "Zeist"], "anonymous_organisations": 1,
-                "quotes": [QUOTE]}],
+                "keywords": ["normbedragen", "bouwkosten"], "theme": "t9", "keys": "t1, t2",
+    "where": "slack:C05PMGFIN01", "quotes": [QUOTE]}],
+    "synthesis": "Twee gemeenten noemen de bouwkosten.", "new": False,
+    "keywords": ["normbedragen", "bouwkosten"], "theme": "t9", "keys": "t1, t2",
+    "where": "slack:C05PMGFIN01",
     "rows": [OrganisationParticipation(organisation="Zeist", asked=3, answered=1, declined=0,
                                        answers=2)],
 }  # fmt: skip

@@ -10,8 +10,10 @@ import typer
 
 from adapters.console.session import ConsoleSession
 from bot.cli import demo as demo_command
+from bot.cli import export as export_command
 from bot.cli import rounds as rounds_commands
 from bot.cli import serve as serve_command
+from bot.cli import themes as themes_commands
 from bot.cli.common import fail, load_settings
 from bot.cli.runtime import operator_voice, runtime
 from bot.clock import SystemClock
@@ -37,8 +39,10 @@ network_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(network_app, name="network")
 app.add_typer(rounds_commands.app, name="rounds")
+app.add_typer(themes_commands.app, name="themes")
 app.command(name="demo")(demo_command.demo)
 app.command(name="serve")(serve_command.serve)
+app.command(name="export")(export_command.export)
 
 
 def error_lines(voice: Voice, error: InbrengError) -> list[str]:
@@ -85,20 +89,45 @@ def network_load(
 
 
 @app.command("summary")
-def summary(round_id: Annotated[int, typer.Argument(metavar="ROUND")]) -> None:
-    """Print the summary of a round as Markdown: answers by topic, response per municipality."""
+def summary(
+    round_id: Annotated[int, typer.Argument(metavar="ROUND")],
+    retitle: Annotated[
+        list[str] | None,
+        typer.Option(metavar="KEY=TITLE", help="Give a theme (t1, t2 ...) a new title."),
+    ] = None,
+    hide: Annotated[list[str] | None, typer.Option(metavar="KEY", help="Hide a theme.")] = None,
+    show: Annotated[list[str] | None, typer.Option(metavar="KEY", help="Show it again.")] = None,
+    approve: Annotated[bool, typer.Option(help="Approve the reviewed summary.")] = False,
+    post: Annotated[bool, typer.Option(help="Approve and post it to the channels.")] = False,
+) -> None:
+    """Print the summary of a round as Markdown: themes, response per municipality. A closed
+    round's summary can be reviewed first: retitle, hide or show themes, approve, post."""
     with runtime(load_settings()) as app_runtime:
         core = app_runtime.core
+        review = core.summary_review
+        for change in retitle or []:
+            key, separator, title = change.partition("=")
+            if not separator:
+                fail(f"--retitle {change!r}: use KEY=TITLE, e.g. t2=Personeelstekort")
+            review.retitle(round_id, key.strip(), title, actor_id=None)
+        for key in hide or []:
+            review.set_hidden(round_id, key, True, actor_id=None)
+        for key in show or []:
+            review.set_hidden(round_id, key, False, actor_id=None)
+        if approve and not post:
+            review.approve(round_id, actor_id=None)
         round_, pillars = core.reports.round_with_pillars(round_id)
+        voice = app_runtime.voice()
         typer.echo(
             summary_markdown(
-                app_runtime.voice(),
-                round_,
-                pillars,
-                core.reports.summary(round_id),
+                voice, round_, pillars, core.reports.summary(round_id),
                 core.reports.participation(round_id),
             )
-        )
+        )  # fmt: skip
+        if post:
+            postings = review.post(round_id, actor_id=None)
+            channels = [f"{p.platform}:{p.channel}" for p in postings]
+            typer.echo(voice.t("cli.summary_posted", where=", ".join(channels)), err=True)
 
 
 @app.command("chat")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.config import LlmSettings, Settings
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.schedule.window import SendingWindow
 from bot.services.deliveries import DeliveryService
@@ -16,6 +16,7 @@ from bot.services.responses import ResponseService
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.seen_events import SeenEvents
+from bot.services.summary_review import SummaryReviewService
 from bot.texts import Texts
 
 
@@ -24,6 +25,7 @@ class Core:
     rounds: RoundService
     responses: ResponseService
     reports: ReportService
+    summary_review: SummaryReviewService
     privacy: PrivacyService
     members: MemberService
     installations: InstallationService
@@ -38,11 +40,14 @@ class Core:
     def build(cls, *, uow_factory: UnitOfWorkFactory, settings: Settings, clock: Clock) -> Core:
         window = settings.sending_window()
         return cls(
-            rounds=RoundService(uow_factory=uow_factory, clock=clock, window=window),
+            rounds=RoundService(
+                uow_factory=uow_factory, clock=clock, window=window, llm=LlmSettings()
+            ),
             responses=ResponseService(
                 uow_factory=uow_factory, clock=clock, max_chars=settings.answer_max_chars
             ),
             reports=ReportService(uow_factory=uow_factory),
+            summary_review=SummaryReviewService(uow_factory=uow_factory, clock=clock),
             privacy=PrivacyService(uow_factory=uow_factory, clock=clock),
             members=MemberService(uow_factory=uow_factory),
             installations=InstallationService(uow_factory=uow_factory),

@@ -69,7 +69,12 @@ def post(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     if kind is None:
         raise InbrengError("unknown_post_kind", value=(args[0] if args else "")[:40])
     round_, pillars = _reportable_round(core, turn, args[1:])
-    channels = core.deliveries.post_to_channels(round_, kind, actor_id=turn.member.id)
+    if kind == DeliveryKind.SUMMARY and round_.status == RoundStatus.SUMMARISED:
+        # The reviewed summary: posting approves it and records where it went.
+        postings = core.summary_review.post(round_.id, actor_id=turn.member.id)
+        channels = [f"{p.platform}:{p.channel}" for p in postings]
+    else:
+        channels = core.deliveries.post_to_channels(round_, kind, actor_id=turn.member.id)
     return [
         Message(
             text=turn.t(

@@ -11,7 +11,7 @@ from bot.domain import DeliveryKind, DeliveryStatus, Pillar, Response, Round, Ro
 from bot.messages import Button, ButtonStyle, Field, Message
 from bot.policy import may_manage_rounds, may_report_on
 from bot.services.participation import Participation
-from bot.services.summaries import RoundSummary, TopicGroup
+from bot.themes.model import Novelty, RoundSummary, Theme
 from bot.timeparse import format_reminders
 
 
@@ -182,13 +182,13 @@ def participation_message(turn: Voice, round_: Round, participation: Participati
     )
 
 
-def topic_title(turn: Voice, group: TopicGroup) -> str:
-    return group.topic_name or turn.t("answer_form.other_topic")
+def theme_title(turn: Voice, theme: Theme) -> str:
+    return theme.title or turn.t("answer_form.other_topic")
 
 
 def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Message:
     fields = []
-    for group in summary.groups:
+    for theme in summary.shown:
         quotes = "\n".join(
             turn.t(
                 "summary.quote",
@@ -196,32 +196,35 @@ def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Messag
                 member=q.member,
                 organisation=q.organisation,
             )
-            for q in group.quotes
+            for q in theme.quotes
         )
         fields.append(
             Field(
                 label=turn.t(
-                    "summary.group",
-                    topic=topic_title(turn, group),
-                    answers=group.answers,
-                    breadth=group.breadth,
+                    "summary.theme",
+                    title=theme_title(turn, theme),
+                    answers=theme.answers,
+                    breadth=theme.breadth,
+                    new=theme.novelty == Novelty.NEW,
                 ),
                 value=turn.t(
-                    "summary.group_body",
-                    named=group.organisations,
-                    anonymous=group.anonymous_organisations,
+                    "summary.theme_body",
+                    named=theme.organisations,
+                    anonymous=theme.anonymous_organisations,
+                    keywords=theme.keywords,
                     quotes=quotes,
                 ),
             )
         )
+    text = turn.t(
+        "summary.text",
+        answers=summary.answers,
+        organisations=summary.organisations,
+        final=round_.status == RoundStatus.SUMMARISED,
+    )
     return Message(
         title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
-        text=turn.t(
-            "summary.text",
-            answers=summary.answers,
-            organisations=summary.organisations,
-            final=round_.status == RoundStatus.SUMMARISED,
-        ),
+        text=f"{text}\n\n{summary.synthesis}" if summary.synthesis else text,
         fields=tuple(fields),
     )
 

@@ -8,7 +8,8 @@ from bot.domain import DeliveryStatus, Pillar, Round, RoundStatus
 from bot.errors import InbrengError
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.participation import Participation, build_participation
-from bot.services.summaries import RoundSummary, build_summary
+from bot.services.summaries import build_summary
+from bot.themes.model import RoundSummary
 
 
 class ReportService:
@@ -29,7 +30,8 @@ class ReportService:
         with self._uow_factory() as uow:
             round_ = self._round(uow, round_id)
             stored = uow.summaries.latest_for_round(round_id)
-            if round_.status == RoundStatus.SUMMARISED and stored is not None:
+            # A body stored before themes existed is rebuilt from the answers.
+            if round_.status == RoundStatus.SUMMARISED and stored and "themes" in stored.body:
                 return RoundSummary.from_dict(stored.body)
             return build_summary(uow, round_)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.domain import (
     Audience,
@@ -25,7 +26,10 @@ from bot.schedule.window import SendingWindow
 from bot.services.audience import audience_of, in_audience
 from bot.services.deliveries import queue_channel_posts
 from bot.services.reminders import reminder_moments, still_to_remind
-from bot.services.summaries import build_summary
+from bot.services.summaries import build_summary, phrased
+
+if TYPE_CHECKING:  # bot.config imports the services
+    from bot.config import LlmSettings
 
 MAX_QUESTION_CHARS = 1000
 MAX_TITLE_CHARS = 200
@@ -52,11 +56,17 @@ class RoundRequest:
 
 class RoundService:
     def __init__(
-        self, *, uow_factory: UnitOfWorkFactory, clock: Clock, window: SendingWindow
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        window: SendingWindow,
+        llm: LlmSettings | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._window = window
+        self._llm = llm
 
     def create(self, request: RoundRequest, *, actor_id: int | None) -> Round:
         now = self._clock.now()
@@ -240,7 +250,7 @@ class RoundService:
         stored = uow.summaries.add(
             round_.id,
             status=SummaryStatus.POSTED if channels else SummaryStatus.DRAFT,
-            body=build_summary(uow, round_).to_dict(),
+            body=phrased(uow, build_summary(uow, round_), self._llm).to_dict(),
             at=now,
         )
         uow.rounds.set_status(round_.id, RoundStatus.SUMMARISED)

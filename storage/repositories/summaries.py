@@ -56,3 +56,11 @@ class SqlSummaryRepository:
             update(SummaryRow).where(SummaryRow.round_id == round_id).values(body=dict(body))
         )
         return affected(self._session.execute(statement))
+
+    def update(self, summary_id: int, *, status: SummaryStatus, body: dict[str, object]) -> None:
+        statement = (
+            update(SummaryRow)
+            .where(SummaryRow.id == summary_id)
+            .values(status=SummaryStatus(status).value, body=dict(body))
+        )
+        self._session.execute(statement)

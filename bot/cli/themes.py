@@ -1,0 +1,34 @@
+"""`inbreng themes`: the theme engine on its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import fail
+from bot.themes.evaluation import EvaluationInputError, evaluate, load_rows, load_topics
+
+app = typer.Typer(help="The theme engine: evaluate it on labelled answers.", no_args_is_help=True)
+
+
+@app.command("eval")
+def evaluate_command(
+    data: Annotated[
+        Path, typer.Argument(metavar="DATA.jsonl", help="Rows with text and topic or theme.")
+    ],
+    topics: Annotated[
+        Path, typer.Option("--topics", metavar="TOPICS.yaml", help="A `topics` list.")
+    ],
+) -> None:
+    """Score topic assignment (accuracy, macro-F1) and theme clustering (adjusted Rand index)
+    against the labels, beside TF-IDF baselines; the last line holds the bot's scores."""
+    try:
+        result = evaluate(load_topics(topics), load_rows(data))
+    except EvaluationInputError as error:
+        fail(str(error))
+    typer.echo(f"rows={result.rows} topics={result.topics} themes={result.themes}")
+    typer.echo(f"baseline (tf-idf char 3-5 nearest description; k-means): {result.baseline.line()}")
+    typer.echo(f"bot topic assignment alone: ari={result.bot_topic_ari:.3f}")
+    typer.echo(result.bot.line())

@@ -1,0 +1,28 @@
+"""Everything the renderers need of one round, gathered by the export service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain import Pillar, Round, RoundStatus
+from bot.exports.answers_table import AnswerRow
+from bot.services.participation import Participation
+from bot.themes.model import RoundSummary
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundExport:
+    round_: Round
+    pillars: list[Pillar]  # the round's own pillars
+    summary: RoundSummary
+    participation: Participation
+    rows: list[AnswerRow]
+
+    @property
+    def final(self) -> bool:
+        """The summary is the stored one of a closed round, not a snapshot of a running one."""
+        return self.round_.status == RoundStatus.SUMMARISED
+
+    @property
+    def pillar_names(self) -> str:
+        return ", ".join(p.name for p in self.pillars)

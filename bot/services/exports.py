@@ -1,0 +1,294 @@
+"""Exports of a round, or of a pillar's rounds over a period, as files.
+
+CSV and XLSX hold every current answer (withdrawn ones left out) with its topic and theme;
+DOCX is the knowledge agenda with charts; Markdown is the summary `inbreng summary` prints.
+Names and organisations appear only as each member allowed: the rows are built here, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.conversation.turn import Voice
+from bot.domain import (
+    Attribution,
+    Member,
+    Organisation,
+    Pillar,
+    Response,
+    Round,
+    RoundStatus,
+    Topic,
+)
+from bot.errors import InbrengError
+from bot.exports.answers_table import AnswerRow
+from bot.exports.formats import PNG_MEDIA_TYPE, ExportFormat
+from bot.exports.round_export import RoundExport
+from bot.messages import File
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.participation import build_participation
+from bot.services.reports import ReportService
+from bot.summary_markdown import summary_markdown
+from bot.texts import Texts
+from bot.themes.model import RoundSummary
+
+# Rounds that have not opened hold no answers: a pillar's export leaves them out.
+_NOT_STARTED = frozenset({RoundStatus.DRAFT, RoundStatus.SCHEDULED})
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Lookups:
+    """What turning a round's responses into rows needs, read in one unit of work."""
+
+    members: dict[int, Member]
+    organisations: dict[int, Organisation]
+    topics: dict[int, Topic]
+    pillars: dict[int, Pillar]
+
+
+class ExportService:
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, texts: Texts, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._texts = texts
+        self._clock = clock
+        self._reports = ReportService(uow_factory=uow_factory)
+
+    def for_round(self, round_id: int, *, fmt: ExportFormat, language: str) -> File:
+        voice = self._voice(language)
+        export = self._gather(round_id, voice)
+        return self._render(
+            [export],
+            fmt,
+            voice,
+            stem=voice.t("export_file.names.round", id=round_id),
+            title=voice.t("export_file.agenda.title", pillars=export.pillar_names),
+        )
+
+    def for_pillar(
+        self,
+        pillar_slug: str,
+        *,
+        since: date | None,
+        until: date | None,
+        fmt: ExportFormat,
+        language: str,
+    ) -> File:
+        """The rounds of the pillar (members' meetings included) whose meeting day falls
+        from `since` up to and including `until`, oldest meeting first."""
+        voice = self._voice(language)
+        with self._uow_factory() as uow:
+            pillar = self._pillar(uow, pillar_slug)
+            rounds = [
+                r
+                for r in uow.rounds.list()
+                if pillar.id in r.pillar_ids
+                and r.status not in _NOT_STARTED
+                and _within(self._day_of(r.meeting.starts_at), since, until)
+            ]
+        rounds.sort(key=lambda r: (r.meeting.starts_at, r.id))
+        exports = [self._gather(r.id, voice) for r in rounds]
+        period = (
+            voice.t("export_file.agenda.period", starts_at=since, until=until)
+            if since or until
+            else ""
+        )
+        return self._render(
+            exports,
+            fmt,
+            voice,
+            stem=voice.t(
+                "export_file.names.pillar",
+                pillar=pillar.slug,
+                starts_at=since.isoformat() if since else None,
+                until=until.isoformat() if until else None,
+            ),
+            title=voice.t("export_file.agenda.title", pillars=pillar.name),
+            intro=period,
+            several=True,
+        )
+
+    def charts(self, round_id: int, *, language: str) -> tuple[File, File]:
+        """The round's two charts as PNG files, to post with its summary."""
+        from bot.exports import charts  # matplotlib loads slowly: only when drawing
+
+        voice = self._voice(language)
+        export = self._gather(round_id, voice)
+        return (
+            File(
+                filename=voice.t("export_file.names.themes_chart", id=round_id) + ".png",
+                media_type=PNG_MEDIA_TYPE,
+                content=charts.answers_per_theme(export.summary.shown, voice),
+            ),
+            File(
+                filename=voice.t("export_file.names.response_chart", id=round_id) + ".png",
+                media_type=PNG_MEDIA_TYPE,
+                content=charts.response_per_municipality(export.participation, voice),
+            ),
+        )
+
+    # --- gathering --------------------------------------------------------------------
+
+    def _gather(self, round_id: int, voice: Voice) -> RoundExport:
+        with self._uow_factory() as uow:
+            round_ = self._round(uow, round_id)
+            all_pillars = uow.pillars.list()
+            lookups = _Lookups(
+                members={m.id: m for m in uow.members.list(include_inactive=True)},
+                organisations={o.id: o for o in uow.organisations.list(include_inactive=True)},
+                topics={t.id: t for p in all_pillars for t in uow.pillars.all_topics(p.id)},
+                pillars={p.id: p for p in all_pillars},
+            )
+            responses = uow.responses.for_round(round_id)
+            participation = build_participation(uow, round_)
+        summary = self._reports.summary(round_id)
+        pillars = [p for p in all_pillars if p.id in round_.pillar_ids]
+        return RoundExport(
+            round_=round_,
+            pillars=pillars,
+            summary=summary,
+            participation=participation,
+            rows=self._rows(round_, pillars, responses, summary, lookups, voice),
+        )
+
+    def _rows(
+        self,
+        round_: Round,
+        pillars: list[Pillar],
+        responses: list[Response],
+        summary: RoundSummary,
+        lookups: _Lookups,
+        voice: Voice,
+    ) -> list[AnswerRow]:
+        # Themes hidden by the reviewer are left out of exports; their answers stay.
+        theme_of = {i: t for t in summary.shown for i in t.response_ids}
+        assigned_topic = {i: t for t in summary.themes for i in t.response_ids}
+        pillar_by_slug = {p.slug: p for p in lookups.pillars.values()}
+        round_pillars = ", ".join(p.name for p in pillars)
+        rows = []
+        for response in responses:
+            chosen = lookups.topics.get(response.topic_id) if response.topic_id else None
+            placed = assigned_topic.get(response.id)
+            if chosen is not None:
+                topic_name, pillar = chosen.name, lookups.pillars.get(chosen.pillar_id)
+            elif placed is not None and placed.topic_name is not None:
+                topic_name = placed.topic_name
+                pillar = pillar_by_slug.get(placed.pillar_slug or "")
+            else:
+                topic_name, pillar = "", None  # "other", and the bot found no topic either
+            theme = theme_of.get(response.id)
+            rows.append(
+                AnswerRow(
+                    answer_id=response.id,
+                    round_id=round_.id,
+                    meeting=round_.meeting.title,
+                    meeting_date=self._day_of(round_.meeting.starts_at).isoformat(),
+                    pillar=pillar.name if pillar else round_pillars,
+                    topic=topic_name or voice.t("export_file.other_topic"),
+                    topic_assigned=chosen is None and bool(topic_name),
+                    theme=(theme.title or voice.t("export_file.other_theme")) if theme else "",
+                    text=response.text,
+                    network_help=response.network_help,
+                    member=_shown_name(response, lookups.members),
+                    organisation=_shown_organisation(response, lookups.organisations),
+                    created_at=self._moment(response.created_at),
+                    edited_at=self._moment(response.edited_at) if response.edited_at else "",
+                )
+            )
+        return rows
+
+    # --- rendering --------------------------------------------------------------------
+
+    def _render(
+        self,
+        exports: list[RoundExport],
+        fmt: ExportFormat,
+        voice: Voice,
+        *,
+        stem: str,
+        title: str,
+        intro: str = "",
+        several: bool = False,
+    ) -> File:
+        """`several`: an export of a pillar's rounds, however many there turn out to be."""
+        # The renderers load openpyxl, python-docx or matplotlib: only the one asked for.
+        if fmt == ExportFormat.CSV:
+            from bot.exports.csv_file import answers_csv
+
+            content = answers_csv([row for e in exports for row in e.rows], voice)
+        elif fmt == ExportFormat.XLSX:
+            from bot.exports.xlsx_file import answers_xlsx
+
+            content = answers_xlsx(exports, voice, title=title)
+        elif fmt == ExportFormat.DOCX:
+            from bot.exports.agenda_docx import knowledge_agenda
+
+            content = knowledge_agenda(exports, voice, title=title, intro=intro)
+        else:
+            markdown = _markdown(exports, voice, title=title, intro=intro, several=several)
+            content = markdown.encode("utf-8")
+        return File(filename=f"{stem}.{fmt.value}", media_type=fmt.media_type, content=content)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _voice(self, language: str) -> Voice:
+        return Voice(texts=self._texts, language=language, now=self._clock.now())
+
+    @property
+    def _zone(self) -> ZoneInfo:
+        return self._texts.zone
+
+    def _day_of(self, moment: datetime) -> date:
+        return moment.astimezone(self._zone).date()
+
+    def _moment(self, moment: datetime) -> str:
+        return moment.astimezone(self._zone).isoformat(timespec="seconds")
+
+    @staticmethod
+    def _round(uow: UnitOfWork, round_id: int) -> Round:
+        round_ = uow.rounds.get(round_id)
+        if round_ is None:
+            raise InbrengError("round_not_found", round_id=round_id)
+        return round_
+
+    @staticmethod
+    def _pillar(uow: UnitOfWork, slug: str) -> Pillar:
+        pillar = uow.pillars.by_slug(slug)
+        if pillar is None:
+            known = ", ".join(p.slug for p in uow.pillars.list())
+            raise InbrengError("unknown_pillar", pillar=slug, known=known)
+        return pillar
+
+
+def _markdown(
+    exports: list[RoundExport], voice: Voice, *, title: str, intro: str, several: bool
+) -> str:
+    documents = [
+        summary_markdown(voice, e.round_, e.pillars, e.summary, e.participation) for e in exports
+    ]
+    if not several:
+        return documents[0]
+    # A pillar's export: its own heading, then each round's summary in turn.
+    head = voice.t("export_file.markdown_head", title=title, text=intro)
+    if not exports:
+        return f"{head}\n\n{voice.t('export_file.agenda.no_rounds')}\n"
+    return f"{head}\n\n" + "\n---\n\n".join(documents)
+
+
+def _within(day: date, since: date | None, until: date | None) -> bool:
+    return (since is None or since <= day) and (until is None or day <= until)
+
+
+def _shown_name(response: Response, members: dict[int, Member]) -> str:
+    if response.attribution != Attribution.NAME or response.member_id is None:
+        return ""
+    member = members.get(response.member_id)
+    return member.name if member else ""
+
+
+def _shown_organisation(response: Response, organisations: dict[int, Organisation]) -> str:
+    if response.attribution == Attribution.ANONYMOUS:
+        return ""
+    organisation = organisations.get(response.organisation_id)
+    return organisation.name if organisation else ""

@@ -1,0 +1,130 @@
+"""Review of a closed round's summary: retitle or hide themes, approve, post.
+
+A summary is stored as a draft when its round closes. Every change is kept in the stored
+body (the computed title stays in `original_title`), sends the summary back to draft, and is
+written to the audit log; posting approves it, queues a post in every channel of the round's
+pillars and records where it went.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.domain import AuditEntry, DeliveryKind, RoundStatus, Summary, SummaryStatus
+from bot.errors import InbrengError
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.deliveries import queue_channel_posts
+from bot.themes.model import Posting, RoundSummary, Theme
+
+TITLE_MAX_CHARS = 120
+
+
+class SummaryReviewService:
+    def __init__(self, *, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    def retitle(self, round_id: int, key: str, title: str, *, actor_id: int | None) -> None:
+        title = " ".join(title.split())
+        if not title or len(title) > TITLE_MAX_CHARS:
+            raise InbrengError("theme_title_invalid", limit=TITLE_MAX_CHARS)
+        with self._uow_factory() as uow:
+            stored, summary = _stored(uow, round_id)
+            theme = _theme(summary, key)
+            changed = replace(
+                theme,
+                title=title,
+                original_title=theme.original_title or theme.title,
+            )
+            self._save(uow, stored, summary.with_theme(changed), "summary.retitled", actor_id,
+                       {"theme": key, "title": title})  # fmt: skip
+            uow.commit()
+
+    def set_hidden(self, round_id: int, key: str, hidden: bool, *, actor_id: int | None) -> None:
+        with self._uow_factory() as uow:
+            stored, summary = _stored(uow, round_id)
+            changed = replace(_theme(summary, key), hidden=hidden)
+            action = "summary.theme_hidden" if hidden else "summary.theme_shown"
+            self._save(uow, stored, summary.with_theme(changed), action, actor_id, {"theme": key})
+            uow.commit()
+
+    def approve(self, round_id: int, *, actor_id: int | None) -> None:
+        with self._uow_factory() as uow:
+            stored, summary = _stored(uow, round_id)
+            self._save(uow, stored, summary, "summary.approved", actor_id, {},
+                       status=SummaryStatus.APPROVED)  # fmt: skip
+            uow.commit()
+
+    def post(self, round_id: int, *, actor_id: int | None) -> list[Posting]:
+        """Approve and post to every channel of the round's pillars; returns where to."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            stored, summary = _stored(uow, round_id)
+            round_ = uow.rounds.get(round_id)
+            assert round_ is not None  # _stored found its summary
+            channels = queue_channel_posts(uow, round_, DeliveryKind.SUMMARY, now=now)
+            if not channels:
+                raise InbrengError("no_channel")
+            pillar_of = {
+                f"{platform}:{channel}": pillar.slug
+                for pillar in uow.pillars.list()
+                for platform, channel in pillar.channels.items()
+            }
+            postings = [
+                Posting(
+                    platform=channel.partition(":")[0],
+                    channel=channel.partition(":")[2],
+                    pillar_slug=pillar_of.get(channel),
+                    at=now.isoformat(),
+                )
+                for channel in channels
+            ]
+            posted = replace(summary, postings=[*summary.postings, *postings])
+            self._save(uow, stored, posted, "summary.posted", actor_id, {"channels": channels},
+                       status=SummaryStatus.POSTED)  # fmt: skip
+            uow.commit()
+        return postings
+
+    def status(self, round_id: int) -> SummaryStatus:
+        with self._uow_factory() as uow:
+            return _stored(uow, round_id)[0].status
+
+    def _save(
+        self,
+        uow: UnitOfWork,
+        stored: Summary,
+        summary: RoundSummary,
+        action: str,
+        actor_id: int | None,
+        details: dict[str, object],
+        *,
+        status: SummaryStatus = SummaryStatus.DRAFT,
+    ) -> None:
+        uow.summaries.update(stored.id, status=status, body=summary.to_dict())
+        uow.audit.record(
+            AuditEntry(
+                action=action,
+                subject_type="summary",
+                subject_id=stored.id,
+                actor_member_id=actor_id,
+                details=details,
+            )
+        )
+
+
+def _stored(uow: UnitOfWork, round_id: int) -> tuple[Summary, RoundSummary]:
+    round_ = uow.rounds.get(round_id)
+    if round_ is None:
+        raise InbrengError("round_not_found", round_id=round_id)
+    stored = uow.summaries.latest_for_round(round_id)
+    if round_.status != RoundStatus.SUMMARISED or stored is None or "themes" not in stored.body:
+        raise InbrengError("summary_not_ready", round_id=round_id)
+    return stored, RoundSummary.from_dict(stored.body)
+
+
+def _theme(summary: RoundSummary, key: str) -> Theme:
+    theme = summary.theme(key)
+    if theme is None:
+        keys = ", ".join(t.key for t in summary.themes)
+        raise InbrengError("theme_not_found", theme=key[:20], keys=keys)
+    return theme

@@ -1,0 +1,161 @@
+"""Reviewing a closed round's summary: retitle and hide themes, approve, post, and what is
+new or recurring against an earlier round of the pillar. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.config import LlmSettings
+from bot.conversation.core import Core
+from bot.conversation.turn import Voice
+from bot.domain import DeliveryKind, Round, SummaryStatus
+from bot.errors import InbrengError
+from bot.ports import UnitOfWorkFactory
+from bot.services.responses import AnswerInput
+from bot.services.rounds import RoundRequest, RoundService
+from bot.summary_markdown import summary_markdown
+from bot.themes.model import Novelty
+from tests.fakes.chat_completions import FakeChatCompletions
+from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock
+
+HENK = "h.lubbers@coevorden.example"
+SANNE = "s.kok@de-ronde-venen.example"
+
+
+def give(core: Core, round_: Round, email: str, topic: str, text: str) -> None:
+    member = core.members.by_email(email)
+    assert member is not None
+    core.responses.submit(member, round_.id, AnswerInput(topic=topic, text=text))
+
+
+def close(core: Core, round_: Round, clock: FakeClock) -> None:
+    clock.advance(days=8)
+    core.rounds.close(round_.id, actor_id=None)
+
+
+def test_a_reviewer_retitles_hides_approves_and_posts(
+    core: Core, open_round: Round, clock: FakeClock, uow_factory: UnitOfWorkFactory
+) -> None:
+    give(core, open_round, MEMBER, "onderwijshuisvesting", "Normbedragen nieuwbouw te laag")
+    give(core, open_round, HENK, "onderwijshuisvesting", "Normbedragen nieuwbouw scholen te laag")
+    give(core, open_round, SANNE, "verduurzaming", "Sporthal isoleren")
+    close(core, open_round, clock)
+    review = core.summary_review
+    assert review.status(open_round.id) == SummaryStatus.DRAFT
+    first, second = core.reports.summary(open_round.id).themes
+
+    review.retitle(open_round.id, first.key, "  Bouwkosten   scholen ", actor_id=None)
+    review.set_hidden(open_round.id, second.key, True, actor_id=None)
+    review.approve(open_round.id, actor_id=None)
+
+    reviewed = core.reports.summary(open_round.id)
+    assert reviewed.themes[0].title == "Bouwkosten scholen"
+    assert reviewed.themes[0].original_title == first.title
+    assert [t.key for t in reviewed.shown] == [first.key]
+    assert review.status(open_round.id) == SummaryStatus.APPROVED
+    voice = Voice(texts=core.texts, language="nl", now=clock.now())
+    round_, pillars = core.reports.round_with_pillars(open_round.id)
+    document = summary_markdown(
+        voice, round_, pillars, reviewed, core.reports.participation(open_round.id)
+    )
+    assert "## Bouwkosten scholen" in document and "Sporthal" not in document
+    # A change after approval sends it back to draft.
+    review.set_hidden(open_round.id, second.key, False, actor_id=None)
+    assert review.status(open_round.id) == SummaryStatus.DRAFT
+
+    postings = review.post(open_round.id, actor_id=None)
+
+    assert [(p.platform, p.pillar_slug) for p in postings] == [
+        ("slack", "financien"), ("teams", "financien"),
+    ]  # fmt: skip
+    assert postings[0].channel == "C05PMGFIN01"
+    assert review.status(open_round.id) == SummaryStatus.POSTED
+    assert core.reports.summary(open_round.id).postings == postings
+    with uow_factory() as uow:
+        queued = [d for d in uow.deliveries.for_round(open_round.id) if d.channel]
+        actions = [e.action for e in uow.audit.list()]
+    assert sorted(d.channel or "" for d in queued if d.kind == DeliveryKind.SUMMARY) == [
+        f"{p.platform}:{p.channel}" for p in postings
+    ]
+    for action in ("summary.retitled", "summary.theme_hidden", "summary.approved",
+                   "summary.theme_shown", "summary.posted"):  # fmt: skip
+        assert action in actions, action
+
+
+def test_review_refuses_what_it_cannot_do_and_changes_nothing(
+    core: Core, open_round: Round, clock: FakeClock
+) -> None:
+    give(core, open_round, MEMBER, "verduurzaming", "Zwembad")
+    review = core.summary_review
+    with pytest.raises(InbrengError) as early:
+        review.retitle(open_round.id, "t1", "Te vroeg", actor_id=None)
+    assert early.value.key == "summary_not_ready"
+    close(core, open_round, clock)
+    before = core.reports.summary(open_round.id)
+
+    for title in ("", "   ", "x" * 121):
+        with pytest.raises(InbrengError) as bad:
+            review.retitle(open_round.id, "t1", title, actor_id=None)
+        assert bad.value.key == "theme_title_invalid"
+    with pytest.raises(InbrengError) as unknown:
+        review.set_hidden(open_round.id, "t9", True, actor_id=None)
+    assert unknown.value.key == "theme_not_found"
+    assert unknown.value.params["keys"] == "t1"
+    with pytest.raises(InbrengError) as missing:
+        review.approve(999, actor_id=None)
+    assert missing.value.key == "round_not_found"
+
+    assert core.reports.summary(open_round.id) == before
+    assert review.status(open_round.id) == SummaryStatus.DRAFT
+
+
+def test_themes_of_an_earlier_round_of_the_pillar_make_a_theme_recurring(
+    core: Core, open_round: Round, clock: FakeClock
+) -> None:
+    give(core, open_round, MEMBER, "onderwijshuisvesting", "Normbedragen nieuwbouw te laag")
+    close(core, open_round, clock)
+    later = core.rounds.create(
+        RoundRequest(
+            pillar_slug="financien",
+            meeting_title="Pijleroverleg Financiën (voorjaar)",
+            meeting_at=clock.now() + timedelta(days=14),
+            closes_at=clock.now() + timedelta(days=7),
+        ),
+        actor_id=None,
+    )
+    give(core, later, COLLEAGUE, "onderwijshuisvesting", "Normbedragen voor nieuwbouw knellen")
+    give(core, later, LEAD, "verduurzaming", "Zonnepanelen op het gemeentehuis")
+
+    themes = {t.topic_slug: t.novelty for t in core.reports.summary(later.id).themes}
+
+    assert themes == {"onderwijshuisvesting": Novelty.RECURRING, "verduurzaming": Novelty.NEW}
+
+
+def test_closing_a_round_lets_the_networks_model_phrase_the_draft(
+    core: Core, open_round: Round, clock: FakeClock, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Through the round service as `serve` builds it, against a fake endpoint on loopback;
+    the quotes stay the stored answers, and a failing model leaves the offline draft."""
+    give(core, open_round, MEMBER, "onderwijshuisvesting", "Normbedragen nieuwbouw te laag")
+    with FakeChatCompletions() as model:
+        model.answer_with(
+            {"themes": [{"key": "t1", "title": "Bouwkosten van scholen"}],
+             "synthesis": "Eén gemeente noemt de normbedragen."}
+        )  # fmt: skip
+        llm = LlmSettings(_env_file=None, base_url=model.url, model="eigen-model")
+        rounds = RoundService(uow_factory=uow_factory, clock=clock, window=core.window, llm=llm)
+        clock.advance(days=8)
+        rounds.close(open_round.id, actor_id=None)
+        sent = model.requests[0].text
+
+    summary = core.reports.summary(open_round.id)
+    assert (summary.phrased_by, summary.themes[0].title) == (
+        "eigen-model",
+        "Bouwkosten van scholen",
+    )
+    assert summary.synthesis == "Eén gemeente noemt de normbedragen."
+    assert [q.text for q in summary.themes[0].quotes] == ["Normbedragen nieuwbouw te laag"]
+    # Attribution "name" allows her organisation to be sent; a member's name never is.
+    assert "Anna Jansen" not in sent and "Zeist" in sent
