@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections import deque
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from adapters.console.session import ConsoleSession, console_actor
 from bot.conversation.conversation import Conversation
+from bot.conversation.core import Core
+from bot.domain import Attribution, Member, Response, Round
 from bot.events import Actor
 from bot.messages import Message
+from bot.services.responses import AnswerInput
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "pmg"
 
@@ -79,3 +84,35 @@ def texts_of(messages: list[Message]) -> str:
         if message.form:
             parts += [message.form.title, *message.form.errors.values()]
     return "\n".join(p for p in parts if p)
+
+
+def inbreng_executable() -> Path:
+    """The console script installed next to this interpreter, else the one on PATH."""
+    beside = Path(sys.executable).parent / "inbreng"
+    if beside.exists():
+        return beside
+    found = shutil.which("inbreng")
+    assert found is not None, "the `inbreng` console script is not installed (pip install -e .)"
+    return Path(found)
+
+
+def member(core: Core, email: str) -> Member:
+    found = core.members.by_email(email)
+    assert found is not None, email
+    return found
+
+
+def answer(
+    core: Core,
+    round_: Round,
+    email: str,
+    topic: str,
+    text: str,
+    attribution: str = Attribution.NAME.value,
+    network_help: str = "",
+) -> Response:
+    return core.responses.submit(
+        member(core, email),
+        round_.id,
+        AnswerInput(topic=topic, text=text, network_help=network_help, attribution=attribution),
+    )

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,7 +24,7 @@ from bot.network_file import load_network_file
 from bot.services.network import load_network
 from storage.database import Database
 from storage.migrate import current_revision, head_revision
-from tests.support import ENGLISH_MEMBER, EXAMPLES, LEAD, MEMBER, SECRETARIAT
+from tests.support import ENGLISH_MEMBER, EXAMPLES, LEAD, MEMBER, SECRETARIAT, inbreng_executable
 
 NETWORK_FILE = EXAMPLES / "network.yaml"
 ZONE = ZoneInfo("Europe/Amsterdam")  # INBRENG_TIMEZONE's default
@@ -34,16 +32,6 @@ STRANGER = "stranger@elsewhere.example"
 OSS_MEMBER = "t.verhagen@oss.example"  # follows every pillar
 KNOWN_PILLARS = "financien, economie-fysieke-leefomgeving, samenleving, bestuur"
 HOSTILE = "<!channel> *vet* [klik](http://x.example) & 1. lijst"
-
-
-def inbreng_executable() -> Path:
-    """The console script installed next to this interpreter, else the one on PATH."""
-    beside = Path(sys.executable).parent / "inbreng"
-    if beside.exists():
-        return beside
-    found = shutil.which("inbreng")
-    assert found is not None, "the `inbreng` console script is not installed (pip install -e .)"
-    return Path(found)
 
 
 INBRENG = inbreng_executable()

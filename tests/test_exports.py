@@ -10,9 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import subprocess
-import sys
 import zipfile
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +26,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation.core import Core
 from bot.conversation.turn import Voice
-from bot.domain import Attribution, Member, Response, Round
+from bot.domain import Attribution, Response, Round
 from bot.errors import InbrengError
 from bot.exports import charts
 from bot.exports.agenda_docx import knowledge_agenda
@@ -49,7 +47,16 @@ from bot.summary_markdown import summary_markdown
 from bot.texts import Texts
 from bot.themes.model import Novelty, Quote, Theme
 from storage.database import Database
-from tests.support import COLLEAGUE, EXAMPLES, LEAD, MEMBER, FakeClock
+from tests.support import (
+    COLLEAGUE,
+    EXAMPLES,
+    LEAD,
+    MEMBER,
+    FakeClock,
+    answer,
+    inbreng_executable,
+    member,
+)
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
 
@@ -76,28 +83,6 @@ CSV_HEADER_NL = [
 
 
 # --- giving answers ------------------------------------------------------------------------
-
-
-def member(core: Core, email: str) -> Member:
-    found = core.members.by_email(email)
-    assert found is not None, email
-    return found
-
-
-def answer(
-    core: Core,
-    round_: Round,
-    email: str,
-    topic: str,
-    text: str,
-    attribution: str = NAME,
-    network_help: str = "",
-) -> Response:
-    return core.responses.submit(
-        member(core, email),
-        round_.id,
-        AnswerInput(topic=topic, text=text, network_help=network_help, attribution=attribution),
-    )
 
 
 def give_answers(core: Core, round_: Round) -> dict[str, Response]:
@@ -659,16 +644,6 @@ def test_an_empty_period_gives_empty_files_and_unknown_subjects_are_refused(
 
 
 # --- the command line ---------------------------------------------------------------------------
-
-
-def inbreng_executable() -> Path:
-    """The console script installed next to this interpreter, else the one on PATH."""
-    beside = Path(sys.executable).parent / "inbreng"
-    if beside.exists():
-        return beside
-    found = shutil.which("inbreng")
-    assert found is not None, "the `inbreng` console script is not installed (pip install -e .)"
-    return Path(found)
 
 
 def inbreng(*args: str, cwd: Path, url: str) -> subprocess.CompletedProcess[str]:

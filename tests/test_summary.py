@@ -16,8 +16,6 @@ from bot.conversation.core import Core
 from bot.conversation.turn import Voice
 from bot.domain import (
     Attribution,
-    Member,
-    Response,
     ResponseData,
     Round,
     RoundStatus,
@@ -30,7 +28,7 @@ from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
 from bot.summary_markdown import summary_markdown
 from bot.themes.model import Novelty, RoundSummary
-from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock, actor, texts_of
+from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock, actor, answer, member, texts_of
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
 
@@ -59,28 +57,6 @@ RANKED = [
     ("Herziening gemeentefonds", "herziening-gemeentefonds", 1, 1),
     ("Verduurzaming", "verduurzaming", 1, 1),
 ]
-
-
-def member(core: Core, email: str) -> Member:
-    found = core.members.by_email(email)
-    assert found is not None, email
-    return found
-
-
-def answer(
-    core: Core,
-    round_: Round,
-    email: str,
-    topic: str,
-    text: str,
-    attribution: str = NAME,
-    network_help: str = "",
-) -> Response:
-    return core.responses.submit(
-        member(core, email),
-        round_.id,
-        AnswerInput(topic=topic, text=text, network_help=network_help, attribution=attribution),
-    )
 
 
 def give_answers(core: Core, round_: Round) -> None:

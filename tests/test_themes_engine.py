@@ -4,7 +4,6 @@ the real challenges of the network's 2017 Meet-Up (../shared/data)."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from bot.themes.engine import AnswerText, TopicText, assign_topics, find_themes
 from bot.themes.text import guess_language, split_compound, terms
+from tests.support import inbreng_executable
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "meetup-2017-challenges.jsonl"
@@ -86,7 +86,7 @@ def test_the_same_answers_give_the_same_themes() -> None:
 
 @pytest.mark.skipif(not DATA.exists(), reason="../shared/data is not beside the project")
 def test_themes_eval_scores_the_meetup_challenges_beside_the_baselines() -> None:
-    inbreng = shutil.which("inbreng") or str(ROOT / ".venv" / "bin" / "inbreng")
+    inbreng = str(inbreng_executable())
     done = subprocess.run(
         [inbreng, "themes", "eval", "--topics", str(TOPICS), str(DATA)],
         capture_output=True, text=True, check=True, timeout=300,
@@ -105,7 +105,7 @@ def test_themes_eval_scores_the_meetup_challenges_beside_the_baselines() -> None
 
 
 def test_themes_eval_refuses_bad_files_in_one_line(tmp_path: Path) -> None:
-    inbreng = shutil.which("inbreng") or str(ROOT / ".venv" / "bin" / "inbreng")
+    inbreng = str(inbreng_executable())
     data = tmp_path / "data.jsonl"
     data.write_text('{"text": "zonder label"}\n', "utf-8")
     done = subprocess.run(

@@ -28,6 +28,7 @@ from bot.exports.formats import PNG_MEDIA_TYPE, ExportFormat
 from bot.exports.round_export import RoundExport
 from bot.messages import File
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.lookup import round_or_refuse
 from bot.services.participation import build_participation
 from bot.services.reports import ReportService
 from bot.summary_markdown import summary_markdown
@@ -132,7 +133,7 @@ class ExportService:
 
     def _gather(self, round_id: int, voice: Voice) -> RoundExport:
         with self._uow_factory() as uow:
-            round_ = self._round(uow, round_id)
+            round_ = round_or_refuse(uow, round_id)
             all_pillars = uow.pillars.list()
             lookups = _Lookups(
                 members={m.id: m for m in uow.members.list(include_inactive=True)},
@@ -244,13 +245,6 @@ class ExportService:
 
     def _moment(self, moment: datetime) -> str:
         return moment.astimezone(self._zone).isoformat(timespec="seconds")
-
-    @staticmethod
-    def _round(uow: UnitOfWork, round_id: int) -> Round:
-        round_ = uow.rounds.get(round_id)
-        if round_ is None:
-            raise InbrengError("round_not_found", round_id=round_id)
-        return round_
 
     @staticmethod
     def _pillar(uow: UnitOfWork, slug: str) -> Pillar:

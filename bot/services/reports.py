@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.domain import DeliveryStatus, Pillar, Round, RoundStatus
-from bot.errors import InbrengError
-from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.ports import UnitOfWorkFactory
+from bot.services.lookup import round_or_refuse
 from bot.services.participation import Participation, build_participation
 from bot.services.summaries import build_summary
 from bot.themes.model import RoundSummary
@@ -18,17 +18,17 @@ class ReportService:
 
     def round_with_pillars(self, round_id: int) -> tuple[Round, list[Pillar]]:
         with self._uow_factory() as uow:
-            round_ = self._round(uow, round_id)
+            round_ = round_or_refuse(uow, round_id)
             return round_, [p for p in uow.pillars.list() if p.id in round_.pillar_ids]
 
     def participation(self, round_id: int) -> Participation:
         with self._uow_factory() as uow:
-            return build_participation(uow, self._round(uow, round_id))
+            return build_participation(uow, round_or_refuse(uow, round_id))
 
     def summary(self, round_id: int) -> RoundSummary:
         """The stored summary of a summarised round; for a running round, as it stands now."""
         with self._uow_factory() as uow:
-            round_ = self._round(uow, round_id)
+            round_ = round_or_refuse(uow, round_id)
             stored = uow.summaries.latest_for_round(round_id)
             # A body stored before themes existed is rebuilt from the answers.
             if round_.status == RoundStatus.SUMMARISED and stored and "themes" in stored.body:
@@ -37,22 +37,15 @@ class ReportService:
 
     def deliveries(self, round_id: int) -> Counter[DeliveryStatus]:
         with self._uow_factory() as uow:
-            self._round(uow, round_id)
+            round_or_refuse(uow, round_id)
             return Counter(d.status for d in uow.deliveries.for_round(round_id))
 
     def failures(self, round_id: int) -> Counter[str]:
         """Why deliveries of the round were given up (dead), with how many each."""
         with self._uow_factory() as uow:
-            self._round(uow, round_id)
+            round_or_refuse(uow, round_id)
             return Counter(
                 d.last_error or "?"
                 for d in uow.deliveries.for_round(round_id)
                 if d.status == DeliveryStatus.DEAD
             )
-
-    @staticmethod
-    def _round(uow: UnitOfWork, round_id: int) -> Round:
-        round_ = uow.rounds.get(round_id)
-        if round_ is None:
-            raise InbrengError("round_not_found", round_id=round_id)
-        return round_

@@ -25,6 +25,7 @@ from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.schedule.window import SendingWindow
 from bot.services.audience import audience_of, in_audience
 from bot.services.deliveries import queue_channel_posts
+from bot.services.lookup import round_or_refuse
 from bot.services.reminders import reminder_moments, still_to_remind
 from bot.services.summaries import build_summary, phrased
 
@@ -111,7 +112,7 @@ class RoundService:
             if opens_at <= now:
                 self._open(uow, round_, actor_id=actor_id)
             uow.commit()
-            return self._get(uow, round_.id)
+            return round_or_refuse(uow, round_.id)
 
     def open_due(self) -> list[Round]:
         """Open every scheduled round whose opening time has come."""
@@ -123,7 +124,7 @@ class RoundService:
             for round_ in due:
                 self._open(uow, round_, actor_id=None)
             uow.commit()
-            return [self._get(uow, r.id) for r in due]
+            return [round_or_refuse(uow, r.id) for r in due]
 
     def remind_due(self) -> dict[int, int]:
         """Queue reminders for every open round with a reminder moment due; returns the
@@ -188,7 +189,7 @@ class RoundService:
             for round_ in due:
                 self._close(uow, round_, actor_id=None)
             uow.commit()
-            return [self._get(uow, r.id) for r in due]
+            return [round_or_refuse(uow, r.id) for r in due]
 
     def close(self, round_id: int, *, actor_id: int | None) -> Round:
         """Close a round and store its summary draft; unsent invitations are dropped."""
@@ -200,11 +201,11 @@ class RoundService:
                 raise InbrengError("round_already_closed", round_id=round_id)
             self._close(uow, round_, actor_id=actor_id)
             uow.commit()
-            return self._get(uow, round_id)
+            return round_or_refuse(uow, round_id)
 
     def get(self, round_id: int) -> Round:
         with self._uow_factory() as uow:
-            return self._get(uow, round_id)
+            return round_or_refuse(uow, round_id)
 
     def find(self, *, statuses: list[RoundStatus] | None = None) -> list[Round]:
         with self._uow_factory() as uow:
@@ -304,13 +305,6 @@ class RoundService:
                 details={"invitations": len(audience)},
             )
         )
-
-    @staticmethod
-    def _get(uow: UnitOfWork, round_id: int) -> Round:
-        round_ = uow.rounds.get(round_id)
-        if round_ is None:
-            raise InbrengError("round_not_found", round_id=round_id)
-        return round_
 
     @staticmethod
     def _pillars_for(uow: UnitOfWork, slug: str | None) -> list[Pillar]:

@@ -4,6 +4,7 @@ member allowed, ranked by breadth, and marked new or recurring against earlier r
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.domain import Attribution, Member, Organisation, Response, Round, RoundStatus, Topic
@@ -114,7 +115,7 @@ def _topic_text(topic: Topic) -> TopicText:
 
 
 def _keyed(theme: Theme, index: int) -> Theme:
-    return Theme(**{**theme.__dict__, "key": f"t{index}"})
+    return replace(theme, key=f"t{index}")
 
 
 def _title(topic: Topic | None, keywords: list[str], *, named: bool) -> str:

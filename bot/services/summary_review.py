@@ -14,6 +14,7 @@ from bot.domain import AuditEntry, DeliveryKind, RoundStatus, Summary, SummarySt
 from bot.errors import InbrengError
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.deliveries import queue_channel_posts
+from bot.services.lookup import round_or_refuse
 from bot.themes.model import Posting, RoundSummary, Theme
 
 TITLE_MAX_CHARS = 120
@@ -60,8 +61,7 @@ class SummaryReviewService:
         now = self._clock.now()
         with self._uow_factory() as uow:
             stored, summary = _stored(uow, round_id)
-            round_ = uow.rounds.get(round_id)
-            assert round_ is not None  # _stored found its summary
+            round_ = round_or_refuse(uow, round_id)
             channels = queue_channel_posts(uow, round_, DeliveryKind.SUMMARY, now=now)
             if not channels:
                 raise InbrengError("no_channel")
@@ -113,9 +113,7 @@ class SummaryReviewService:
 
 
 def _stored(uow: UnitOfWork, round_id: int) -> tuple[Summary, RoundSummary]:
-    round_ = uow.rounds.get(round_id)
-    if round_ is None:
-        raise InbrengError("round_not_found", round_id=round_id)
+    round_ = round_or_refuse(uow, round_id)
     stored = uow.summaries.latest_for_round(round_id)
     if round_.status != RoundStatus.SUMMARISED or stored is None or "themes" not in stored.body:
         raise InbrengError("summary_not_ready", round_id=round_id)
