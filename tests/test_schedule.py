@@ -243,7 +243,7 @@ def test_retention_after_the_meeting_is_applied_once_and_audited(
         summary = uow.summaries.latest_for_round(round_.id)
         audit = uow.audit.list(subject_type="round", subject_id=round_.id)
     assert summary is not None
-    quotes = [q for g in summary.body["groups"] for q in g["quotes"]]
+    quotes = [q for t in summary.body["themes"] for q in t["quotes"]]
     if policy.startswith("anonymise"):
         assert [(r.member_id, r.attribution.value) for r in responses] == [(None, "anonymous")] * 2
         assert [(q["member"], q["organisation"]) for q in quotes] == [(None, None)] * 2
