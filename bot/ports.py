@@ -172,6 +172,13 @@ class DeliveryRepository(Protocol):
         """Pending again from `until`, without counting an attempt."""
         ...
 
+    def release(
+        self, delivery_ids: Collection[int], *, worker: str, uncertain: bool = False
+    ) -> int:
+        """Give back the claims `worker` still holds on these deliveries: pending again at
+        their due time. `uncertain`: a send was under way and may have arrived."""
+        ...
+
     def get(self, delivery_id: int) -> Delivery | None: ...
     def delete_for_member(self, member_id: int) -> int: ...
 

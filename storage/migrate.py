@@ -8,11 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 
 from storage.database import normalise_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+LOCK_KEY = 0x1A8B_4E6C  # this application's advisory lock for migrations
 
 
 def alembic_config() -> Config:
@@ -29,6 +30,10 @@ def upgrade(url: str, revision: str = "head") -> None:
     engine = create_engine(normalise_url(url), poolclass=pool.NullPool)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Instances that start together (`serve --migrate`) migrate one at a time;
+                # the others then find the schema at head and do nothing.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     finally:

@@ -8,6 +8,7 @@ The conversation is synchronous (it talks to the database), so it runs in thread
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
@@ -55,14 +56,43 @@ class SlackBot:
             request_verification_enabled=signing_secret is not None,
             process_before_response=False,
         )
-        self.app.command(COMMAND)(self._on_command)
-        self.app.action(re.compile(f"^{PREFIX}:"))(self._on_button)
-        self.app.view(re.compile(f"^{FORM_PREFIX}:"))(self._on_form)
+        # Listeners go on after their acknowledgement, in tasks of Bolt's own: a stopping
+        # server waits for them (`finish`), since Slack will not send those requests again.
+        self._under_way: set[asyncio.Task[Any]] = set()
+        self.app.command(COMMAND)(self._tracked(self._on_command))
+        self.app.action(re.compile(f"^{PREFIX}:"))(self._tracked(self._on_button))
+        self.app.view(re.compile(f"^{FORM_PREFIX}:"))(self._tracked(self._on_form))
         self.app.view_closed(re.compile(f"^{FORM_PREFIX}:"))(self._on_form_closed)
-        self.app.event("message")(self._on_message)
-        self.app.event("app_mention")(self._on_mention)
-        self.app.event("app_home_opened")(self._on_home)
+        self.app.event("message")(self._tracked(self._on_message))
+        self.app.event("app_mention")(self._tracked(self._on_mention))
+        self.app.event("app_home_opened")(self._tracked(self._on_home))
         self.app.middleware(self._note_rate_limits)
+
+    def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        # functools.wraps keeps the listener's parameter names, which Bolt reads to know
+        # what to pass.
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._under_way.add(task)
+            try:
+                await listener(**kwargs)
+            finally:
+                if task is not None:
+                    self._under_way.discard(task)
+
+        return run
+
+    async def finish(self, timeout: float) -> int:
+        """Wait (at most `timeout` seconds) for listeners still at work; returns how many
+        did not finish in time."""
+        if not self._under_way:
+            return 0
+        _, late = await asyncio.wait(set(self._under_way), timeout=timeout)
+        if late:
+            logger.warning("%s Slack requests still at work when stopping", len(late))
+        return len(late)
 
     # -- listeners ---------------------------------------------------------------
 

@@ -25,10 +25,12 @@ class SlackConnection:
         self,
         *,
         session: ClientSession,
+        bot: SlackBot,
         messenger: SlackMessenger,
         socket_handler: AsyncSocketModeHandler | None,
     ) -> None:
         self.messenger = messenger
+        self._bot = bot
         self._session = session
         self._socket_handler = socket_handler
 
@@ -38,9 +40,11 @@ class SlackConnection:
             return None
         return bool(await self._socket_handler.client.is_connected())
 
-    async def close(self) -> None:
+    async def close(self, *, grace_seconds: float = 8.0) -> None:
+        """Take no more requests (Socket Mode), let those acknowledged finish, then close."""
         if self._socket_handler is not None:
             await self._socket_handler.close_async()  # type: ignore[no-untyped-call]
+        await self._bot.finish(grace_seconds)
         await self._session.close()
 
 
@@ -69,5 +73,8 @@ async def connect(
         web_app.router.add_post(ROUTE, slack_events)
         logger.info("Slack is on, at POST %s", ROUTE)
     return SlackConnection(
-        session=session, messenger=SlackMessenger(client), socket_handler=socket_handler
+        session=session,
+        bot=bot,
+        messenger=SlackMessenger(client),
+        socket_handler=socket_handler,
     )

@@ -5,17 +5,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Annotated
+
+import typer
 
 from bot.cli.common import load_settings
 from bot.cli.runtime import Runtime, runtime
 from bot.config import SlackSettings, TeamsSettings
 from bot.server.app import start
+from storage import migrate
 
 
-def serve() -> None:
-    """Run the bot: Slack and Teams endpoints, /healthz, and the outbox that sends."""
+def serve(
+    migrate_first: Annotated[
+        bool,
+        typer.Option(
+            "--migrate", help="Migrate the database first (as `inbreng db upgrade` does)."
+        ),
+    ] = False,
+) -> None:
+    """Run the bot: Slack and Teams endpoints, /healthz, and the outbox that sends. SIGTERM
+    stops it gracefully: requests and sends under way finish, unsent claims are released."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings()
+    if migrate_first:
+        migrate.upgrade(settings.database_url)
     with runtime(settings) as app_runtime:
         asyncio.run(_serve_until_stopped(app_runtime))
 

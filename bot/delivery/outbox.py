@@ -48,19 +48,19 @@ class Outbox:
         self._batch = batch
         self._concurrency = concurrency
         self._claim_for = claim_for
+        self._stopping = False
+
+    def stop(self) -> None:
+        """The instance is stopping: claim nothing more, finish the sends under way and
+        give back the claims on deliveries not yet started, for another instance."""
+        self._stopping = True
 
     async def send_due(self) -> Counter[str]:
         """Send everything that is due now; returns counts by outcome. Direct messages
         wait outside the network's working hours; channel posts go at any time."""
         outcomes: Counter[str] = Counter()
         deliveries = self._core.deliveries
-        gate = asyncio.Semaphore(self._concurrency)
-
-        async def one(delivery: Delivery) -> None:
-            async with gate:
-                outcomes[await self._send(delivery)] += 1
-
-        while True:
+        while not self._stopping:
             direct = self._core.window.allows(self._core.clock.now())
             claimed = await asyncio.to_thread(
                 deliveries.claim,
@@ -70,8 +70,46 @@ class Outbox:
                 direct=direct,
             )
             if not claimed:
-                return outcomes
+                break
+            outcomes += await self._send_batch(claimed)
+        return outcomes
+
+    async def _send_batch(self, claimed: list[Delivery]) -> Counter[str]:
+        outcomes: Counter[str] = Counter()
+        gate = asyncio.Semaphore(self._concurrency)
+        started: set[int] = set()
+        finished: set[int] = set()
+
+        async def one(delivery: Delivery) -> None:
+            async with gate:
+                if self._stopping:
+                    return
+                started.add(delivery.id)
+                outcomes[await self._send(delivery)] += 1
+                finished.add(delivery.id)
+
+        try:
             await asyncio.gather(*(one(d) for d in claimed))
+        except asyncio.CancelledError:
+            # Cut short while sending: what was under way may have arrived, so whoever
+            # sends it next looks on the platform first.
+            await asyncio.shield(self._release(started - finished, uncertain=True))
+            await asyncio.shield(self._release({d.id for d in claimed} - started))
+            raise
+        released = await self._release({d.id for d in claimed} - started)
+        if released:
+            outcomes["released"] += released
+        return outcomes
+
+    async def _release(self, delivery_ids: set[int], *, uncertain: bool = False) -> int:
+        if not delivery_ids:
+            return 0
+        return await asyncio.to_thread(
+            self._core.deliveries.release,
+            delivery_ids,
+            worker=self._worker,
+            uncertain=uncertain,
+        )
 
     async def _send(self, delivery: Delivery) -> str:
         deliveries = self._core.deliveries

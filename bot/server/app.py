@@ -28,6 +28,9 @@ from bot.server.schedule import Schedule
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1024 * 1024  # Slack and Teams payloads are far smaller
+# How long a stopping server waits for requests under way; a container runtime's own
+# grace period (Docker's default is 10 s) should be longer than this.
+SHUTDOWN_SECONDS = 8.0
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -38,15 +41,19 @@ async def healthz(request: web.Request) -> web.Response:
 class Server:
     runner: web.AppRunner
     jobs: Jobs
+    outbox: Outbox
     port: int
     schedule: Schedule | None = None
     slack: SlackConnection | None = None
     teams: TeamsConnection | None = None
 
     async def stop(self) -> None:
-        if self.schedule is not None:
-            await self.schedule.stop()
-        await self.runner.cleanup()
+        """Stop gracefully: no new connections or deliveries; requests under way finish
+        (within `SHUTDOWN_SECONDS`), and so do the sends under way, while the deliveries
+        claimed but not yet started are given back for another instance."""
+        self.outbox.stop()
+        schedule = self.schedule.stop() if self.schedule is not None else asyncio.sleep(0)
+        await asyncio.gather(self.runner.cleanup(), schedule)
         if self.slack is not None:
             await self.slack.close()
         if self.teams is not None:
@@ -102,7 +109,7 @@ async def start(
     schedule = None
     if tick_seconds is not None:
         schedule = Schedule(jobs, tick_seconds=tick_seconds, zone=core.texts.zone)
-    runner = web.AppRunner(web_app, access_log=None)
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -113,6 +120,7 @@ async def start(
     return Server(
         runner=runner,
         jobs=jobs,
+        outbox=outbox,
         port=bound,
         schedule=schedule,
         slack=slack_connection,

@@ -20,7 +20,7 @@ from bot.schedule.jobs import Jobs
 logger = logging.getLogger(__name__)
 
 DAILY_HOUR, DAILY_MINUTE = 3, 30
-STOP_GRACE_SECONDS = 10.0  # a running job may finish what it is sending
+STOP_GRACE_SECONDS = 8.0  # a running job may finish the sends under way
 
 
 class Schedule:
@@ -56,15 +56,18 @@ class Schedule:
         self._scheduler.start()
 
     async def stop(self) -> None:
-        """No new runs; give the running ones a moment to finish, then cancel them (their
-        claims run out and another instance, or the next start, takes over)."""
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        """No new runs; give the running ones a moment to finish, then cancel them (what
+        they held is given back for another instance, or the next start)."""
+        if not self._scheduler.running:
+            return
+        # Paused, not shut down: APScheduler's shutdown cancels the runs under way.
+        self._scheduler.pause()
         if self._running:
             _, late = await asyncio.wait(set(self._running), timeout=STOP_GRACE_SECONDS)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        self._scheduler.shutdown(wait=False)
 
     def _guarded(
         self, name: str, job: Callable[[], Awaitable[object]]

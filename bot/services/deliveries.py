@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from bot.domain import (
@@ -72,6 +73,17 @@ class DeliveryService:
         with self._uow_factory() as uow:
             uow.deliveries.defer(delivery_id, until=until, note=note)
             uow.commit()
+
+    def release(
+        self, delivery_ids: Collection[int], *, worker: str, uncertain: bool = False
+    ) -> int:
+        """Give back claims when the instance stops, so any instance can send them now."""
+        if not delivery_ids:
+            return 0
+        with self._uow_factory() as uow:
+            released = uow.deliveries.release(delivery_ids, worker=worker, uncertain=uncertain)
+            uow.commit()
+        return released
 
     def drop(self, delivery_id: int) -> None:
         """No longer needed (the member answered, the round closed, the member left)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Delivery, DeliveryData, DeliveryKind, DeliveryStatus
@@ -137,6 +138,23 @@ class SqlDeliveryRepository:
         if note is not None:
             row.last_error = note
         self._session.flush()
+
+    def release(
+        self, delivery_ids: Collection[int], *, worker: str, uncertain: bool = False
+    ) -> int:
+        # Only rows this worker still holds: one it already sent or failed is left alone.
+        statement = (
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id.in_(list(delivery_ids)),
+                DeliveryRow.status == DeliveryStatus.CLAIMED.value,
+                DeliveryRow.claimed_by == worker,
+            )
+            .values(status=DeliveryStatus.PENDING.value, claimed_by=None, claimed_until=None)
+        )
+        if uncertain:
+            statement = statement.values(uncertain=True)
+        return affected(self._session.execute(statement))
 
     def get(self, delivery_id: int) -> Delivery | None:
         row = self._session.get(DeliveryRow, delivery_id)
