@@ -96,6 +96,10 @@ class SlackServer:
         self._loop.run(self.server.stop())
         self._loop.close()
 
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the server's event loop."""
+        return self._loop.run(coroutine)
+
     def run_outbox(self) -> Counter[str]:
         """One run of the scheduler's tick: due rounds, then the outbox; what happened."""
         return self._loop.run(self.server.jobs.tick())

@@ -9,9 +9,12 @@ test waits, so the second instance can only have sent what the first gave back.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,9 +24,12 @@ import psycopg
 import pytest
 
 from bot.conversation.conversation import Conversation
+from bot.domain import DeliveryStatus, Round
+from bot.network_file import load_network_file
 from tests.fakes.slack_web_api import FakeSlackWebApi
 from tests.postgres import free_port
 from tests.slack_harness import MEMBER_ID, SlackServer
+from tests.support import EXAMPLES
 from tests.test_cli import INBRENG
 from tests.test_many_instances import (
     FINISH_TIMEOUT,
@@ -48,9 +54,19 @@ from tests.test_many_instances import (
 
 pytestmark = pytest.mark.postgres
 
+UNFINISHED_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
 CLAIM_SECONDS = 600  # longer than the whole test: a claim can only come back by release
 SENT_BEFORE_STOP = 30
 HELD_AT_STOP = 10  # claimed and unsent when SIGTERM comes
+
+
+def posted_keys(slack: FakeSlackWebApi) -> Counter[str]:
+    """How often each delivery's message reached the fake (its key is in the metadata)."""
+    return Counter(
+        str(metadata["event_payload"]["key"])
+        for call in slack.calls_to("chat.postMessage")
+        if isinstance(metadata := call.params.get("metadata"), dict)
+    )
 
 
 @pytest.fixture
@@ -186,6 +202,48 @@ def test_a_slack_request_acknowledged_before_the_stop_is_still_answered(
         if c.params.get("channel") in (MEMBER_ID, f"D{MEMBER_ID}")
     ]
     assert len(replies) == 1, slack_api.calls
+
+
+def test_sends_cut_short_are_given_back_as_uncertain_and_sent_once(
+    conversation: Conversation, slack_api: FakeSlackWebApi, open_round: Round
+) -> None:
+    """Past the grace period a send is cancelled mid-call: its message may have reached
+    Slack, so it goes back as uncertain, and the next sender looks before posting."""
+    for number, member in enumerate(load_network_file(EXAMPLES / "network.yaml").members):
+        # Every member on Slack: each delivery then ends as a message.
+        if member.email not in slack_api.users.values():
+            slack_api.add_user(member.slack_user_id or f"UALL{number:04d}", member.email)
+    slack_api.latency = 0.3
+    server = SlackServer(conversation, slack_api)
+    deliveries = conversation.core.deliveries
+
+    async def cut_short() -> None:
+        sending = asyncio.create_task(server.server.outbox.send_due())
+        await asyncio.sleep(slack_api.latency * 2.5)  # some posted, some under way
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
+
+    try:
+        server.run(cut_short())
+        cut = deliveries.for_round(open_round.id)
+        assert not [d for d in cut if d.status is DeliveryStatus.CLAIMED], cut
+        given_back = [d for d in cut if d.status is DeliveryStatus.PENDING]
+        assert any(d.uncertain for d in given_back), cut
+        slack_api.latency = 0.0
+        server.run_outbox()
+    finally:
+        server.stop()
+    done = {d.id: d for d in deliveries.for_round(open_round.id)}
+    uncertain = [d.id for d in given_back if d.uncertain]
+    keys = posted_keys(slack_api)
+    assert not [d for d in done.values() if d.status in UNFINISHED_STATUSES], done
+    sent = {str(d.id) for d in done.values() if d.status is DeliveryStatus.SENT}
+    # Every message on Slack belongs to a sent delivery, once; among them ones that were
+    # under way when cut short.
+    assert keys and set(keys) == sent and set(keys.values()) == {1}, (keys, done)
+    assert sent >= {str(i) for i in uncertain}, (uncertain, done)
+    assert slack_api.calls_to("conversations.history")  # it looked before sending again
 
 
 def test_a_stopped_server_takes_no_new_requests(
