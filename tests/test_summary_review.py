@@ -3,6 +3,9 @@ new or recurring against an earlier round of the pillar. On SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -159,3 +162,70 @@ def test_closing_a_round_lets_the_networks_model_phrase_the_draft(
     assert [q.text for q in summary.themes[0].quotes] == ["Normbedragen nieuwbouw te laag"]
     # Attribution "name" allows her organisation to be sent; a member's name never is.
     assert "Anna Jansen" not in sent and "Zeist" in sent
+
+
+def _close_while_the_model_thinks(
+    core: Core, open_round: Round, clock: FakeClock, uow_factory: UnitOfWorkFactory,
+    meanwhile: Callable[[], None],
+) -> None:  # fmt: skip
+    """Close through a round service with a slow model; run `meanwhile` while the model
+    is still answering, and check that the close was then still waiting for it."""
+    with FakeChatCompletions() as model:
+        model.answer_with(
+            {"themes": [{"key": "t1", "title": "Bouwkosten van scholen"}],
+             "synthesis": "De normbedragen knellen."}
+        )  # fmt: skip
+        model.delay_seconds = 1.0
+        llm = LlmSettings(_env_file=None, base_url=model.url, model="eigen-model")
+        rounds = RoundService(uow_factory=uow_factory, clock=clock, window=core.window, llm=llm)
+        closing = threading.Thread(target=rounds.close, args=(open_round.id,),
+                                   kwargs={"actor_id": None})  # fmt: skip
+        closing.start()
+        deadline = time.monotonic() + 10
+        while not model.requests:
+            assert closing.is_alive() and time.monotonic() < deadline
+            time.sleep(0.01)
+        meanwhile()
+        still_closing = closing.is_alive()
+        closing.join(timeout=10)
+    assert still_closing, "`meanwhile` waited for the close to finish"
+
+
+def test_the_model_is_asked_outside_the_closing_transaction(
+    core: Core, open_round: Round, clock: FakeClock, uow_factory: UnitOfWorkFactory
+) -> None:
+    """The model may take its whole timeout: meanwhile the database stays writable (one
+    writer at a time on SQLite) and the round is not locked."""
+    give(core, open_round, MEMBER, "onderwijshuisvesting", "Normbedragen nieuwbouw te laag")
+    colleague = core.members.by_email(COLLEAGUE)
+    assert colleague is not None
+    clock.advance(days=8)
+
+    _close_while_the_model_thinks(
+        core, open_round, clock, uow_factory,
+        meanwhile=lambda: core.members.set_language(colleague, "en"),
+    )  # fmt: skip
+
+    summary = core.reports.summary(open_round.id)
+    assert (summary.phrased_by, summary.themes[0].title) == (
+        "eigen-model",
+        "Bouwkosten van scholen",
+    )
+    assert (updated := core.members.by_email(COLLEAGUE)) is not None and updated.language == "en"
+
+
+def test_an_answer_given_while_the_model_phrases_is_not_left_out(
+    core: Core, open_round: Round, clock: FakeClock, uow_factory: UnitOfWorkFactory
+) -> None:
+    """The phrasing describes the answers it was shown: when another answer arrives before
+    the round is closed, the draft is the offline summary of all of them."""
+    give(core, open_round, MEMBER, "onderwijshuisvesting", "Normbedragen nieuwbouw te laag")
+
+    _close_while_the_model_thinks(
+        core, open_round, clock, uow_factory,
+        meanwhile=lambda: give(core, open_round, LEAD, "onderwijshuisvesting",
+                               "Schoolbesturen willen sneller vervangende nieuwbouw"),
+    )  # fmt: skip
+
+    summary = core.reports.summary(open_round.id)
+    assert summary.phrased_by == "" and summary.answers == 2

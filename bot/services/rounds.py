@@ -27,7 +27,7 @@ from bot.services.audience import audience_of, in_audience
 from bot.services.deliveries import queue_channel_posts
 from bot.services.lookup import round_or_refuse
 from bot.services.reminders import reminder_moments, still_to_remind
-from bot.services.summaries import build_summary, phrased
+from bot.services.summaries import Phrasing, build_summary, phrase_round
 
 if TYPE_CHECKING:  # bot.config imports the services
     from bot.config import LlmSettings
@@ -184,24 +184,43 @@ class RoundService:
         """Close every round whose closing time has come (a scheduled one that never
         opened, too: the bot was down all along)."""
         now = self._clock.now()
+        phrasings = {}
+        if self._llm is not None and self._llm.configured:
+            with self._uow_factory() as uow:
+                due_ids = [
+                    r.id for r in uow.rounds.list(statuses=ACTIVE_STATUSES) if r.closes_at <= now
+                ]
+            phrasings = self._phrasings(due_ids)
         with self._uow_factory() as uow:
             due = [r for r in uow.rounds.take(statuses=ACTIVE_STATUSES) if r.closes_at <= now]
             for round_ in due:
-                self._close(uow, round_, actor_id=None)
+                self._close(uow, round_, actor_id=None, phrasing=phrasings.get(round_.id))
             uow.commit()
             return [round_or_refuse(uow, r.id) for r in due]
 
     def close(self, round_id: int, *, actor_id: int | None) -> Round:
         """Close a round and store its summary draft; unsent invitations are dropped."""
+        phrasing = self._phrasings([round_id]).get(round_id)
         with self._uow_factory() as uow:
             round_ = uow.rounds.get(round_id, lock=True)
             if round_ is None:
                 raise InbrengError("round_not_found", round_id=round_id)
             if round_.status not in ACTIVE_STATUSES:
                 raise InbrengError("round_already_closed", round_id=round_id)
-            self._close(uow, round_, actor_id=actor_id)
+            self._close(uow, round_, actor_id=actor_id, phrasing=phrasing)
             uow.commit()
             return round_or_refuse(uow, round_id)
+
+    def _phrasings(self, round_ids: list[int]) -> dict[int, Phrasing]:
+        """The network's model phrases each summary before the closing transaction, which
+        so holds no locks while the model takes its time."""
+        if self._llm is None or not self._llm.configured:
+            return {}
+        return {
+            round_id: phrasing
+            for round_id in round_ids
+            if (phrasing := phrase_round(self._uow_factory, round_id, self._llm)) is not None
+        }
 
     def get(self, round_id: int) -> Round:
         with self._uow_factory() as uow:
@@ -227,9 +246,17 @@ class RoundService:
         with self._uow_factory() as uow:
             return [p for p in uow.pillars.list() if p.id in round_.pillar_ids]
 
-    def _close(self, uow: UnitOfWork, round_: Round, *, actor_id: int | None) -> None:
+    def _close(
+        self,
+        uow: UnitOfWork,
+        round_: Round,
+        *,
+        actor_id: int | None,
+        phrasing: Phrasing | None = None,
+    ) -> None:
         """Close, store the summary draft, and either post it (when the round says so and
-        its pillars have a channel) or send it to the pillar leads to review."""
+        its pillars have a channel) or send it to the pillar leads to review. The model's
+        `phrasing` is used only if the answers have not changed since it was asked."""
         now = self._clock.now()
         uow.rounds.set_status(round_.id, RoundStatus.CLOSED)
         for delivery in uow.deliveries.for_round(round_.id):
@@ -248,10 +275,13 @@ class RoundService:
             if round_.post_summary_directly
             else []
         )
+        summary = build_summary(uow, round_)
+        if phrasing is not None and phrasing.offline == summary:
+            summary = phrasing.phrased
         stored = uow.summaries.add(
             round_.id,
             status=SummaryStatus.POSTED if channels else SummaryStatus.DRAFT,
-            body=phrased(uow, build_summary(uow, round_), self._llm).to_dict(),
+            body=summary.to_dict(),
             at=now,
         )
         uow.rounds.set_status(round_.id, RoundStatus.SUMMARISED)

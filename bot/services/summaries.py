@@ -4,11 +4,11 @@ member allowed, ranked by breadth, and marked new or recurring against earlier r
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.domain import Attribution, Member, Organisation, Response, Round, RoundStatus, Topic
-from bot.ports import UnitOfWork
+from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.themes.engine import AnswerText, TopicText, find_themes
 from bot.themes.model import Novelty, Quote, RoundSummary, Theme
 from bot.themes.phrasing import ThemeEvidence, phrase_summary
@@ -154,14 +154,41 @@ def _novelty(
     return Novelty.NEW
 
 
-def phrased(uow: UnitOfWork, summary: RoundSummary, llm: LlmSettings | None) -> RoundSummary:
-    """The summary with titles and a synthesis by the network's language model, when one is
-    configured; otherwise, or when it fails, the summary as computed."""
-    if llm is None or not llm.configured:
-        return summary
+@dataclass(frozen=True)
+class Phrasing:
+    """A summary as computed offline and as the network's model phrased it."""
+
+    offline: RoundSummary
+    phrased: RoundSummary
+
+
+def phrase_round(
+    uow_factory: UnitOfWorkFactory, round_id: int, llm: LlmSettings
+) -> Phrasing | None:
+    """Ask the network's model to phrase the round's summary as its answers stand now. The
+    model may take up to its timeout, so this reads in a short unit of work of its own and
+    asks outside any transaction; the caller uses the phrasing only if the offline summary
+    is still the same when it stores one."""
+    with uow_factory() as uow:
+        round_ = uow.rounds.get(round_id)
+        if round_ is None:
+            return None
+        offline = build_summary(uow, round_)
+        evidence = _evidence(uow, offline)
+        network = uow.network.get()
+    language = network.language if network and network.language in ("nl", "en") else "nl"
+    return Phrasing(
+        offline=offline,
+        phrased=phrase_summary(offline, evidence, settings=llm, language=language),
+    )
+
+
+def _evidence(uow: UnitOfWork, summary: RoundSummary) -> list[ThemeEvidence]:
+    """What the model may see of each theme: the answers, with their municipality only
+    where the member's attribution allows it."""
     responses = {r.id: r for r in uow.responses.for_round(summary.round_id)}
     organisations = {o.id: o.name for o in uow.organisations.list(include_inactive=True)}
-    evidence = [
+    return [
         ThemeEvidence(
             key=theme.key,
             title=theme.title,
@@ -180,6 +207,3 @@ def phrased(uow: UnitOfWork, summary: RoundSummary, llm: LlmSettings | None) -> 
         )
         for theme in summary.themes
     ]
-    network = uow.network.get()
-    language = network.language if network and network.language in ("nl", "en") else "nl"
-    return phrase_summary(summary, evidence, settings=llm, language=language)
