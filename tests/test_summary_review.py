@@ -21,7 +21,7 @@ from bot.services.rounds import RoundRequest, RoundService
 from bot.summary_markdown import summary_markdown
 from bot.themes.model import Novelty
 from tests.fakes.chat_completions import FakeChatCompletions
-from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock
+from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock, ScriptedChat
 
 HENK = "h.lubbers@coevorden.example"
 SANNE = "s.kok@de-ronde-venen.example"
@@ -166,7 +166,7 @@ def test_closing_a_round_lets_the_networks_model_phrase_the_draft(
 
 def _close_while_the_model_thinks(
     core: Core, open_round: Round, clock: FakeClock, uow_factory: UnitOfWorkFactory,
-    meanwhile: Callable[[], None],
+    meanwhile: Callable[[], object],
 ) -> None:  # fmt: skip
     """Close through a round service with a slow model; run `meanwhile` while the model
     is still answering, and check that the close was then still waiting for it."""
@@ -229,3 +229,68 @@ def test_an_answer_given_while_the_model_phrases_is_not_left_out(
 
     summary = core.reports.summary(open_round.id)
     assert summary.phrased_by == "" and summary.answers == 2
+
+
+def test_a_lead_reviews_the_draft_in_the_chat(
+    core: Core,
+    open_round: Round,
+    clock: FakeClock,
+    chat: Callable[[str], ScriptedChat],
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """What the CLI can do, the lead does by typing (Slack and Teams carry the same
+    commands): every theme with its key, retitle, hide, show, approve, post."""
+    give(core, open_round, MEMBER, "onderwijshuisvesting", "Normbedragen nieuwbouw te laag")
+    give(core, open_round, HENK, "onderwijshuisvesting", "Normbedragen nieuwbouw scholen te laag")
+    give(core, open_round, SANNE, "verduurzaming", "Sporthal isoleren")
+    close(core, open_round, clock)
+    first, second = core.reports.summary(open_round.id).themes
+    lead = chat(LEAD)
+
+    draft = lead.type(f"samenvatting {open_round.id}")
+    assert f"{first.key} · " in draft and f"{second.key} · " in draft
+    assert "Concept" in draft and "[1] Goedkeuren" in draft
+
+    retitled = lead.type(f"samenvatting {open_round.id} titel {first.key} Bouwkosten  scholen")
+    assert f"{first.key} · Bouwkosten scholen" in retitled
+    hidden = lead.type(f"samenvatting verberg {second.key}")  # the latest round by default
+    assert f"{second.key} · " in hidden and "verborgen" in hidden
+    assert "[1] Goedkeuren" in hidden
+    approved = lead.type("1")  # the button
+    assert "Goedgekeurd" in approved and "Goedkeuren" not in approved
+
+    summary = core.reports.summary(open_round.id)
+    assert summary.themes[0].title == "Bouwkosten scholen"
+    assert [t.key for t in summary.shown] == [first.key]
+    assert core.summary_review.status(open_round.id) == SummaryStatus.APPROVED
+
+    lead.type(f"plaats samenvatting {open_round.id}")
+    assert core.summary_review.status(open_round.id) == SummaryStatus.POSTED
+    with uow_factory() as uow:
+        entries = [(e.action, e.actor_member_id) for e in uow.audit.list()]
+    lead_id = core.members.by_email(LEAD)
+    assert lead_id is not None
+    for action in ("summary.retitled", "summary.theme_hidden", "summary.approved",
+                   "summary.posted"):  # fmt: skip
+        assert (action, lead_id.id) in entries
+
+
+def test_review_in_the_chat_refuses_clearly_and_changes_nothing(
+    core: Core, open_round: Round, clock: FakeClock, chat: Callable[[str], ScriptedChat]
+) -> None:
+    give(core, open_round, MEMBER, "onderwijshuisvesting", "Normbedragen nieuwbouw te laag")
+    lead = chat(LEAD)
+    early = lead.type(f"samenvatting {open_round.id} verberg t1")
+    assert "nog geen samenvatting om te beoordelen" in early
+    close(core, open_round, clock)
+    before = core.reports.summary(open_round.id)
+
+    assert "kan ik niet met een samenvatting doen" in lead.type(
+        f"samenvatting {open_round.id} wissen t1"
+    )
+    assert "Welk thema?" in lead.type(f"samenvatting {open_round.id} verberg")
+    assert "bestaat niet" in lead.type(f"samenvatting {open_round.id} verberg t9")
+    assert "1 tot 120 tekens" in lead.type(f"samenvatting {open_round.id} titel t1 {'x' * 121}")
+    refused = chat(MEMBER).type(f"samenvatting {open_round.id} verberg t1")
+    assert "Verberg" not in refused and core.reports.summary(open_round.id) == before
+    assert core.summary_review.status(open_round.id) == SummaryStatus.DRAFT

@@ -47,7 +47,8 @@ VALUES: dict[str, Any] = {
     "where": "slack:C05PMGFIN01", "quotes": [QUOTE]}],
     "synthesis": "Twee gemeenten noemen de bouwkosten.", "new": False,
     "keywords": ["normbedragen", "bouwkosten"], "theme": "t9", "keys": "t1, t2",
-    "where": "slack:C05PMGFIN01",
+    "where": "slack:C05PMGFIN01", "key": "t2", "hidden": True, "action": "verberg",
+    "label": "Onderwijshuisvesting: 2 inbreng, 2 gemeenten",
     "rows": [OrganisationParticipation(organisation="Zeist", asked=3, answered=1, declined=0,
                                        answers=2)],
 }  # fmt: skip

@@ -50,10 +50,47 @@ def status(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     return [views.with_post_button(turn, message, DeliveryKind.STATUS, round_, pillars)]
 
 
+# Review of a closed round's summary: `samenvatting 12 titel t2 Nieuwe titel`.
+_REVIEW_WORDS = {
+    "titel": "retitle", "title": "retitle",
+    "verberg": "hide", "hide": "hide",
+    "toon": "show", "show": "show",
+    "goedkeuren": "approve", "keur": "approve", "approve": "approve",
+}  # fmt: skip
+
+
 def summary(core: Core, turn: Turn, args: list[str]) -> list[Message]:
-    round_, pillars = _reportable_round(core, turn, args)
-    message = views.summary_message(turn, round_, core.reports.summary(round_.id))
+    """A round's summary; a closed round's draft also for review: retitle, hide or show a
+    theme, approve (`samenvatting [ROUND] titel|verberg|toon|goedkeuren ...`)."""
+    named = bool(args) and args[0].lstrip("#").isdecimal()
+    round_args, change = (args[:1], args[1:]) if named else ([], args)
+    round_, pillars = _reportable_round(core, turn, round_args)
+    if change:
+        _review(core, turn, round_, change)
+    stored = core.reports.summary(round_.id)
+    if round_.status == RoundStatus.SUMMARISED:
+        status = core.summary_review.status(round_.id)
+        message = views.review_message(turn, round_, stored, status)
+    else:
+        message = views.summary_message(turn, round_, stored)
     return [views.with_post_button(turn, message, DeliveryKind.SUMMARY, round_, pillars)]
+
+
+def _review(core: Core, turn: Turn, round_: Round, change: list[str]) -> None:
+    action = _REVIEW_WORDS.get(change[0].lower())
+    if action is None:
+        raise InbrengError("unknown_review_action", value=change[0][:40])
+    review, actor = core.summary_review, turn.member.id
+    if action == "approve":
+        review.approve(round_.id, actor_id=actor)
+        return
+    if len(change) < 2:
+        raise InbrengError("missing_theme_key", action=change[0][:40])
+    key = change[1].lower()
+    if action == "retitle":
+        review.retitle(round_.id, key, " ".join(change[2:]), actor_id=actor)
+    else:
+        review.set_hidden(round_.id, key, action == "hide", actor_id=actor)
 
 
 _POSTABLE = {

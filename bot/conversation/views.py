@@ -7,7 +7,15 @@ from dataclasses import replace
 
 from bot.conversation.commands import Command
 from bot.conversation.turn import Turn, Voice
-from bot.domain import DeliveryKind, DeliveryStatus, Pillar, Response, Round, RoundStatus
+from bot.domain import (
+    DeliveryKind,
+    DeliveryStatus,
+    Pillar,
+    Response,
+    Round,
+    RoundStatus,
+    SummaryStatus,
+)
 from bot.messages import Button, ButtonStyle, Field, Message
 from bot.policy import may_manage_rounds, may_report_on
 from bot.services.participation import Participation
@@ -187,45 +195,73 @@ def theme_title(turn: Voice, theme: Theme) -> str:
 
 
 def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Message:
+    """The summary as its readers see it: the themes not hidden."""
+    return Message(
+        title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
+        text=_summary_text(turn, round_, summary),
+        fields=tuple(_theme_field(turn, theme) for theme in summary.shown),
+    )
+
+
+def review_message(
+    turn: Voice, round_: Round, summary: RoundSummary, status: SummaryStatus
+) -> Message:
+    """The summary as its reviewer sees it: every theme with its key, hidden ones marked,
+    how to change it, and a button to approve a draft."""
     fields = []
-    for theme in summary.shown:
-        quotes = "\n".join(
-            turn.t(
-                "summary.quote",
-                text=q.text,
-                member=q.member,
-                organisation=q.organisation,
-            )
-            for q in theme.quotes
+    for theme in summary.themes:
+        field = _theme_field(turn, theme)
+        label = turn.t("summary.review_theme", key=theme.key, label=field.label,
+                       hidden=theme.hidden)  # fmt: skip
+        fields.append(replace(field, label=label))
+    hint = turn.t("summary.review_hint", id=round_.id, status=status.value)
+    buttons: tuple[Button, ...] = ()
+    if status == SummaryStatus.DRAFT:
+        buttons = (
+            Button(
+                label=turn.t("buttons.approve"),
+                action=Command.SUMMARY,
+                value=f"{round_.id} approve",
+            ),
         )
-        fields.append(
-            Field(
-                label=turn.t(
-                    "summary.theme",
-                    title=theme_title(turn, theme),
-                    answers=theme.answers,
-                    breadth=theme.breadth,
-                    new=theme.novelty == Novelty.NEW,
-                ),
-                value=turn.t(
-                    "summary.theme_body",
-                    named=theme.organisations,
-                    anonymous=theme.anonymous_organisations,
-                    keywords=theme.keywords,
-                    quotes=quotes,
-                ),
-            )
-        )
+    return Message(
+        title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
+        text=f"{_summary_text(turn, round_, summary)}\n\n{hint}",
+        fields=tuple(fields),
+        buttons=buttons,
+    )
+
+
+def _summary_text(turn: Voice, round_: Round, summary: RoundSummary) -> str:
     text = turn.t(
         "summary.text",
         answers=summary.answers,
         organisations=summary.organisations,
         final=round_.status == RoundStatus.SUMMARISED,
     )
-    return Message(
-        title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
-        text=f"{text}\n\n{summary.synthesis}" if summary.synthesis else text,
-        fields=tuple(fields),
+    return f"{text}\n\n{summary.synthesis}" if summary.synthesis else text
+
+
+def _theme_field(turn: Voice, theme: Theme) -> Field:
+    quotes = "\n".join(
+        turn.t("summary.quote", text=q.text, member=q.member, organisation=q.organisation)
+        for q in theme.quotes
+    )
+    return Field(
+        label=turn.t(
+            "summary.theme",
+            title=theme_title(turn, theme),
+            answers=theme.answers,
+            breadth=theme.breadth,
+            new=theme.novelty == Novelty.NEW,
+        ),
+        value=turn.t(
+            "summary.theme_body",
+            named=theme.organisations,
+            anonymous=theme.anonymous_organisations,
+            keywords=theme.keywords,
+            quotes=quotes,
+        ),
     )
 
 

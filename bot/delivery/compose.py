@@ -25,7 +25,8 @@ def for_member(core: Core, delivery: Delivery, member: Member) -> Message | None
     if delivery.kind == DeliveryKind.SUMMARY:
         if not may_report_on(member, round_, pillars):
             return None
-        summary = views.summary_message(turn, round_, core.reports.summary(round_.id))
+        status = core.summary_review.status(round_.id)
+        summary = views.review_message(turn, round_, core.reports.summary(round_.id), status)
         intro = turn.t("summary.ready", id=round_.id, meeting=round_.meeting.title)
         review = replace(summary, text=f"{intro}\n\n{summary.text}")
         return views.with_post_button(turn, review, DeliveryKind.SUMMARY, round_, pillars)
