@@ -396,6 +396,27 @@ def test_a_channel_that_does_not_exist_makes_the_post_dead_with_its_error(
     assert (post.status, post.last_error) == (DeliveryStatus.DEAD, "slack: channel_not_found")
 
 
+def test_charts_that_cannot_follow_the_summary_leave_it_posted(
+    slack: SlackServer, core: Core, open_round: Round, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without the files:write scope (an app installed before it was asked for), the
+    summary still arrives, once; the missing charts are logged."""
+    slack.run_outbox()  # the invitations first
+    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor_id=1)
+    slack.slack.fail_next("files.getUploadURLExternal", error="missing_scope", times=2)
+    with caplog.at_level(logging.WARNING):
+        slack.run_outbox()
+    [post] = [
+        d for d in core.deliveries.for_round(open_round.id) if d.channel == "slack:C05PMGFIN01"
+    ]
+    assert post.status == DeliveryStatus.SENT
+    channel_posts = [
+        c for c in slack.slack.calls_to("chat.postMessage") if c.params["channel"] == "C05PMGFIN01"
+    ]
+    assert len(channel_posts) == 1 and not slack.slack.uploads
+    assert sum("missing_scope" in r.getMessage() for r in caplog.records) == 2
+
+
 def test_secretariat_creates_a_round_in_a_modal(slack: SlackServer, core: Core) -> None:
     slack.command(SECRETARIAT_ID, "nieuw")
     modal = opened_modal(slack)

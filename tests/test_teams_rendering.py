@@ -3,6 +3,7 @@ forms shown again with what was typed, and what Teams sends back read as ours or
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
@@ -565,3 +566,19 @@ def test_a_form_that_teams_would_send_back_garbled_is_refused(
 ) -> None:
     with pytest.raises(ValueError):
         cards.form_card(answer_form(fields=(field,)))
+
+
+def test_an_image_travels_inline_and_does_not_count_towards_the_card_size() -> None:
+    """Teams leaves base64 images out of its message size limit: a summary's two charts
+    stay on the summary's card, whole."""
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 120  # some 30 kB, beyond one card
+    charts = tuple(
+        File(filename=f"grafiek-{n}.png", media_type="image/png", content=png) for n in (1, 2)
+    )
+    (attachment,) = cards.render([Message(text="Samenvatting", files=charts)])
+    images = [e for e in attachment["content"]["body"] if e["type"] == "Image"]
+    assert [i["altText"] for i in images] == ["grafiek-1.png", "grafiek-2.png"]
+    for image in images:
+        media_type, _, data = image["url"].partition(";base64,")
+        assert media_type == "data:image/png" and base64.b64decode(data) == png
+    assert len(json.dumps(attachment)) > text.CARD_BYTES  # only because of the images

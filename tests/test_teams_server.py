@@ -4,6 +4,7 @@ it), and Microsoft's published payloads."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -36,6 +37,7 @@ from tests.teams_harness import (
 
 # Teams users: id -> e-mail (the first three are members of the example network).
 JANSEN, MULDER, HENDRIKS, STRANGER = "29:jansen", "29:mulder", "29:hendriks", "29:stranger"
+PNG = b"\x89PNG\r\n\x1a\n"  # the signature every PNG file starts with
 NETWORK_FILE_ID = "29:1kq8Xw3vYb7TzR2mLpN0aHs5dE9fGcUo"  # r.hoogendoorn in examples/pmg
 TEAMS_USERS = {
     JANSEN: "a.jansen@zeist.example",
@@ -261,6 +263,19 @@ def test_one_round_reaches_each_member_on_their_own_platform_and_posts_to_both_c
             assert "Het ravijnjaar 2026 raakt ons hard." in teams_cards.text(teams_post)
             slack_posts = slack.messages(FINANCE_CHANNELS["slack"])
             assert slack_posts and "ravijnjaar" in json.dumps([m.blocks for m in slack_posts])
+            # With the charts: inline images in Teams, files shared in the Slack channel.
+            images = [
+                element["url"]
+                for attachment in teams_post["attachments"]
+                for element in attachment["content"]["body"]
+                if element["type"] == "Image"
+            ]
+            assert len(images) == 2
+            prefix = "data:image/png;base64,"
+            assert all(base64.b64decode(u.removeprefix(prefix))[:8] == PNG for u in images)
+            shared = slack.calls_to("files.completeUploadExternal")
+            assert [c.params["channel_id"] for c in shared] == [FINANCE_CHANNELS["slack"]] * 2
+            assert [content[:8] for content in slack.uploads.values()] == [PNG, PNG]
         finally:
             server.stop()
 

@@ -9,13 +9,13 @@ from dataclasses import replace
 from typing import Any
 
 from aiohttp import ClientError
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from bot.delivery.messenger import DeliveryError, Sent
 from bot.domain import Identity, Member, Platform
-from bot.messages import Message
+from bot.messages import File, Message
 
 logger = logging.getLogger(__name__)
 
@@ -149,4 +149,16 @@ class SlackMessenger:
                 sent = await self._client.chat_postMessage(channel=channel, **post, **extra)
                 channel = str(sent.get("channel") or channel)
                 first = first or str(sent["ts"])
+        for file in message.files:
+            await self._upload(channel, file)
         return channel, first
+
+    async def _upload(self, channel: str, file: File) -> None:
+        """Files come with the message (a summary's charts): the message has arrived, so a
+        file that cannot follow is logged rather than failing, and resending, the message."""
+        try:
+            await self._client.files_upload_v2(
+                channel=channel, content=file.content, filename=file.filename, title=file.filename
+            )
+        except (SlackClientError, ClientError, TimeoutError) as error:
+            logger.warning("could not add %s to %s: %s", file.filename, channel, error)

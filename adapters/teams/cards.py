@@ -8,6 +8,7 @@ message, in the member's language.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from adapters.teams import card_data, text
@@ -38,6 +39,8 @@ SHOWN_ACTIONS = 6
 ACTION_TITLE = 75
 LABEL = 300
 _STYLES = {ButtonStyle.PRIMARY: "positive", ButtonStyle.DANGER: "destructive"}
+# The formats Teams shows in a card; larger than 1024 px or 1 MB it does not.
+_INLINE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif"})
 _TEXT_MEDIA_TYPES = frozenset(
     {"application/json", "application/xml", "application/yaml", "application/x-yaml"}
 )
@@ -105,7 +108,7 @@ def _packed(body: list[Element], actions: list[Element]) -> list[Card]:
     bodies: list[list[Element]] = [[]]
     used = 0
     for element in body:
-        size = text.json_size(element) + 2  # and the separator before it
+        size = _counted_size(element) + 2  # and the separator before it
         if bodies[-1] and used + size > budget:
             bodies.append([])
             used = 0
@@ -113,6 +116,15 @@ def _packed(body: list[Element], actions: list[Element]) -> list[Card]:
         used += size
     last = len(bodies) - 1
     return [card(b, actions if i == last else []) for i, b in enumerate(bodies)]
+
+
+def _counted_size(element: Element) -> int:
+    """An element's size as Teams counts it: without an inline image's data, which is
+    not part of the message size limit."""
+    url = element.get("url")
+    if element.get("type") == "Image" and isinstance(url, str) and url.startswith("data:"):
+        return text.json_size({**element, "url": ""})
+    return text.json_size(element)
 
 
 def button_action(button: Button) -> Element:
@@ -149,13 +161,28 @@ def _fact_set(facts: list[Element]) -> list[Element]:
 
 
 def file_blocks(file: File) -> list[Element]:
-    """A file's name and size, and a text file's content in full. Teams lets a bot attach
-    a file in a personal chat only through the file consent card, so text is shown."""
+    """A file's name and size, and a text file's content in full or an image as itself.
+    Teams lets a bot attach a file in a personal chat only through the file consent card,
+    so text is shown; an image travels inline, as a data URI."""
+    if _is_image(file.media_type):
+        encoded = base64.b64encode(file.content).decode("ascii")
+        return [
+            {
+                "type": "Image",
+                "url": f"data:{file.media_type};base64,{encoded}",
+                "altText": text.plain(file.filename),
+                "size": "Stretch",
+            }
+        ]
     heading = text_blocks(f"{file.filename} ({_size(len(file.content))})", weight="Bolder")
     if not _is_text(file.media_type):
         return heading
     content = file.content.decode("utf-8", errors="replace")
     return heading + text_blocks(content, fontType="Monospace")
+
+
+def _is_image(media_type: str) -> bool:
+    return media_type.split(";")[0].strip().lower() in _INLINE_IMAGES
 
 
 def _is_text(media_type: str) -> bool:

@@ -12,7 +12,6 @@ from bot.cli.common import fail, load_settings
 from bot.cli.runtime import runtime
 from bot.conversation.turn import Voice
 from bot.exports.formats import ExportFormat
-from bot.services.exports import ExportService
 from bot.timeparse import parse_day
 
 
@@ -63,11 +62,7 @@ def export(
         first = parse_day(since, field="since") if since else None
         last = parse_day(until, field="until") if until else None
         _check_subject(voice, round_id, pillar, first, last)
-        service = ExportService(
-            uow_factory=app_runtime.database.unit_of_work,
-            texts=app_runtime.core.texts,
-            clock=app_runtime.core.clock,
-        )
+        service = app_runtime.core.exports
         if pillar is not None:
             file = service.for_pillar(
                 pillar, since=first, until=last, fmt=fmt, language=voice.language

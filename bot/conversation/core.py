@@ -8,6 +8,7 @@ from bot.config import LlmSettings, Settings
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.schedule.window import SendingWindow
 from bot.services.deliveries import DeliveryService
+from bot.services.exports import ExportService
 from bot.services.installations import InstallationService
 from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
@@ -32,6 +33,7 @@ class Core:
     deliveries: DeliveryService
     seen_events: SeenEvents
     retention: RetentionService
+    exports: ExportService
     texts: Texts
     clock: Clock
     window: SendingWindow  # when direct messages may go out
@@ -39,6 +41,7 @@ class Core:
     @classmethod
     def build(cls, *, uow_factory: UnitOfWorkFactory, settings: Settings, clock: Clock) -> Core:
         window = settings.sending_window()
+        texts = Texts(timezone=settings.timezone)
         return cls(
             rounds=RoundService(
                 uow_factory=uow_factory, clock=clock, window=window, llm=LlmSettings()
@@ -56,7 +59,8 @@ class Core:
             retention=RetentionService(
                 uow_factory=uow_factory, clock=clock, policy=settings.retention_policy()
             ),
-            texts=Texts(timezone=settings.timezone),
+            exports=ExportService(uow_factory=uow_factory, texts=texts, clock=clock),
+            texts=texts,
             clock=clock,
             window=window,
         )
