@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.logs import LEVELS, LogFormat
 from bot.schedule.window import SendingWindow, parse_holidays, parse_working_hours
 from bot.services.retention import RetentionPolicy
 
@@ -30,6 +31,8 @@ class Settings(BaseSettings):
     # delivery it claimed before another instance may take it over.
     tick_seconds: float = Field(default=5.0, gt=0, le=3600)
     claim_seconds: float = Field(default=300.0, ge=1, le=86400)
+    log_level: str = "INFO"  # DEBUG, INFO, WARNING, ERROR or CRITICAL
+    log_format: LogFormat = "auto"  # JSON unless stderr is a terminal; or `json`, `text`
 
     @field_validator("timezone")
     @classmethod
@@ -39,6 +42,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LEVELS:
+            raise ValueError(f"unknown log level {value!r}; expected one of {', '.join(LEVELS)}")
+        return level
 
     @field_validator("working_hours")
     @classmethod

@@ -286,6 +286,16 @@ class Delivery(DeliveryData):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeliveryBacklog:
+    """All deliveries counted by status; of the pending ones, how many are due by a given
+    moment and when the earliest of those was due (None: none is due)."""
+
+    by_status: dict[DeliveryStatus, int]
+    due: int
+    oldest_due_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Summary:
     id: int
     round_id: int

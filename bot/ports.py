@@ -15,6 +15,7 @@ from typing import Protocol, Self
 from bot.domain import (
     AuditEntry,
     Delivery,
+    DeliveryBacklog,
     DeliveryData,
     DeliveryStatus,
     Identity,
@@ -119,6 +120,9 @@ class RoundRepository(Protocol):
     def remove_decline(self, round_id: int, member_id: int) -> None: ...
     def declined_member_ids(self, round_id: int) -> set[int]: ...
     def delete_declines_of(self, member_id: int) -> int: ...
+    def count_by_status(self) -> dict[RoundStatus, int]:
+        """Every status, with 0 for those no round has."""
+        ...
 
 
 class ResponseRepository(Protocol):
@@ -181,6 +185,10 @@ class DeliveryRepository(Protocol):
 
     def get(self, delivery_id: int) -> Delivery | None: ...
     def delete_for_member(self, member_id: int) -> int: ...
+    def backlog(self, now: datetime) -> DeliveryBacklog:
+        """Counts only (one grouped query): by status, every status present with 0 for
+        none; and the pending deliveries due by `now`."""
+        ...
 
 
 class ProcessedEventRepository(Protocol):

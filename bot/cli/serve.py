@@ -12,6 +12,7 @@ import typer
 from bot.cli.common import load_settings
 from bot.cli.runtime import Runtime, runtime
 from bot.config import SlackSettings, TeamsSettings
+from bot.logs import configure_logging
 from bot.server.app import start
 from storage import migrate
 
@@ -24,10 +25,11 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Run the bot: Slack and Teams endpoints, /healthz, and the outbox that sends. SIGTERM
-    stops it gracefully: requests and sends under way finish, unsent claims are released."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """Run the bot: Slack and Teams endpoints, /healthz, /metrics, and the outbox that
+    sends. SIGTERM stops it gracefully: requests and sends under way finish, unsent claims
+    are released."""
     settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
     if migrate_first:
         migrate.upgrade(settings.database_url)
     with runtime(settings) as app_runtime:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.config import LlmSettings, Settings
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.schedule.window import SendingWindow
+from bot.services.backlog import BacklogService
 from bot.services.deliveries import DeliveryService
 from bot.services.exports import ExportService
 from bot.services.installations import InstallationService
@@ -31,6 +32,7 @@ class Core:
     members: MemberService
     installations: InstallationService
     deliveries: DeliveryService
+    backlog: BacklogService  # counts for /metrics
     seen_events: SeenEvents
     retention: RetentionService
     exports: ExportService
@@ -55,6 +57,7 @@ class Core:
             members=MemberService(uow_factory=uow_factory),
             installations=InstallationService(uow_factory=uow_factory),
             deliveries=DeliveryService(uow_factory=uow_factory, clock=clock),
+            backlog=BacklogService(uow_factory=uow_factory, clock=clock),
             seen_events=SeenEvents(uow_factory=uow_factory, clock=clock),
             retention=RetentionService(
                 uow_factory=uow_factory, clock=clock, policy=settings.retention_policy()

@@ -18,6 +18,9 @@ class Jobs:
     def __init__(self, *, core: Core, outbox: Outbox) -> None:
         self._core = core
         self._outbox = outbox
+        # What the outbox did since start-up, by outcome (for /metrics). Replaced, never
+        # changed in place: a scrape reads it from another thread.
+        self.sent_total: Counter[str] = Counter()
 
     async def tick(self) -> Counter[str]:
         """Open, remind and close the rounds that are due, then send what is due.
@@ -37,6 +40,7 @@ class Jobs:
             logger.info("round %s closed", round_.id)
             done["closed"] += 1
         sent = await self._outbox.send_due()
+        self.sent_total = self.sent_total + sent
         if sent:
             logger.info("outbox: %s", dict(sent))
         return done + sent

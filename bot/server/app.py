@@ -23,6 +23,7 @@ from bot.delivery.messenger import Messenger
 from bot.delivery.outbox import Outbox
 from bot.domain import Platform
 from bot.schedule.jobs import Jobs
+from bot.server import metrics, request_log
 from bot.server.schedule import Schedule
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ async def start(
         ThreadPoolExecutor(max_workers=database_threads, thread_name_prefix="inbreng-db")
     )
     web_app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    request_log.install(web_app)
+    registry = metrics.install(web_app)
     web_app.router.add_get("/healthz", healthz)
     messengers: dict[Platform, Messenger] = {}
     slack_connection = None
@@ -109,6 +112,7 @@ async def start(
     schedule = None
     if tick_seconds is not None:
         schedule = Schedule(jobs, tick_seconds=tick_seconds, zone=core.texts.zone)
+    registry.register(metrics.StateCollector(backlog=core.backlog, jobs=jobs, schedule=schedule))
     runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.logs import new_request_id, request_id
 from bot.schedule.jobs import Jobs
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,11 @@ class Schedule:
         self._zone = zone
         self._scheduler = AsyncIOScheduler(timezone=zone)
         self._running: set[asyncio.Task[Any]] = set()
+        # For /metrics: when the last tick started (Unix time, and monotonic), and how
+        # much later than `tick_seconds` after the one before.
+        self.last_tick_at: float | None = None
+        self._last_tick_started: float | None = None
+        self._last_tick_late = 0.0
 
     def start(self) -> None:
         now = datetime.now(self._zone)
@@ -73,6 +80,9 @@ class Schedule:
         self, name: str, job: Callable[[], Awaitable[object]]
     ) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
+            request_id.set(new_request_id(f"{name}-"))  # this run's own task and threads
+            if name == "tick":
+                self._tick_started()
             task = asyncio.current_task()
             if task is not None:
                 self._running.add(task)
@@ -86,3 +96,20 @@ class Schedule:
                     self._running.discard(task)
 
         return run
+
+    def lag_seconds(self) -> float:
+        """How late the scheduler is: while the next tick is overdue (the one before still
+        runs, or the event loop is busy), by how much; otherwise how late the last tick
+        started. 0 before the first tick."""
+        if self._last_tick_started is None:
+            return 0.0
+        overdue = time.monotonic() - self._last_tick_started - self._tick_seconds
+        return max(overdue, self._last_tick_late, 0.0)
+
+    def _tick_started(self) -> None:
+        now = time.monotonic()
+        if self._last_tick_started is not None:
+            due = self._last_tick_started + self._tick_seconds
+            self._last_tick_late = max(0.0, now - due)
+        self._last_tick_started = now
+        self.last_tick_at = time.time()

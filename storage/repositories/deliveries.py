@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import Delivery, DeliveryData, DeliveryKind, DeliveryStatus
+from bot.domain import Delivery, DeliveryBacklog, DeliveryData, DeliveryKind, DeliveryStatus
 from storage.models import DeliveryRow
 from storage.repositories._common import affected, require
 
@@ -163,3 +163,21 @@ class SqlDeliveryRepository:
     def delete_for_member(self, member_id: int) -> int:
         statement = delete(DeliveryRow).where(DeliveryRow.member_id == member_id)
         return affected(self._session.execute(statement))
+
+    def backlog(self, now: datetime) -> DeliveryBacklog:
+        # One pass over the (status, due_at) index: per status, the rows, and of the rows
+        # due by `now` how many and the earliest due time.
+        due_at = case((DeliveryRow.due_at <= now, DeliveryRow.due_at))
+        query = select(
+            DeliveryRow.status,
+            func.count(),
+            func.count(due_at),
+            func.min(due_at).label("oldest_due_at"),
+        ).group_by(DeliveryRow.status)
+        by_status = dict.fromkeys(DeliveryStatus, 0)
+        due, oldest_due_at = 0, None
+        for status, count, due_count, oldest in self._session.execute(query):
+            by_status[DeliveryStatus(status)] = count
+            if status == DeliveryStatus.PENDING.value:
+                due, oldest_due_at = due_count, oldest
+        return DeliveryBacklog(by_status=by_status, due=due, oldest_due_at=oldest_due_at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import Audience, Round, RoundData, RoundStatus
@@ -121,6 +121,13 @@ class SqlRoundRepository:
     def delete_declines_of(self, member_id: int) -> int:
         statement = delete(RoundDeclineRow).where(RoundDeclineRow.member_id == member_id)
         return affected(self._session.execute(statement))
+
+    def count_by_status(self) -> dict[RoundStatus, int]:
+        query = select(RoundRow.status, func.count()).group_by(RoundRow.status)
+        counts = dict.fromkeys(RoundStatus, 0)
+        for status, count in self._session.execute(query):
+            counts[RoundStatus(status)] = count
+        return counts
 
     def list(self, *, statuses: Collection[RoundStatus] | None = None) -> list[Round]:
         """In the order they were added; all of them unless `statuses` is given."""
