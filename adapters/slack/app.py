@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, modals, payloads
 from adapters.slack.actions import FORM_PREFIX, PREFIX
+from adapters.slack.messenger import error_code
 from bot.conversation.conversation import Conversation
 from bot.domain import Platform
 from bot.events import Actor, CommandEvent
@@ -271,7 +272,7 @@ class SlackBot:
                 trigger_id=trigger_id, view=modals.modal(form, reply_to=reply_to)
             )
         except (SlackApiError, ValueError) as error:
-            logger.warning("could not open a modal: %s", _error_code(error))
+            logger.warning("could not open a modal: %s", error_code(error))
             language = await self._language(who)
             text = self._core.texts.render(language, "slack.form_not_opened")
             await self._post(None, who, blocks.render([Message(text=text)])[0])
@@ -317,7 +318,7 @@ def refusals_logged() -> Iterator[None]:
     try:
         yield
     except SlackApiError as error:
-        logger.warning("Slack refused a call: %s", _error_code(error))
+        logger.warning("Slack refused a call: %s", error_code(error))
 
 
 def repeat_key(req: AsyncBoltRequest) -> str | None:
@@ -327,9 +328,3 @@ def repeat_key(req: AsyncBoltRequest) -> str | None:
         return f"event:{body['event_id']}"
     signature = req.headers.get("x-slack-signature")
     return f"signature:{signature[0]}" if signature else None
-
-
-def _error_code(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
-    return str(error)

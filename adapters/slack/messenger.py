@@ -45,6 +45,13 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+def error_code(error: Exception) -> str:
+    """What to log of a failed call: Slack's error code, not its whole answer."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return str(error) or type(error).__name__
+
+
 def delivery_error(error: SlackApiError) -> DeliveryError:
     response = error.response
     code = str(response.get("error") or f"http_{response.status_code}")
@@ -125,7 +132,9 @@ class SlackMessenger:
             except SlackApiError as error:
                 if error.response.get("error") not in UNREADABLE_HISTORY:
                     raise
-                logger.warning("cannot look for an earlier message in %s: %s", channel, error)
+                logger.warning(
+                    "cannot look for an earlier message in %s: %s", channel, error_code(error)
+                )
                 return None
         for found in history.get("messages") or []:
             metadata = found.get("metadata") or {}
@@ -161,4 +170,4 @@ class SlackMessenger:
                 channel=channel, content=file.content, filename=file.filename, title=file.filename
             )
         except (SlackClientError, ClientError, TimeoutError) as error:
-            logger.warning("could not add %s to %s: %s", file.filename, channel, error)
+            logger.warning("could not add %s to %s: %s", file.filename, channel, error_code(error))
