@@ -125,6 +125,8 @@ class TeamsSettings(BaseSettings):
     app_tenant_id: str | None = None  # set: a single-tenant app registration
     # Where the Bot Framework publishes its signing keys; another cloud's (or a test's).
     openid_metadata_url: str | None = None
+    # Entra ID, where the bot gets its tokens for sending; another cloud's (or a test's).
+    login_url: str = "https://login.microsoftonline.com/"
 
     @field_validator(
         "app_id", "app_password", "app_tenant_id", "openid_metadata_url", mode="before"

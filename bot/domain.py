@@ -288,11 +288,13 @@ class Delivery(DeliveryData):
 @dataclass(frozen=True, kw_only=True)
 class DeliveryBacklog:
     """All deliveries counted by status; of the pending ones, how many are due by a given
-    moment and when the earliest of those was due (None: none is due)."""
+    moment and when the earliest of those was due (None: none is due); of the claimed ones,
+    how many claims ran out by then (their instance stopped without giving them back)."""
 
     by_status: dict[DeliveryStatus, int]
     due: int
     oldest_due_at: datetime | None
+    expired_claims: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import create_engine, pool, text
 
 from storage.database import normalise_url
@@ -56,3 +57,11 @@ def head_revision() -> str:
     if head is None:
         raise RuntimeError(f"no migrations found in {MIGRATIONS / 'versions'}")
     return head
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this version of the bot has `revision` (a newer one's database has not)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False

@@ -51,6 +51,20 @@ VALUES: dict[str, Any] = {
     "label": "Onderwijshuisvesting: 2 inbreng, 2 gemeenten",
     "rows": [OrganisationParticipation(organisation="Zeist", asked=3, answered=1, declined=0,
                                        answers=2)],
+    # inbreng doctor
+    "mark": "✓", "area": "Database", "faults": 1, "warnings": 2, "variable": "INBRENG_PORT",
+    "problem": "Input should be less than or equal to 65535", "zone": "Europe/Amsterdam",
+    "now": WHEN, "hours": "mon-fri 09:00-17:00", "holidays": "NL", "next": WHEN,
+    "url": "postgresql://inbreng:***@db:5432/inbreng", "version": "16.4",
+    "configured": "Europe/Brussels", "when": WHEN, "minutes": 42, "user": "inbreng",
+    "team": "PMG", "socket_mode": False, "scopes": "files:write, users:read.email",
+    "app_id": "00000000-0000-0000-0000-000000000001", "tenant": None,
+    "missing": "INBRENG_LLM_MODEL",
+    "model": "llama-3.1-8b", "models": "mistral-7b", "present": ["SLACK_BOT_TOKEN"],
+    "absent": ["TEAMS_APP_PASSWORD"],
+    # inbreng network export / import
+    "line": 3, "table": "members", "column": "emial", "row": 12, "total": 318, "tables": 15,
+    "released": 2,
 }  # fmt: skip
 
 

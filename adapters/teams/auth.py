@@ -2,7 +2,8 @@
 
 Always the parameterised form of botbuilder's configuration, filled with the public
 cloud's values, so that production and tests take the same path; only the OpenID metadata
-(where the signing keys of incoming tokens are published) can point elsewhere.
+(where the signing keys of incoming tokens are published) and the sign-in authority (where
+the bot gets its own tokens) can point elsewhere.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class _Configuration:
     VALIDATE_AUTHORITY: bool = True
 
 
+def login_authority(settings: TeamsSettings) -> str:
+    """Entra ID's authority for the app: its own tenant, or the Bot Framework's."""
+    tenant = settings.app_tenant_id or AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT
+    return f"{settings.login_url.rstrip('/')}/{tenant}"
+
+
 def authentication(settings: TeamsSettings) -> ConfigurationBotFrameworkAuthentication:
     constants = AuthenticationConstants
     password = settings.app_password.get_secret_value() if settings.app_password else ""
@@ -46,8 +53,7 @@ def authentication(settings: TeamsSettings) -> ConfigurationBotFrameworkAuthenti
             APP_PASSWORD=password,
             APP_TENANTID=settings.app_tenant_id or "",
             APP_TYPE=SINGLE_TENANT if settings.app_tenant_id else MULTI_TENANT,
-            TO_CHANNEL_FROM_BOT_LOGIN_URL=constants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
-            + (settings.app_tenant_id or constants.DEFAULT_CHANNEL_AUTH_TENANT),
+            TO_CHANNEL_FROM_BOT_LOGIN_URL=login_authority(settings),
             TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=constants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
             TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=constants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
             OAUTH_URL=constants.OAUTH_URL,

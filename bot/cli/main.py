@@ -10,6 +10,7 @@ import typer
 
 from adapters.console.session import ConsoleSession
 from bot.cli import demo as demo_command
+from bot.cli import doctor as doctor_command
 from bot.cli import export as export_command
 from bot.cli import rounds as rounds_commands
 from bot.cli import serve as serve_command
@@ -41,6 +42,7 @@ app.add_typer(network_app, name="network")
 app.add_typer(rounds_commands.app, name="rounds")
 app.add_typer(themes_commands.app, name="themes")
 app.command(name="demo")(demo_command.demo)
+app.command(name="doctor")(doctor_command.doctor)
 app.command(name="serve")(serve_command.serve)
 app.command(name="export")(export_command.export)
 

@@ -165,19 +165,25 @@ class SqlDeliveryRepository:
         return affected(self._session.execute(statement))
 
     def backlog(self, now: datetime) -> DeliveryBacklog:
-        # One pass over the (status, due_at) index: per status, the rows, and of the rows
-        # due by `now` how many and the earliest due time.
+        # One pass over the (status, due_at) index: per status, the rows, of the rows due
+        # by `now` how many and the earliest due time, and the claims that ran out.
         due_at = case((DeliveryRow.due_at <= now, DeliveryRow.due_at))
+        ran_out = case((DeliveryRow.claimed_until < now, DeliveryRow.id))
         query = select(
             DeliveryRow.status,
             func.count(),
             func.count(due_at),
             func.min(due_at).label("oldest_due_at"),
+            func.count(ran_out),
         ).group_by(DeliveryRow.status)
         by_status = dict.fromkeys(DeliveryStatus, 0)
-        due, oldest_due_at = 0, None
-        for status, count, due_count, oldest in self._session.execute(query):
+        due, oldest_due_at, expired_claims = 0, None, 0
+        for status, count, due_count, oldest, expired in self._session.execute(query):
             by_status[DeliveryStatus(status)] = count
             if status == DeliveryStatus.PENDING.value:
                 due, oldest_due_at = due_count, oldest
-        return DeliveryBacklog(by_status=by_status, due=due, oldest_due_at=oldest_due_at)
+            elif status == DeliveryStatus.CLAIMED.value:
+                expired_claims = expired
+        return DeliveryBacklog(
+            by_status=by_status, due=due, oldest_due_at=oldest_due_at, expired_claims=expired_claims
+        )

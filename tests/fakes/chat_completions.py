@@ -11,7 +11,8 @@ synchronous tests can use it:
         assert llm.requests[0].json()["temperature"] == 0
 
 `fail_with(500)` answers an HTTP error, `answer_raw(b"...")` any body (e.g. invalid JSON),
-and `delay_seconds` makes every answer wait that long first.
+and `delay_seconds` makes every answer wait that long first. `GET /v1/models` lists
+`models` (as OpenAI's API and the local servers that copy it do).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from types import TracebackType
 from typing import Any
 
 PATH = "/v1/chat/completions"
+MODELS_PATH = "/v1/models"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class FakeChatCompletions:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.delay_seconds = 0.0
+        self.models: list[str] = ["fake-model"]
         self._status = HTTPStatus.OK.value
         self._body = self._completion("{}")
         self._lock = threading.Lock()
@@ -117,6 +120,27 @@ class FakeChatCompletions:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # the name http.server calls
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                with fake._lock:
+                    fake.requests.append(RecordedRequest("GET", self.path, headers, b""))
+                    status = fake._status
+                    models = list(fake.models)
+                if self.path != MODELS_PATH:
+                    status = HTTPStatus.NOT_FOUND.value
+                listing = {
+                    "object": "list",
+                    "data": [
+                        {"id": model, "object": "model", "owned_by": "fake"} for model in models
+                    ],
+                }
+                answer = json.dumps(listing).encode() if status == 200 else b'{"error": "x"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
             def do_POST(self) -> None:  # the name http.server calls
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)

@@ -345,16 +345,19 @@ class FakeSlackWebApi:
         faults: SlackFaults | None = None,
         clock: Callable[[], float] = time.monotonic,
         strict_users: bool = False,
+        scopes: tuple[str, ...] | None = None,
     ) -> None:
         """`limits`: enforce Slack's rate limits (off by default); `faults`: fail calls at
         random (off by default); `clock`: seconds, for the rate limits' buckets;
         `strict_users`: only users added with `add_user` exist, so a post to another
         user id answers `channel_not_found` (by default any user id can get a DM, while
-        only added users have a profile)."""
+        only added users have a profile); `scopes`: the bot token's scopes, answered in
+        the `x-oauth-scopes` header as Slack does (no header when None)."""
         self.latency = latency
         self.limits = limits
         self.faults = faults
         self.strict_users = strict_users
+        self.scopes = scopes
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -700,7 +703,8 @@ class FakeSlackWebApi:
             if refusal is not None:
                 return refusal
             body = handler(params)
-            return error_after or _Answer(body)
+            headers = {} if self.scopes is None else {"x-oauth-scopes": ",".join(self.scopes)}
+            return error_after or _Answer(body, headers=headers)
 
         return await self._respond(method, params, token, None, answer)
 

@@ -1,0 +1,219 @@
+"""The checks of `inbreng doctor`, in the order an operator fixes things: settings first,
+then the database and what it holds, then the platforms. Each gives findings (data);
+`bot/cli/doctor.py` renders them. Secrets are only ever reported as set or not set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import BaseSettings
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from adapters.slack.credentials import slack_findings
+from adapters.teams.credentials import teams_findings
+from bot.checkup import Finding, Level
+from bot.clock import SystemClock
+from bot.config import LlmSettings, Settings, SlackSettings, TeamsSettings
+from bot.services.checkup import network_findings, scheduler_findings
+from bot.themes.endpoint_check import llm_findings
+from storage import migrate
+from storage.database import Database, create_database_engine
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+TIME_VARIABLES = frozenset({"INBRENG_TIMEZONE", "INBRENG_WORKING_HOURS", "INBRENG_HOLIDAYS"})
+ENV_FILE = Path(".env")  # pydantic-settings reads it from the working directory
+SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
+    Settings,
+    SlackSettings,
+    TeamsSettings,
+    LlmSettings,
+)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The settings that could be read; None for a class with an invalid value."""
+
+    settings: Settings | None
+    slack: SlackSettings | None
+    teams: TeamsSettings | None
+    llm: LlmSettings | None
+    invalid: frozenset[str]  # variables whose values were replaced by their defaults
+
+
+def checkup() -> tuple[Loaded, list[Finding]]:
+    loaded, findings = settings_findings()
+    if loaded.settings is not None:
+        if not loaded.invalid & TIME_VARIABLES:
+            findings += timezone_findings(loaded.settings)
+        findings += database_findings(loaded.settings)
+    if loaded.slack is not None:
+        findings += slack_findings(loaded.slack)
+    if loaded.teams is not None:
+        findings += teams_findings(loaded.teams)
+    if loaded.llm is not None:
+        findings += llm_findings(loaded.llm)
+    findings.append(secrets_finding(loaded))
+    return loaded, findings
+
+
+def variable_name(settings_class: type[BaseSettings], field: str) -> str:
+    return f"{settings_class.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def settings_findings() -> tuple[Loaded, list[Finding]]:
+    findings: list[Finding] = []
+    values: dict[type[BaseSettings], BaseSettings | None] = {}
+    invalid: set[str] = set()
+    for settings_class in SETTINGS_CLASSES:
+        try:
+            values[settings_class] = settings_class()
+            continue
+        except ValidationError as error:
+            problems = error.errors()
+        fields = {str(problem["loc"][0]) for problem in problems}
+        invalid |= {variable_name(settings_class, field) for field in fields}
+        findings += [
+            Finding(
+                "settings",
+                Level.FAULT,
+                "invalid",
+                # The message only: the input may be a secret.
+                {
+                    "variable": variable_name(settings_class, str(problem["loc"][0])),
+                    "problem": problem["msg"],
+                },
+            )
+            for problem in problems
+        ]
+        # The other checks go on with the defaults in place of the invalid values.
+        defaults = {field: settings_class.model_fields[field].default for field in fields}
+        try:
+            values[settings_class] = settings_class(**defaults)
+        except ValidationError:
+            values[settings_class] = None
+    if not findings:
+        findings.append(Finding("settings", Level.OK, "valid"))
+    if ENV_FILE.is_file():
+        findings.append(Finding("settings", Level.INFO, "env_file", {"path": ENV_FILE.resolve()}))
+    else:
+        findings.append(Finding("settings", Level.INFO, "no_env_file", {"path": Path.cwd()}))
+    loaded = Loaded(
+        settings=_as(values[Settings], Settings),
+        slack=_as(values[SlackSettings], SlackSettings),
+        teams=_as(values[TeamsSettings], TeamsSettings),
+        llm=_as(values[LlmSettings], LlmSettings),
+        invalid=frozenset(invalid),
+    )
+    return loaded, findings
+
+
+def _as(value: object, kind: type[SettingsT]) -> SettingsT | None:
+    return value if isinstance(value, kind) else None
+
+
+def timezone_findings(settings: Settings) -> list[Finding]:
+    now = SystemClock().now()
+    window = settings.sending_window()
+    return [
+        Finding("timezone", Level.OK, "zone", {"zone": settings.timezone, "now": now}),
+        Finding(
+            "timezone",
+            Level.INFO,
+            "window",
+            {
+                "hours": settings.working_hours,
+                "holidays": settings.holidays,
+                "open": window.allows(now),
+                "next": window.next_allowed(now),
+            },
+        ),
+    ]
+
+
+def database_findings(settings: Settings) -> list[Finding]:
+    url = make_url(settings.database_url)
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database or "")
+        if not path.is_file():  # connecting would create an empty file
+            return [Finding("database", Level.FAULT, "no_file", {"path": path.resolve()})]
+    engine = create_database_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            version = ".".join(map(str, engine.dialect.server_version_info or ()))
+    except SQLAlchemyError as error:
+        return [
+            Finding(
+                "database",
+                Level.FAULT,
+                "unreachable",
+                {"url": shown, "error": _reason(error, url.password)},
+            )
+        ]
+    finally:
+        engine.dispose()
+    findings = [
+        Finding(
+            "database",
+            Level.OK,
+            "reachable",
+            {"url": shown, "kind": engine.dialect.name, "version": version},
+        )
+    ]
+    try:
+        return findings + _schema_findings(settings)
+    except SQLAlchemyError as error:  # e.g. a role without rights on the tables
+        return [
+            *findings,
+            Finding("database", Level.FAULT, "unreadable", {"error": _reason(error, url.password)}),
+        ]
+
+
+def _schema_findings(settings: Settings) -> list[Finding]:
+    current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
+    if current is None:
+        return [Finding("database", Level.FAULT, "not_migrated")]
+    if current != head:
+        key = "behind" if migrate.known_revision(current) else "unknown_revision"
+        return [Finding("database", Level.FAULT, key, {"current": current, "head": head})]
+    findings = [Finding("database", Level.OK, "migrated", {"revision": head})]
+    database = Database(settings.database_url)
+    try:
+        findings += network_findings(database.unit_of_work, timezone=settings.timezone)
+        findings += scheduler_findings(
+            database.unit_of_work, clock=SystemClock(), window=settings.sending_window()
+        )
+    finally:
+        database.dispose()
+    return findings
+
+
+def _reason(error: SQLAlchemyError, password: str | None) -> str:
+    """The driver's first line, without SQLAlchemy's wrapping, and never the password."""
+    original = getattr(error, "orig", None) or error
+    line = (str(original).strip().splitlines() or [type(original).__name__])[0]
+    return line.replace(password, "***") if password else line
+
+
+def secrets_finding(loaded: Loaded) -> Finding:
+    """Which secrets are set, by variable name; never their values."""
+    present: list[str] = []
+    absent: list[str] = []
+    for settings_class, values in (
+        (SlackSettings, loaded.slack),
+        (TeamsSettings, loaded.teams),
+        (LlmSettings, loaded.llm),
+    ):
+        for field, info in settings_class.model_fields.items():
+            if info.annotation is None or SecretStr not in getattr(info.annotation, "__args__", ()):
+                continue
+            name = variable_name(settings_class, field)
+            (present if values is not None and getattr(values, field) else absent).append(name)
+    return Finding("secrets", Level.INFO, "listing", {"present": present, "absent": absent})
