@@ -23,9 +23,9 @@ from tests.fakes.chat_completions import FakeChatCompletions
 from tests.fakes.entra_token import FakeEntraToken
 from tests.fakes.slack_web_api import FakeSlackWebApi
 from tests.postgres import free_port
-from tests.support import EXAMPLES, inbreng_executable
+from tests.support import EXAMPLES
+from tests.test_cli import INBRENG, inbreng, succeeded
 
-INBRENG = inbreng_executable()
 BOT_TOKEN = "xoxb-1111-2222-doctor-bot-token"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 APP_TOKEN = "xapp-1-A0BOT0001-doctor-app-token"
@@ -74,15 +74,7 @@ def findings(result: subprocess.CompletedProcess[str]) -> dict[str, list[dict[st
 
 
 def load_network(url: str, cwd: Path) -> None:
-    loaded = subprocess.run(
-        [str(INBRENG), "network", "load", str(EXAMPLES / "network.yaml")],
-        cwd=cwd,
-        env={**os.environ, "INBRENG_DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert loaded.returncode == 0, loaded.stderr
+    succeeded(inbreng("network", "load", str(EXAMPLES / "network.yaml"), cwd=cwd, url=url))
 
 
 @pytest.fixture
@@ -392,25 +384,11 @@ def test_work_left_undone_shows_the_scheduler_is_not_running(
     sqlite_database_url: str, tmp_path: Path
 ) -> None:
     load_network(sqlite_database_url, tmp_path)
-    created = subprocess.run(
-        [
-            str(INBRENG),
-            "rounds",
-            "create",
-            "--pillar",
-            "financien",
-            "--meeting-at",
-            "2099-01-20T14:00",
-            "--closes-at",
-            "2099-01-10T17:00",
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "INBRENG_DATABASE_URL": sqlite_database_url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert created.returncode == 0, created.stderr
+    created = inbreng(
+        "rounds", "create", "--pillar", "financien", "--meeting-at", "2099-01-20T14:00",
+        "--closes-at", "2099-01-10T17:00", cwd=tmp_path, url=sqlite_database_url,
+    )  # fmt: skip
+    succeeded(created)
     now = datetime.now(UTC).replace(tzinfo=None)
     hour_ago = (now - timedelta(hours=1)).isoformat(sep=" ")
     with sqlite3.connect(make_url(sqlite_database_url).database or "") as connection:

@@ -12,6 +12,7 @@ from adapters.console.session import ConsoleSession
 from bot.cli import demo as demo_command
 from bot.cli import doctor as doctor_command
 from bot.cli import export as export_command
+from bot.cli import network_backup
 from bot.cli import rounds as rounds_commands
 from bot.cli import serve as serve_command
 from bot.cli import themes as themes_commands
@@ -39,6 +40,8 @@ network_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(network_app, name="network")
+network_app.command("export")(network_backup.export_network)
+network_app.command("import")(network_backup.import_network)
 app.add_typer(rounds_commands.app, name="rounds")
 app.add_typer(themes_commands.app, name="themes")
 app.command(name="demo")(demo_command.demo)
