@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from bot.checkup import Finding, Level, faulty
-from bot.cli.doctor_checks import checkup
 from bot.cli.runtime import operator_voice
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -24,6 +23,9 @@ def doctor(
 ) -> None:
     """Check the settings, the time zone, the database (reachable, migrated, network
     loaded), the scheduler's backlog, Slack, Teams and the language model endpoint."""
+    # The platforms' SDKs load for this command only, not for every start.
+    from bot.cli.doctor_checks import checkup
+
     loaded, findings = checkup()
     # Invalid settings are findings too: speak with the defaults then.
     settings = loaded.settings or Settings.model_construct()

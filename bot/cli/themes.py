@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import fail
-from bot.themes.evaluation import EvaluationInputError, evaluate, load_rows, load_topics
 
 app = typer.Typer(help="The theme engine: evaluate it on labelled answers.", no_args_is_help=True)
 
@@ -24,6 +23,9 @@ def evaluate_command(
 ) -> None:
     """Score topic assignment (accuracy, macro-F1) and theme clustering (adjusted Rand index)
     against the labels, beside TF-IDF baselines; the last line holds the bot's scores."""
+    # scikit-learn's clustering loads for this command only, not for every start.
+    from bot.themes.evaluation import EvaluationInputError, evaluate, load_rows, load_topics
+
     try:
         result = evaluate(load_topics(topics), load_rows(data))
     except EvaluationInputError as error:

@@ -20,14 +20,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
-from bot.themes.vectors import Space, build_space
+if TYPE_CHECKING:
+    from scipy import sparse
+
+    from bot.themes.vectors import Space
 
 # Soft assignment: how sharply the similarity decides (lower: harder assignment).
 _TEMPERATURE = 0.05
@@ -75,7 +76,7 @@ def assign_topics(
     """Each answer's topic: the chosen one, or the one the bot assigns (None: other).
     Without `keep_other` every open answer gets its nearest topic, as when evaluating
     against labels that have no "other"."""
-    space = build_space([a.text for a in answers], _topic_texts(topics), language=language)
+    space = _space(answers, topics, language)
     return _assign(answers, topics, space, keep_other=keep_other)
 
 
@@ -85,7 +86,7 @@ def find_themes(
     """The themes among the answers, in no particular order (ranking needs organisations)."""
     if not answers:
         return []
-    space = build_space([a.text for a in answers], _topic_texts(topics), language=language)
+    space = _space(answers, topics, language)
     topic_of = _assign(answers, topics, space, keep_other=True)
     by_topic: dict[str | None, list[int]] = defaultdict(list)
     for index, answer in enumerate(answers):
@@ -143,7 +144,17 @@ def _assign(
     return result
 
 
+def _space(answers: Sequence[AnswerText], topics: Sequence[TopicText], language: str) -> Space:
+    # scikit-learn loads when a summary is first built, not when the command line starts.
+    from bot.themes.vectors import build_space
+
+    return build_space([a.text for a in answers], _topic_texts(topics), language=language)
+
+
 def _clusters(x: sparse.csr_matrix, indices: list[int]) -> list[list[int]]:
+    from scipy.cluster.hierarchy import fcluster, linkage  # on first use, as scikit-learn
+    from scipy.spatial.distance import squareform
+
     if len(indices) == 1:
         return [indices]
     # Cosine distance of unit rows; an answer without terms is at distance 1 of all.

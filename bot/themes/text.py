@@ -18,7 +18,6 @@ from functools import cache, lru_cache
 import simplemma
 import snowballstemmer
 import stopwordsiso
-from wordfreq import zipf_frequency
 
 LANGUAGES = ("nl", "en")
 _STEMMERS = {"nl": "dutch_porter", "en": "english"}
@@ -58,6 +57,8 @@ def split_compound(word: str, language: str = "nl") -> tuple[str, ...]:
     A split counts only when each part is more common than the whole word: "bedrijfsleven"
     splits into "bedrijf" + "leven", but "gemeente" stays whole.
     """
+    from wordfreq import zipf_frequency  # its tables load on first use, not at start-up
+
     if len(word) < 2 * _PART_LENGTH:
         return (word,)
     best: tuple[float, tuple[str, ...]] | None = None
