@@ -13,3 +13,8 @@ class NotFoundError(LookupError):
 
 class DuplicateError(ValueError):
     """The row would break a uniqueness rule (a slug, an e-mail address)."""
+
+
+class DatabaseReadError(RuntimeError):
+    """Reading failed (e.g. a role without rights on the tables); the message is the
+    driver's first line, without the password."""

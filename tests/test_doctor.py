@@ -100,17 +100,9 @@ def everything(
     url: str, slack: FakeSlackWebApi, entra: FakeEntraToken, llm: FakeChatCompletions
 ) -> dict[str, str]:
     return {
-        "INBRENG_DATABASE_URL": url,
-        "INBRENG_LANGUAGE": "en",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "TEAMS_APP_ID": APP_ID,
-        "TEAMS_APP_PASSWORD": APP_PASSWORD,
-        "TEAMS_LOGIN_URL": entra.url,
-        "INBRENG_LLM_BASE_URL": llm.url,
-        "INBRENG_LLM_MODEL": "llama-3.1-8b",
-        "INBRENG_LLM_API_KEY": LLM_KEY,
+        **slack_only(url, slack),
+        **teams_only(url, entra),
+        **llm_only(url, llm, INBRENG_LLM_MODEL="llama-3.1-8b"),
     }
 
 

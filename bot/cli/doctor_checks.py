@@ -10,9 +10,6 @@ from typing import TypeVar
 
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack.credentials import slack_findings
 from adapters.teams.credentials import teams_findings
@@ -22,7 +19,9 @@ from bot.config import LlmSettings, Settings, SlackSettings, TeamsSettings
 from bot.services.checkup import network_findings, scheduler_findings
 from bot.themes.endpoint_check import llm_findings
 from storage import migrate
-from storage.database import Database, create_database_engine
+from storage.database import Database
+from storage.errors import DatabaseReadError
+from storage.probe import probe, read_errors
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 TIME_VARIABLES = frozenset({"INBRENG_TIMEZONE", "INBRENG_WORKING_HOURS", "INBRENG_HOLIDAYS"})
@@ -137,43 +136,25 @@ def timezone_findings(settings: Settings) -> list[Finding]:
 
 
 def database_findings(settings: Settings) -> list[Finding]:
-    url = make_url(settings.database_url)
-    shown = url.render_as_string(hide_password=True)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        path = Path(url.database or "")
-        if not path.is_file():  # connecting would create an empty file
-            return [Finding("database", Level.FAULT, "no_file", {"path": path.resolve()})]
-    engine = create_database_engine(settings.database_url)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-            version = ".".join(map(str, engine.dialect.server_version_info or ()))
-    except SQLAlchemyError as error:
-        return [
-            Finding(
-                "database",
-                Level.FAULT,
-                "unreachable",
-                {"url": shown, "error": _reason(error, url.password)},
-            )
-        ]
-    finally:
-        engine.dispose()
+    found = probe(settings.database_url)
+    if found.missing_file is not None:
+        return [Finding("database", Level.FAULT, "no_file", {"path": found.missing_file})]
+    if found.error is not None:
+        params = {"url": found.url, "error": found.error}
+        return [Finding("database", Level.FAULT, "unreachable", params)]
     findings = [
         Finding(
             "database",
             Level.OK,
             "reachable",
-            {"url": shown, "kind": engine.dialect.name, "version": version},
+            {"url": found.url, "kind": found.kind, "version": found.version},
         )
     ]
     try:
-        return findings + _schema_findings(settings)
-    except SQLAlchemyError as error:  # e.g. a role without rights on the tables
-        return [
-            *findings,
-            Finding("database", Level.FAULT, "unreadable", {"error": _reason(error, url.password)}),
-        ]
+        with read_errors(settings.database_url):
+            return findings + _schema_findings(settings)
+    except DatabaseReadError as error:  # e.g. a role without rights on the tables
+        return [*findings, Finding("database", Level.FAULT, "unreadable", {"error": str(error)})]
 
 
 def _schema_findings(settings: Settings) -> list[Finding]:
@@ -193,13 +174,6 @@ def _schema_findings(settings: Settings) -> list[Finding]:
     finally:
         database.dispose()
     return findings
-
-
-def _reason(error: SQLAlchemyError, password: str | None) -> str:
-    """The driver's first line, without SQLAlchemy's wrapping, and never the password."""
-    original = getattr(error, "orig", None) or error
-    line = (str(original).strip().splitlines() or [type(original).__name__])[0]
-    return line.replace(password, "***") if password else line
 
 
 def secrets_finding(loaded: Loaded) -> Finding:

@@ -13,15 +13,15 @@ values (issuer https://api.botframework.com, endorsement "msteams").
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.fakes.loopback import LoopbackHttpServer, QuietHandler, send_json
 
 ISSUER = "https://api.botframework.com"
 KEY_ID = "inbreng-test-key"
@@ -37,13 +37,13 @@ class FakeBotFrameworkAuth:
         jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
         jwk.update(kid=KEY_ID, use="sig", endorsements=["msteams"])
         self._keys = {"keys": [jwk]}
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LoopbackHttpServer | None = None
 
     def start(self) -> FakeBotFrameworkAuth:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
                 documents = {
                     "/.well-known/openidconfiguration": {
                         "issuer": ISSUER,
@@ -54,23 +54,15 @@ class FakeBotFrameworkAuth:
                 }
                 document = documents.get(self.path)
                 body = json.dumps(document).encode()
-                self.send_response(200 if document is not None else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_json(self, 200 if document is not None else 404, body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = LoopbackHttpServer(Handler)
+        self._server.start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
     def __enter__(self) -> FakeBotFrameworkAuth:
@@ -87,7 +79,7 @@ class FakeBotFrameworkAuth:
     @property
     def base_url(self) -> str:
         assert self._server is not None, "start the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.base_url
 
     @property
     def metadata_url(self) -> str:

@@ -17,13 +17,16 @@ and `delay_seconds` makes every answer wait that long first. `GET /v1/models` li
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
+
+from tests.fakes.loopback import LoopbackHttpServer, QuietHandler, send_json
 
 PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
@@ -55,16 +58,11 @@ class FakeChatCompletions:
         self._body = self._completion("{}")
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        # A short poll interval: shutdown() waits for the next poll, once per test.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._server = LoopbackHttpServer(self._handler_class())
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"{self._server.base_url}/v1"
 
     def answer_with(self, content: str | dict[str, Any], *, model: str = "fake-model") -> None:
         """Answer 200 with a completion whose message content is `content` (a dict is sent
@@ -79,7 +77,7 @@ class FakeChatCompletions:
         self._set(status, json.dumps({"error": {"message": "fake failure"}}).encode())
 
     def __enter__(self) -> FakeChatCompletions:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(
@@ -89,9 +87,7 @@ class FakeChatCompletions:
         tb: TracebackType | None,
     ) -> None:
         self._closing.set()  # wakes delayed answers, so they end with the server
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._server.stop()
 
     def _set(self, status: int, body: bytes) -> None:
         with self._lock:
@@ -119,8 +115,8 @@ class FakeChatCompletions:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # the name http.server calls
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 with fake._lock:
                     fake.requests.append(RecordedRequest("GET", self.path, headers, b""))
@@ -135,13 +131,9 @@ class FakeChatCompletions:
                     ],
                 }
                 answer = json.dumps(listing).encode() if status == 200 else b'{"error": "x"}'
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                send_json(self, status, answer)
 
-            def do_POST(self) -> None:  # the name http.server calls
+            def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 headers = {name.lower(): value for name, value in self.headers.items()}
@@ -152,16 +144,8 @@ class FakeChatCompletions:
                     status, answer = HTTPStatus.NOT_FOUND.value, b'{"error": "not found"}'
                 if fake.delay_seconds and fake._closing.wait(fake.delay_seconds):
                     return
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(answer)))
-                    self.end_headers()
-                    self.wfile.write(answer)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting: that is what a timeout test wants
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # keep test output clean
+                # The client gave up waiting: that is what a timeout test wants.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    send_json(self, status, answer)
 
         return Handler

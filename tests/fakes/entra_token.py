@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.loopback import LoopbackHttpServer, QuietHandler, send_json
 
 TRACE = " Trace ID: 0c1f3b9e-0000-0000-0000-000000000000 Correlation ID: 5b2d Timestamp: 2026-11-23"
 
@@ -33,16 +35,12 @@ class FakeEntraToken:
         self.client_secret = client_secret
         self.requests: list[TokenRequest] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._server = LoopbackHttpServer(self._handler_class())
 
     @property
     def url(self) -> str:
         """The login URL (as TEAMS_LOGIN_URL): tokens at {url}/{tenant}/oauth2/v2.0/token."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        return f"{self._server.base_url}/"
 
     def answer(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if form.get("grant_type") != "client_credentials" or not form.get("scope"):
@@ -73,8 +71,8 @@ class FakeEntraToken:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # the name http.server calls
+        class Handler(QuietHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode("utf-8")
                 form = {key: values[0] for key, values in parse_qs(raw).items()}
@@ -85,19 +83,12 @@ class FakeEntraToken:
                 else:
                     status, answer = 404, _error("not_found", "AADSTS90002: Tenant not found.")
                 body = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+                send_json(self, status, body, content_type="application/json; charset=utf-8")
 
         return Handler
 
     def __enter__(self) -> FakeEntraToken:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(
@@ -106,8 +97,7 @@ class FakeEntraToken:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 def _error(code: str, description: str) -> dict[str, Any]:
