@@ -28,7 +28,7 @@ from bot.network_file import load_network_file
 from bot.themes.engine import AnswerText, TopicText, find_themes
 
 ROOT = Path(__file__).resolve().parents[1]
-MEETUP = ROOT.parent / "shared" / "data" / "meetup-2017-challenges.jsonl"
+MEETUP = ROOT / "examples" / "meetup-2017" / "challenges.jsonl"
 
 
 def texts() -> list[str]:

@@ -10,15 +10,15 @@ import json
 import urllib.error
 import urllib.request
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from bot.config import SlackSettings, TeamsSettings
 from bot.conversation.conversation import Conversation
 from bot.server.app import Server, start
 from tests.slack_harness import LoopThread, Reply
+from tests.support import FIXTURES
 
-TEAMS_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "teams"
+TEAMS_FIXTURES = FIXTURES / "teams"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 BOT_ID = "28:inbreng-bot"
 TEAM_ID = "19:pmg-team@thread.tacv2"

@@ -1,10 +1,9 @@
-"""Every Teams payload that Microsoft published (../shared/fixtures/teams/) read by the
+"""Every Teams payload that Microsoft published (tests/fixtures/teams/) read by the
 adapter's translation functions: what each one means to the bot."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +13,7 @@ from adapters.teams import activities, card_data
 from bot.domain import Platform
 from bot.events import Actor, MessageEvent
 from tests import teams_cards
-
-TEAMS_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "teams"
+from tests.teams_harness import TEAMS_FIXTURES
 
 
 def activity_in(name: str) -> Activity:

@@ -7,7 +7,6 @@ import base64
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,8 +24,8 @@ from bot.messages import (
     SelectField,
     TextField,
 )
+from tests.teams_harness import TEAMS_FIXTURES
 
-TEAMS_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "teams"
 WORD_JOINER = "\u2060"
 NO_BREAK_SPACE = "\u00a0"
 MARKDOWN = set("\\`*_~[]")

@@ -1,5 +1,5 @@
 """The theme engine on its own: Dutch terms, topic assignment, and `inbreng themes eval` on
-the real challenges of the network's 2017 Meet-Up (../shared/data)."""
+the real challenges of the network's 2017 Meet-Up (examples/meetup-2017/challenges.jsonl)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.themes.text import guess_language, split_compound, terms
 from tests.support import inbreng_executable
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "meetup-2017-challenges.jsonl"
+DATA = ROOT / "examples" / "meetup-2017" / "challenges.jsonl"
 TOPICS = ROOT / "examples" / "meetup-2017" / "topics.yaml"
 SCORES = re.compile(r"accuracy=(\d\.\d{3}) macro_f1=(\d\.\d{3}) ari=(-?\d\.\d{3})")
 
@@ -84,7 +84,6 @@ def test_the_same_answers_give_the_same_themes() -> None:
     assert "brandweer" in by_answer[4].keywords
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="../shared/data is not beside the project")
 def test_themes_eval_scores_the_meetup_challenges_beside_the_baselines() -> None:
     inbreng = str(inbreng_executable())
     done = subprocess.run(

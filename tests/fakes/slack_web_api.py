@@ -51,14 +51,15 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Literal
 from urllib.parse import quote
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-SLACK_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "slack"
+from tests.support import FIXTURES
+
+SLACK_FIXTURES = FIXTURES / "slack"
 WEB_API_FIXTURES = SLACK_FIXTURES / "web_api"
 
 RESPONSE_URL_METHOD = "response_url"
