@@ -8,10 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
+from bot.network_file import load_network_file
 from bot.themes.engine import AnswerText, TopicText, assign_topics, find_themes
+from bot.themes.evaluation import evaluate
 from bot.themes.text import guess_language, split_compound, terms
-from tests.support import inbreng_executable
+from tests.support import EXAMPLES, inbreng_executable
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "examples" / "meetup-2017" / "challenges.jsonl"
@@ -101,6 +104,25 @@ def test_themes_eval_scores_the_meetup_challenges_beside_the_baselines() -> None
     assert ari > float(baseline.group(3))
     assert accuracy >= float(baseline.group(1))
     assert 0 < macro_f1 <= 1
+
+
+def test_on_a_pillar_with_full_topic_descriptions_the_engine_matches_the_baseline() -> None:
+    # The demo's Financiën pillar: six topics that share one policy field, each described in
+    # full, and the topics its members chose. The policy fields must not outweigh the words
+    # answers and descriptions share.
+    network = load_network_file(EXAMPLES / "network.yaml")
+    pillar = next(p for p in network.pillars if p.slug == "financien")
+    topics = [TopicText(slug=t.slug, name=t.name, description=t.description or "")
+              for t in pillar.topics]  # fmt: skip
+    given = yaml.safe_load((EXAMPLES / "answers.yaml").read_text("utf-8"))["answers"]
+    rows = [(str(a["text"]), str(a["topic"])) for a in given if a["topic"] != "anders"]
+
+    scores = evaluate(topics, rows)
+
+    assert len(rows) == 28
+    assert scores.bot.accuracy >= scores.baseline.accuracy
+    assert scores.bot.ari > scores.baseline.ari
+    assert scores.bot_topic_ari > scores.baseline.ari
 
 
 def test_themes_eval_refuses_bad_files_in_one_line(tmp_path: Path) -> None:

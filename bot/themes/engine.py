@@ -119,7 +119,7 @@ def _assign(
     closed = np.array([not t.assignable for t in topics])
     if closed.all() or open_rows.size == 0:
         return result
-    x = space.answers
+    x = space.answers_to_topics
     fixed = np.zeros((len(answers), len(topics)))
     fixed[np.flatnonzero(chosen >= 0), chosen[chosen >= 0]] = 1.0
     weights = fixed.copy()

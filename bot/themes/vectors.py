@@ -7,12 +7,13 @@ and scaled to unit length:
   "regionaal"; "organisatie", "organiseren");
 - the policy fields its terms belong to (`policy_fields.yaml`), so related words match
   ("ondernemers" and "bedrijven" are both economy).
+The views are joined twice: for themes and keywords, and for topic assignment, where the
+fields weigh less.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,15 +25,19 @@ from sklearn.preprocessing import normalize
 from bot.themes.fields import fields_of
 from bot.themes.text import content_words, head_terms, terms
 
-# How much the character and field views count beside the term view.
+# How much the character and field views count beside the term view. A shared policy field
+# is good grounds to put two answers in one theme, but the topics of one pillar often share
+# their field, so between topics it decides little and shared words must weigh more.
 _CHARACTER_WEIGHT = 0.7
 _FIELD_WEIGHT = 1.0
+_FIELD_WEIGHT_BETWEEN_TOPICS = 0.3
 
 
 @dataclass(frozen=True)
 class Space:
-    answers: sparse.csr_matrix  # one unit row per answer
-    topics: NDArray[np.float64]  # one unit row per topic
+    answers: sparse.csr_matrix  # one unit row per answer, for themes and keywords
+    answers_to_topics: sparse.csr_matrix  # one unit row per answer, for topic assignment
+    topics: NDArray[np.float64]  # one unit row per topic, for topic assignment
     term_count: int  # the first columns are terms; then character n-grams, then fields
     exact_columns: NDArray[np.bool_]  # term and field columns
     vocabulary: list[str]  # the term of each term column
@@ -50,11 +55,6 @@ class Space:
             if word is not None and not any(word in kept or kept in word for kept in found):
                 found.append(word)
         return found
-
-    def similarities(self, rows: Sequence[int] | None = None) -> NDArray[np.float64]:
-        """Cosine similarity of answers with each other (all, or the given rows)."""
-        x = self.answers if rows is None else self.answers[list(rows)]
-        return np.asarray((x @ x.T).toarray())
 
 
 def build_space(answers: list[str], topics: list[str], *, language: str) -> Space:
@@ -79,16 +79,23 @@ def build_space(answers: list[str], topics: list[str], *, language: str) -> Spac
         analyzer=lambda text: fields_of(head_terms(text, language), language), sublinear_tf=True
     )
     try:
-        field_matrix = field_view.fit_transform(texts) * _FIELD_WEIGHT
+        field_matrix = field_view.fit_transform(texts)
     except ValueError:  # no text touches a policy field
         field_matrix = sparse.csr_matrix((len(texts), 0))
-    joined = normalize(sparse.hstack([term_matrix, character_matrix, field_matrix]).tocsr())
+
+    def joined(field_weight: float) -> sparse.csr_matrix:
+        views = [term_matrix, character_matrix, field_matrix * field_weight]
+        unit: sparse.csr_matrix = normalize(sparse.hstack(views).tocsr())
+        return unit
+
+    between_topics = joined(_FIELD_WEIGHT_BETWEEN_TOPICS)
     vocabulary = [str(t) for t in term_view.get_feature_names_out()]
-    exact = np.ones(joined.shape[1], dtype=bool)
+    exact = np.ones(between_topics.shape[1], dtype=bool)
     exact[len(vocabulary) : len(vocabulary) + character_matrix.shape[1]] = False
     return Space(
-        answers=joined[: len(answers)],
-        topics=np.asarray(joined[len(answers) :].toarray()),
+        answers=joined(_FIELD_WEIGHT)[: len(answers)],
+        answers_to_topics=between_topics[: len(answers)],
+        topics=np.asarray(between_topics[len(answers) :].toarray()),
         term_count=len(vocabulary),
         exact_columns=exact,
         vocabulary=vocabulary,
