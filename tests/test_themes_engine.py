@@ -104,6 +104,9 @@ def test_themes_eval_scores_the_meetup_challenges_beside_the_baselines() -> None
     assert ari > float(baseline.group(3))
     assert accuracy >= float(baseline.group(1))
     assert 0 < macro_f1 <= 1
+    with_choices = re.fullmatch(r"bot with .* \(5 folds\): accuracy=(\d\.\d{3})", lines[-2])
+    assert with_choices, done.stdout
+    assert float(with_choices.group(1)) >= float(baseline.group(1))
 
 
 def test_on_a_pillar_with_full_topic_descriptions_the_engine_matches_the_baseline() -> None:
@@ -123,6 +126,7 @@ def test_on_a_pillar_with_full_topic_descriptions_the_engine_matches_the_baselin
     assert scores.bot.accuracy >= scores.baseline.accuracy
     assert scores.bot.ari > scores.baseline.ari
     assert scores.bot_topic_ari > scores.baseline.ari
+    assert scores.bot_with_choices >= scores.baseline.accuracy
 
 
 def test_themes_eval_refuses_bad_files_in_one_line(tmp_path: Path) -> None:

@@ -24,7 +24,13 @@ def evaluate_command(
     """Score topic assignment (accuracy, macro-F1) and theme clustering (adjusted Rand index)
     against the labels, beside TF-IDF baselines; the last line holds the bot's scores."""
     # scikit-learn's clustering loads for this command only, not for every start.
-    from bot.themes.evaluation import EvaluationInputError, evaluate, load_rows, load_topics
+    from bot.themes.evaluation import (
+        FOLDS,
+        EvaluationInputError,
+        evaluate,
+        load_rows,
+        load_topics,
+    )
 
     try:
         result = evaluate(load_topics(topics), load_rows(data))
@@ -33,4 +39,8 @@ def evaluate_command(
     typer.echo(f"rows={result.rows} topics={result.topics} themes={result.themes}")
     typer.echo(f"baseline (tf-idf char 3-5 nearest description; k-means): {result.baseline.line()}")
     typer.echo(f"bot topic assignment alone: ari={result.bot_topic_ari:.3f}")
+    typer.echo(
+        f"bot with the other answers' topics as members' choices ({FOLDS} folds): "
+        f"accuracy={result.bot_with_choices:.3f}"
+    )
     typer.echo(result.bot.line())

@@ -17,6 +17,9 @@ from bot.themes.engine import AnswerText, TopicText, assign_topics, find_themes
 from bot.themes.text import guess_language
 
 OTHER = "(other)"
+# For the accuracy with members' choices: each fold's answers are open in turn, the rest
+# keep their gold topic, as when most members choose a topic and the bot places the others.
+FOLDS = 5
 
 
 class EvaluationInputError(ValueError):
@@ -40,6 +43,7 @@ class Evaluation:
     themes: int  # how many themes the bot found
     bot: Scores  # ari: of the bot's themes
     bot_topic_ari: float  # ari of the topic assignment alone
+    bot_with_choices: float  # accuracy on each fold with the other answers' topics given
     baseline: Scores  # nearest description by TF-IDF character 3-5-grams; ari: k-means
 
 
@@ -108,8 +112,29 @@ def evaluate(topics: list[TopicText], rows: list[tuple[str, str]]) -> Evaluation
             ari=float(adjusted_rand_score(gold, themes)),
         ),
         bot_topic_ari=float(adjusted_rand_score(gold, predicted)),
+        bot_with_choices=_accuracy_with_choices(topics, texts, gold, language),
         baseline=_baseline(topics, texts, gold),
     )
+
+
+def _accuracy_with_choices(
+    topics: list[TopicText], texts: list[str], gold: list[str], language: str
+) -> float:
+    known = {t.slug for t in topics}
+    right = 0
+    for fold in range(FOLDS):
+        answers = [
+            AnswerText(
+                id=i,
+                text=text,
+                topic=None if i % FOLDS == fold or label not in known else label,
+                organisation=str(i),
+            )
+            for i, (text, label) in enumerate(zip(texts, gold, strict=True))
+        ]
+        assigned = assign_topics(answers, topics, language=language, keep_other=False)
+        right += sum(assigned[i] == gold[i] for i in range(fold, len(texts), FOLDS))
+    return right / len(texts)
 
 
 def _macro_f1(gold: list[str], predicted: list[str]) -> float:
