@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import time
-from types import TracebackType
 from typing import Any
 
 import jwt
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from tests.fakes.loopback import LoopbackHttpServer, QuietHandler, send_json
+from tests.fakes.served import ServedFake
 
 ISSUER = "https://api.botframework.com"
 KEY_ID = "inbreng-test-key"
@@ -31,7 +31,7 @@ def new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-class FakeBotFrameworkAuth:
+class FakeBotFrameworkAuth(ServedFake):
     def __init__(self) -> None:
         self.key = new_key()
         jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -64,17 +64,6 @@ class FakeBotFrameworkAuth:
         if self._server is not None:
             self._server.stop()
             self._server = None
-
-    def __enter__(self) -> FakeBotFrameworkAuth:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:

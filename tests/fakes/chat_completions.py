@@ -23,10 +23,10 @@ import threading
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 
 from tests.fakes.loopback import LoopbackHttpServer, QuietHandler, send_json
+from tests.fakes.served import ServedFake
 
 PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
@@ -47,7 +47,7 @@ class RecordedRequest:
         return self.body.decode("utf-8")
 
 
-class FakeChatCompletions:
+class FakeChatCompletions(ServedFake):
     """`url` is the base URL a client is configured with (ending in /v1)."""
 
     def __init__(self) -> None:
@@ -76,16 +76,11 @@ class FakeChatCompletions:
     def fail_with(self, status: int) -> None:
         self._set(status, json.dumps({"error": {"message": "fake failure"}}).encode())
 
-    def __enter__(self) -> FakeChatCompletions:
+    def start(self) -> FakeChatCompletions:
         self._server.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._closing.set()  # wakes delayed answers, so they end with the server
         self._server.stop()
 

@@ -14,11 +14,11 @@ import json
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
 from tests.fakes.loopback import LoopbackHttpServer, QuietHandler, send_json
+from tests.fakes.served import ServedFake
 
 TRACE = " Trace ID: 0c1f3b9e-0000-0000-0000-000000000000 Correlation ID: 5b2d Timestamp: 2026-11-23"
 
@@ -29,7 +29,7 @@ class TokenRequest:
     form: dict[str, str]
 
 
-class FakeEntraToken:
+class FakeEntraToken(ServedFake):
     def __init__(self, *, client_id: str, client_secret: str) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -87,16 +87,11 @@ class FakeEntraToken:
 
         return Handler
 
-    def __enter__(self) -> FakeEntraToken:
+    def start(self) -> FakeEntraToken:
         self._server.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._server.stop()
 
 

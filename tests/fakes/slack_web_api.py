@@ -51,12 +51,13 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import quote
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from tests.fakes.served import ServedFake
 from tests.support import FIXTURES
 
 SLACK_FIXTURES = FIXTURES / "slack"
@@ -331,7 +332,7 @@ def _ratelimited(
 _Handler = Callable[[JsonObject], JsonObject]
 
 
-class FakeSlackWebApi:
+class FakeSlackWebApi(ServedFake):
     """A recording, scriptable stand-in for https://slack.com/api/ on 127.0.0.1."""
 
     def __init__(
@@ -442,17 +443,6 @@ class FakeSlackWebApi:
             self._runner = None
         self._stop_loop()
         self._base = None
-
-    def __enter__(self) -> FakeSlackWebApi:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

@@ -28,10 +28,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Literal
 
 from aiohttp import web
+
+from tests.fakes.served import ServedFake
 
 JsonObject = dict[str, Any]
 Kind = Literal["create", "send", "update", "delete", "member", "members"]
@@ -86,7 +87,7 @@ def personal_chat(user_id: str) -> str:
     return f"a:{user_id}"
 
 
-class FakeTeamsConnector:
+class FakeTeamsConnector(ServedFake):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._users: dict[str, _User] = {}
@@ -139,17 +140,6 @@ class FakeTeamsConnector:
             self._thread.join(10)
         loop.close()
         self._loop = None
-
-    def __enter__(self) -> FakeTeamsConnector:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
