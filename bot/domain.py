@@ -75,6 +75,10 @@ class NetworkInfo:
     name: str
     language: str
     timezone: str
+    # Whose word on a person's e-mail the network believes (see `bot.trust`): Slack team or
+    # enterprise ids, and the Entra ID tenants of organisations without one of their own.
+    slack_workspaces: tuple[str, ...] = ()
+    teams_tenants: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +87,7 @@ class OrganisationData:
     name: str
     code: str | None = None
     province: str | None = None
+    teams_tenant: str | None = None  # its own Entra ID tenant; None: the network's defaults
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,7 +97,11 @@ class Organisation(OrganisationData):
 
     def data(self) -> OrganisationData:
         return OrganisationData(
-            slug=self.slug, name=self.name, code=self.code, province=self.province
+            slug=self.slug,
+            name=self.name,
+            code=self.code,
+            province=self.province,
+            teams_tenant=self.teams_tenant,
         )
 
 
@@ -142,6 +151,7 @@ class Identity:
     tenant: str
     user_id: str
     address: str | None = None  # what the platform needs to message proactively
+    enterprise: str = ""  # Slack: the Enterprise Grid organisation of the tenant, if any
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -226,6 +226,19 @@ class InstallationRepository(Protocol):
     def list(self, platform: Platform) -> builtins.list[Installation]: ...
 
 
+class TombstoneRepository(Protocol):
+    """Erased members' e-mail addresses as keyed hashes (see `bot.tombstones`)."""
+
+    def key(self) -> bytes | None:
+        """The key of the hashes; None until the first erasure."""
+        ...
+
+    def make_key(self) -> bytes: ...
+    def add(self, email_hash: str, *, at: datetime) -> None: ...
+    def contains(self, email_hash: str) -> bool: ...
+    def remove(self, email_hash: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `with` block without `commit()` rolls back."""
 
@@ -241,6 +254,7 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepository
     summaries: SummaryRepository
     processed_events: ProcessedEventRepository
+    tombstones: TombstoneRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...

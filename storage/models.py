@@ -63,6 +63,9 @@ class NetworkRow(Base):
     name: Mapped[str] = mapped_column(String(NAME))
     language: Mapped[str] = mapped_column(String(LANGUAGE))
     timezone: Mapped[str] = mapped_column(String(64))
+    # Slack team or enterprise ids, and the default Entra ID tenants, the network trusts.
+    slack_workspaces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    teams_tenants: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class OrganisationRow(Base):
@@ -73,6 +76,7 @@ class OrganisationRow(Base):
     name: Mapped[str] = mapped_column(String(NAME))
     code: Mapped[str | None] = mapped_column(String(16))
     province: Mapped[str | None] = mapped_column(String(NAME))
+    teams_tenant: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -111,6 +115,8 @@ class IdentityRow(Base):
     user_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
     # A Slack DM channel id or a serialised Teams ConversationReference.
     address: Mapped[str | None] = mapped_column(Text)
+    # Slack: the Enterprise Grid organisation the tenant (team) belongs to; "" for none.
+    enterprise: Mapped[str] = mapped_column(String(EXTERNAL_ID), default="", server_default="")
 
 
 class InstallationRow(Base):
@@ -323,6 +329,28 @@ class AuditEventRow(Base):
     subject_type: Mapped[str] = mapped_column(String(50))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TombstoneRow(Base):
+    """An erased member's e-mail, as a keyed hash (HMAC-SHA-256 with the key below): enough
+    to recognise the address when a network file or import brings it back, not to read it."""
+
+    __tablename__ = "tombstones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TombstoneKeyRow(Base):
+    """The key of the tombstones' hashes, made at the first erasure. It travels with the
+    network (export and import), so tombstones keep working on another server."""
+
+    __tablename__ = "tombstone_key"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))  # 32 random bytes, hex
 
 
 class ProcessedEventRow(Base):

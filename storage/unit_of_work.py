@@ -23,6 +23,7 @@ from bot.ports import (
     ResponseRepository,
     RoundRepository,
     SummaryRepository,
+    TombstoneRepository,
 )
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.deliveries import SqlDeliveryRepository
@@ -37,6 +38,7 @@ from storage.repositories.processed_events import SqlProcessedEventRepository
 from storage.repositories.responses import SqlResponseRepository
 from storage.repositories.rounds import SqlRoundRepository
 from storage.repositories.summaries import SqlSummaryRepository
+from storage.repositories.tombstones import SqlTombstoneRepository
 
 
 class SqlUnitOfWork:
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
     deliveries: DeliveryRepository
     summaries: SummaryRepository
     processed_events: ProcessedEventRepository
+    tombstones: TombstoneRepository
     audit: AuditLog
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock | None = None) -> None:
@@ -82,6 +85,7 @@ class SqlUnitOfWork:
         self.deliveries = SqlDeliveryRepository(session)
         self.summaries = SqlSummaryRepository(session)
         self.processed_events = SqlProcessedEventRepository(session)
+        self.tombstones = SqlTombstoneRepository(session)
         self.audit = SqlAuditLog(session, clock=self._clock)
         return self
 

@@ -30,6 +30,8 @@ EXPECTED_TABLES = {
     "summaries",
     "audit_events",
     "processed_events",
+    "tombstones",
+    "tombstone_key",
 }
 
 

@@ -17,6 +17,7 @@ def to_identity(row: IdentityRow) -> Identity:
         tenant=row.tenant,
         user_id=row.user_id,
         address=row.address,
+        enterprise=row.enterprise,
     )
 
 
@@ -48,6 +49,7 @@ class SqlIdentityRepository:
             self._session.add(row)
         row.member_id = identity.member_id
         row.address = identity.address
+        row.enterprise = identity.enterprise
         self._session.flush()
 
     def delete_for_member(self, member_id: int) -> int:

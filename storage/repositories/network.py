@@ -18,7 +18,13 @@ class SqlNetworkRepository:
         row = self._session.get(NetworkRow, _ONLY_ROW)
         if row is None:
             return None
-        return NetworkInfo(name=row.name, language=row.language, timezone=row.timezone)
+        return NetworkInfo(
+            name=row.name,
+            language=row.language,
+            timezone=row.timezone,
+            slack_workspaces=tuple(row.slack_workspaces or ()),
+            teams_tenants=tuple(row.teams_tenants or ()),
+        )
 
     def save(self, info: NetworkInfo) -> None:
         row = self._session.get(NetworkRow, _ONLY_ROW)
@@ -28,4 +34,6 @@ class SqlNetworkRepository:
         row.name = info.name
         row.language = info.language
         row.timezone = info.timezone
+        row.slack_workspaces = list(info.slack_workspaces)
+        row.teams_tenants = list(info.teams_tenants)
         self._session.flush()

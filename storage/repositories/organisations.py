@@ -18,6 +18,7 @@ def to_organisation(row: OrganisationRow) -> Organisation:
         name=row.name,
         code=row.code,
         province=row.province,
+        teams_tenant=row.teams_tenant,
         active=row.active,
     )
 
@@ -37,7 +38,12 @@ class SqlOrganisationRepository:
     def add(self, data: OrganisationData) -> Organisation:
         self._check_slug_free(data.slug, organisation_id=None)
         row = OrganisationRow(
-            slug=data.slug, name=data.name, code=data.code, province=data.province, active=True
+            slug=data.slug,
+            name=data.name,
+            code=data.code,
+            province=data.province,
+            teams_tenant=data.teams_tenant,
+            active=True,
         )
         self._session.add(row)
         self._session.flush()
@@ -50,6 +56,7 @@ class SqlOrganisationRepository:
         row.name = data.name
         row.code = data.code
         row.province = data.province
+        row.teams_tenant = data.teams_tenant
         self._session.flush()
 
     def set_active(self, organisation_id: int, active: bool) -> None:

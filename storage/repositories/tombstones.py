@@ -1,0 +1,43 @@
+"""Tombstones of erased members: keyed hashes of their e-mail addresses."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from storage.models import TombstoneKeyRow, TombstoneRow
+from storage.repositories._common import affected, insert_ignoring_duplicate
+
+_ONLY_ROW = 1
+
+
+class SqlTombstoneRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def key(self) -> bytes | None:
+        row = self._session.get(TombstoneKeyRow, _ONLY_ROW)
+        return None if row is None else bytes.fromhex(row.key)
+
+    def make_key(self) -> bytes:
+        """The key, made now if there is none; two instances racing both get the same."""
+        values = {"id": _ONLY_ROW, "key": secrets.token_hex(32)}
+        insert_ignoring_duplicate(self._session, TombstoneKeyRow, values)
+        key = self.key()
+        assert key is not None  # inserted above, or by the transaction that won the race
+        return key
+
+    def add(self, email_hash: str, *, at: datetime) -> None:
+        values = {"email_hash": email_hash, "erased_at": at}
+        insert_ignoring_duplicate(self._session, TombstoneRow, values)
+
+    def contains(self, email_hash: str) -> bool:
+        query = select(TombstoneRow.id).where(TombstoneRow.email_hash == email_hash)
+        return self._session.scalar(query) is not None
+
+    def remove(self, email_hash: str) -> bool:
+        statement = delete(TombstoneRow).where(TombstoneRow.email_hash == email_hash)
+        return affected(self._session.execute(statement)) > 0
