@@ -17,7 +17,7 @@ class Level(StrEnum):
 
 @dataclass(frozen=True)
 class Finding:
-    area: str  # settings, timezone, database, network, scheduler, slack, teams, llm, secrets
+    area: str  # settings, timezone, database, network, trust, scheduler, slack, teams, llm, secrets
     level: Level
     key: str  # the text `doctor.<area>.<key>`
     params: Mapping[str, Any] = field(default_factory=dict)

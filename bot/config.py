@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # delivery it claimed before another instance may take it over.
     tick_seconds: float = Field(default=5.0, gt=0, le=3600)
     claim_seconds: float = Field(default=300.0, ge=1, le=86400)
+    # Serve POST /api/messages without Bot Framework tokens, for the Bot Framework Emulator:
+    # only while the server listens on a loopback address, and never with TEAMS_APP_ID.
+    teams_emulator: bool = False
     log_level: str = "INFO"  # DEBUG, INFO, WARNING, ERROR or CRITICAL
     log_format: LogFormat = "auto"  # JSON unless stderr is a terminal; or `json`, `text`
 
@@ -114,7 +117,7 @@ class SlackSettings(BaseSettings):
 
 class TeamsSettings(BaseSettings):
     """TEAMS_*: with an app id every request must carry a valid Bot Framework token;
-    without one the endpoint serves the local machine only (the Bot Framework Emulator)."""
+    without one there is no Teams endpoint (unless INBRENG_TEAMS_EMULATOR, see `Settings`)."""
 
     model_config = SettingsConfigDict(
         env_prefix="TEAMS_", env_file=".env", extra="ignore", frozen=True

@@ -13,13 +13,16 @@ class Actor:
     """Who is talking, as the platform knows them.
 
     `email` is what the platform tells about the person (profile e-mail, UPN); the bot
-    uses it to find the member the first time, then remembers the identity.
+    uses it to find the member the first time, then remembers the identity. `tenant` is
+    the Slack team or Teams tenant that vouches for the person, `enterprise` a Slack
+    team's Enterprise Grid organisation (see `bot.trust`).
     """
 
     platform: Platform
     tenant: str
     user_id: str
     email: str | None = None
+    enterprise: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,6 +32,8 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CBS_CODE = re.compile(r"GM\d{4}")
 _SLACK_CHANNEL = re.compile(r"[CG][A-Z0-9]{2,}")
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+_SLACK_WORKSPACE = re.compile(r"[TE][A-Z0-9]{2,}")  # a team (workspace) or an Enterprise Grid
+_TENANT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 # Aliases are expanded into copies; this bounds what a small file full of them can become.
 _MAX_VALUES = 500_000
@@ -102,6 +104,20 @@ def _teams_channel(value: str) -> str:
     return value
 
 
+def _tenant(value: str) -> str:
+    value = value.strip().lower()
+    if not _TENANT.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not an Entra ID tenant id such as "
+            "'72f988bf-86f1-41af-91ab-2d7cd011db47' (Entra admin centre, Overview, Tenant ID)"
+        )
+    return value
+
+
+def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
 def _roles(value: tuple[Role, ...]) -> tuple[Role, ...]:
     if not value:
         raise ValueError("give at least one role")
@@ -110,6 +126,8 @@ def _roles(value: tuple[Role, ...]) -> tuple[Role, ...]:
 
 Slug = Annotated[str, AfterValidator(_slug)]
 Text = Annotated[str, AfterValidator(_text)]
+TenantId = Annotated[str, AfterValidator(_tenant)]
+SlackWorkspace = Annotated[str, _pattern(_SLACK_WORKSPACE, "T0123ABC")]
 
 
 class _Record(BaseModel):
@@ -120,6 +138,10 @@ class NetworkSection(_Record):
     name: Text
     language: Language = "nl"
     timezone: Annotated[str, AfterValidator(_timezone)] = "Europe/Amsterdam"
+    # Whose word on a person's e-mail address the network believes: Slack team (T…) or
+    # Enterprise Grid (E…) ids, and the Entra ID tenants of organisations without their own.
+    slack_workspaces: Annotated[tuple[SlackWorkspace, ...], AfterValidator(_unique)] = ()
+    teams_tenants: Annotated[tuple[TenantId, ...], AfterValidator(_unique)] = ()
 
 
 class OrganisationSpec(_Record):
@@ -127,6 +149,7 @@ class OrganisationSpec(_Record):
     name: Text
     code: Annotated[str, AfterValidator(_cbs_code)] | None = None
     province: Text | None = None
+    teams_tenant: TenantId | None = None  # None: the network's teams_tenants
 
 
 class MemberSpec(_Record):

@@ -8,6 +8,8 @@ from collections import deque
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import yaml
+
 from adapters.console.session import ConsoleSession, console_actor
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
@@ -28,6 +30,19 @@ LEAD = "i.hendriks@oss.example"  # leads Financiën
 OTHER_LEAD = "g.brouwer@harderwijk.example"  # leads Economie en Fysieke Leefomgeving
 SECRETARIAT = "y.schouten@pmg.example"
 STRANGER = "someone@elsewhere.example"
+# The Slack workspace the example network trusts (network.slack_workspaces), and one it
+# does not: another organisation's, whose users may share a channel (Slack Connect).
+TRUSTED_TEAM = "T0001"
+OTHER_TEAM = "T0OTHER"
+# An Entra ID tenant no organisation of the example network trusts.
+OTHER_TENANT = "0badc0de-0000-4000-8000-000000000000"
+
+
+def teams_tenant_of(email: str) -> str:
+    """The Entra ID tenant of the member's organisation in the example network."""
+    network = yaml.safe_load((EXAMPLES / "network.yaml").read_text(encoding="utf-8"))
+    slug = next(m["organisation"] for m in network["members"] if m["email"] == email)
+    return str(next(o["teams_tenant"] for o in network["organisations"] if o["slug"] == slug))
 
 
 class FakeClock:

@@ -34,9 +34,16 @@ def fixture_activity(name: str) -> JsonObject:
 
 
 def personal_message(
-    service_url: str, user_id: str, *, text: str | None = None, value: Any = None, **extra: Any
+    service_url: str,
+    user_id: str,
+    *,
+    text: str | None = None,
+    value: Any = None,
+    tenant: str = TENANT,
+    **extra: Any,
 ) -> JsonObject:
-    """A message in the user's personal chat with the bot (Microsoft's sample, re-addressed)."""
+    """A message in the user's personal chat with the bot (Microsoft's sample, re-addressed),
+    from a user of `tenant`."""
     activity = fixture_activity("personal_message_sample.json")
     activity.update(
         serviceUrl=service_url,
@@ -45,14 +52,14 @@ def personal_message(
         value=value,
         **{"from": {"id": user_id, "name": "Lid"}},
         recipient={"id": BOT_ID, "name": "Inbreng"},
-        conversation={"conversationType": "personal", "id": f"a:{user_id}", "tenantId": TENANT},
-        channelData={"tenant": {"id": TENANT}},
+        conversation={"conversationType": "personal", "id": f"a:{user_id}", "tenantId": tenant},
+        channelData={"tenant": {"id": tenant}},
         **extra,
     )
     return {k: v for k, v in activity.items() if v is not None}
 
 
-def personal_install(service_url: str, user_id: str) -> JsonObject:
+def personal_install(service_url: str, user_id: str, *, tenant: str = TENANT) -> JsonObject:
     """The bot added in a user's personal scope (Microsoft's sample, re-addressed)."""
     activity = fixture_activity("conversation_update_personal_bot_installed.json")
     activity.update(
@@ -61,13 +68,16 @@ def personal_install(service_url: str, user_id: str) -> JsonObject:
         recipient={"id": BOT_ID, "name": "Inbreng"},
         membersAdded=[{"id": user_id}, {"id": BOT_ID}],
         conversation={"conversationType": "personal", "id": f"a:{user_id}"},
-        channelData={"tenant": {"id": TENANT}},
+        channelData={"tenant": {"id": tenant}},
     )
     return activity
 
 
-def team_install(service_url: str, *, team_id: str = TEAM_ID, name: str = "PMG") -> JsonObject:
-    """The bot added to a team (the published teamMemberAdded event, with the bot added)."""
+def team_install(
+    service_url: str, *, team_id: str = TEAM_ID, name: str = "PMG", tenant: str = TENANT
+) -> JsonObject:
+    """The bot added to a team of `tenant` (the published teamMemberAdded event, with the
+    bot added)."""
     activity = fixture_activity("conversation_update_team_member_added.recording.json")
     activity.update(
         serviceUrl=service_url,
@@ -76,20 +86,21 @@ def team_install(service_url: str, *, team_id: str = TEAM_ID, name: str = "PMG")
         conversation={
             "isGroup": True,
             "conversationType": "channel",
-            "tenantId": TENANT,
+            "tenantId": tenant,
             "id": team_id,
         },
         channelData={
             "team": {"id": team_id, "name": name},
             "eventType": "teamMemberAdded",
-            "tenant": {"id": TENANT},
+            "tenant": {"id": tenant},
         },
     )
     return activity
 
 
 class TeamsServer:
-    """`inbreng serve`'s server with Teams on (and Slack as given)."""
+    """`inbreng serve`'s server with Teams on (and Slack as given): with an app id in
+    `teams`, or else as for the Bot Framework Emulator (INBRENG_TEAMS_EMULATOR)."""
 
     def __init__(
         self,
@@ -97,6 +108,8 @@ class TeamsServer:
         *,
         teams: TeamsSettings | None = None,
         slack: SlackSettings | None = None,
+        emulator: bool = True,
+        host: str = "127.0.0.1",
     ) -> None:
         self._loop = LoopThread()
         self.server: Server = self._loop.run(
@@ -104,9 +117,10 @@ class TeamsServer:
                 conversation,
                 slack or SlackSettings(_env_file=None),
                 teams=teams or TeamsSettings(_env_file=None),
-                host="127.0.0.1",
+                host=host,
                 port=0,
                 tick_seconds=None,
+                teams_emulator=emulator,
             )
         )
         self.url = f"http://127.0.0.1:{self.server.port}"

@@ -32,6 +32,7 @@ from tests.support import (
     OTHER_PILLAR_MEMBER,
     SECRETARIAT,
     STRANGER,
+    TRUSTED_TEAM,
     FakeClock,
     ScriptedChat,
     actor,
@@ -679,7 +680,9 @@ def test_a_stranger_gets_a_polite_answer_and_nothing_is_stored(
 ) -> None:
     before = snapshot(database_url)
     stranger = actor(STRANGER)
-    slack_stranger = Actor(platform=Platform.SLACK, tenant="T123", user_id="U0NOBODY")
+    # Someone in the network's own workspace who is no member (from anywhere else, a refusal
+    # is recorded: see tests/test_trust.py).
+    slack_stranger = Actor(platform=Platform.SLACK, tenant=TRUSTED_TEAM, user_id="U0NOBODY")
     events: list[Event] = [
         MessageEvent(actor=stranger, text="inbreng"),
         MessageEvent(actor=stranger, text="Hallo, mag ik meedoen?"),

@@ -24,7 +24,17 @@ from bot.ports import UnitOfWorkFactory
 from bot.services.network import NetworkChanges, load_network
 from bot.services.responses import AnswerInput
 from tests.db_snapshot import snapshot
-from tests.support import COLLEAGUE, EXAMPLES, MEMBER, actor, texts_of
+from tests.support import (
+    COLLEAGUE,
+    EXAMPLES,
+    MEMBER,
+    OTHER_TEAM,
+    OTHER_TENANT,
+    TRUSTED_TEAM,
+    actor,
+    teams_tenant_of,
+    texts_of,
+)
 
 EXAMPLE = EXAMPLES / "network.yaml"
 PILLAR_TOPICS = {
@@ -325,7 +335,7 @@ def test_a_removed_topic_is_deactivated_and_no_longer_offered(
 # --- platform ids given in the file ---------------------------------------------------------
 
 
-def test_a_slack_user_id_in_the_file_links_the_member_in_any_workspace(
+def test_a_platform_user_id_in_the_file_speaks_for_the_member_only_from_a_trusted_workspace(
     core: Core, conversation: Conversation, uow_factory: UnitOfWorkFactory, database_url: str
 ) -> None:
     def give_anna_a_slack_id(data: Data) -> None:
@@ -348,31 +358,43 @@ def test_a_slack_user_id_in_the_file_links_the_member_in_any_workspace(
     ]
     before = snapshot(database_url)
 
-    # Slack tells the user id and team, no e-mail: the file's id is enough, in any team.
-    for tenant in ("T123", "T999OTHER"):
-        slack = Actor(platform=Platform.SLACK, tenant=tenant, user_id="U0ANNA123", email=None)
-        reply = conversation.handle(MessageEvent(actor=slack, text="help"))
-        assert help_title(reply) == "Inbreng: wat kan ik voor u doen, Anna Jansen?"
+    # Slack tells the user id and team, no e-mail: the file's id is enough in the network's
+    # workspace, and Teams' in the tenant of the member's own municipality.
+    slack = Actor(platform=Platform.SLACK, tenant=TRUSTED_TEAM, user_id="U0ANNA123")
+    reply = conversation.handle(MessageEvent(actor=slack, text="help"))
+    assert help_title(reply) == "Inbreng: wat kan ik voor u doen, Anna Jansen?"
     teams = Actor(
-        platform=Platform.TEAMS, tenant="tenant-1", user_id="29:1kq8Xw3vYb7TzR2mLpN0aHs5dE9fGcUo"
+        platform=Platform.TEAMS,
+        tenant=teams_tenant_of(RUUD),
+        user_id="29:1kq8Xw3vYb7TzR2mLpN0aHs5dE9fGcUo",
     )
     assert help_title(conversation.handle(MessageEvent(actor=teams, text="help"))) == (
         "Inbreng: wat kan ik voor u doen, Ruud Hoogendoorn?"
     )
     # The same id on another platform, or an unknown one without e-mail: not a member.
     for other in (
-        Actor(platform=Platform.TEAMS, tenant="T123", user_id="U0ANNA123"),
-        Actor(platform=Platform.SLACK, tenant="T123", user_id="U0NOBODY"),
+        Actor(platform=Platform.TEAMS, tenant=teams_tenant_of(RUUD), user_id="U0ANNA123"),
+        Actor(platform=Platform.SLACK, tenant=TRUSTED_TEAM, user_id="U0NOBODY"),
     ):
         assert STRANGER_TEXT in texts_of(conversation.handle(MessageEvent(actor=other, text="hi")))
     assert snapshot(database_url) == before  # recognised from the file: nothing to write
+
+    # From a workspace or tenant the network does not trust for them, the same ids are
+    # strangers: Anna's id from another Slack workspace, Ruud's from another municipality's
+    # tenant (Zeist's) or an unknown one.
+    for other in (
+        Actor(platform=Platform.SLACK, tenant=OTHER_TEAM, user_id="U0ANNA123"),
+        Actor(platform=Platform.TEAMS, tenant=teams_tenant_of(MEMBER), user_id=teams.user_id),
+        Actor(platform=Platform.TEAMS, tenant=OTHER_TENANT, user_id=teams.user_id),
+    ):
+        reply_text = texts_of(conversation.handle(MessageEvent(actor=other, text="hi")))
+        assert "die het netwerk hiervoor niet vertrouwt" in reply_text
 
     # The id moves to a colleague in the file: it now speaks for the colleague.
     def move_it(data: Data) -> None:
         member_entry(data, COLLEAGUE)["slack_user_id"] = "U0ANNA123"
 
     assert only(load_network(uow_factory, edited(move_it))) == {("identities", "changed"): 1}
-    slack = Actor(platform=Platform.SLACK, tenant="T123", user_id="U0ANNA123")
     assert help_title(conversation.handle(MessageEvent(actor=slack, text="help"))) == (
         "Inbreng: wat kan ik voor u doen, Thijs Vermeulen?"
     )

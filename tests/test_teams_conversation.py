@@ -26,6 +26,7 @@ from bot.conversation.core import Core
 from bot.domain import ANY_TENANT, Identity, Platform, Round
 from bot.ports import UnitOfWorkFactory
 from tests import teams_cards
+from tests.support import teams_tenant_of
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"
@@ -43,15 +44,17 @@ class PersonalChat:
 
     def __init__(self, bot: TeamsBot, user_id: str, *, conversation_type: str = "personal"):
         self.user_id = user_id
+        # The user's own municipality's tenant (TENANT for someone outside the network).
+        tenant = teams_tenant_of(TEAMS_USERS[user_id]) if user_id in TEAMS_USERS else TENANT
         template = Activity(
             channel_id="msteams",
             service_url=SERVICE_URL,
             from_property=ChannelAccount(id=user_id, name="Lid"),
             recipient=BOT,
             conversation=ConversationAccount(
-                id=f"a:{user_id}", conversation_type=conversation_type, tenant_id=TENANT
+                id=f"a:{user_id}", conversation_type=conversation_type, tenant_id=tenant
             ),
-            channel_data={"tenant": {"id": TENANT}},
+            channel_data={"tenant": {"id": tenant}},
         )
         self.adapter = TestAdapter(bot.on_turn, template)
 
@@ -93,7 +96,7 @@ def bot(conversation: Conversation, uow_factory: UnitOfWorkFactory) -> TeamsBot:
 def address_of(core: Core, email: str) -> str | None:
     member = core.members.by_email(email)
     assert member is not None
-    teams = [i for i in core.deliveries.identities(member.id) if i.platform == Platform.TEAMS]
+    teams = [i for i in core.deliveries.reach(member).identities if i.platform == Platform.TEAMS]
     assert len(teams) == 1
     return teams[0].address
 

@@ -8,6 +8,7 @@ import base64
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -23,11 +24,10 @@ from tests.fakes.bot_framework_auth import FakeBotFrameworkAuth, new_key
 from tests.fakes.slack_web_api import FakeSlackWebApi
 from tests.fakes.teams_connector import FakeTeamsConnector
 from tests.slack_harness import BOT_TOKEN, SIGNING_SECRET
-from tests.support import FakeClock
+from tests.support import FakeClock, teams_tenant_of
 from tests.teams_harness import (
-    TEAM_ID,
     TEAMS_FIXTURES,
-    TENANT,
+    JsonObject,
     TeamsServer,
     fixture_activity,
     personal_install,
@@ -45,14 +45,46 @@ TEAMS_USERS = {
     HENDRIKS: "i.hendriks@oss.example",
     STRANGER: "someone@elsewhere.example",
 }
+# Each municipality has its own Microsoft 365 tenant, with a team the bot was added to; the
+# stranger has an account in Zeist's tenant but is no member.
+TENANT_OF = {
+    JANSEN: teams_tenant_of(TEAMS_USERS[JANSEN]),
+    MULDER: teams_tenant_of(TEAMS_USERS[MULDER]),
+    HENDRIKS: teams_tenant_of(TEAMS_USERS[HENDRIKS]),
+    STRANGER: teams_tenant_of(TEAMS_USERS[JANSEN]),
+}
+TEAM_OF_TENANT = {
+    TENANT_OF[JANSEN]: "19:zeist@thread.tacv2",
+    TENANT_OF[MULDER]: "19:veldhoven@thread.tacv2",
+    TENANT_OF[HENDRIKS]: "19:oss@thread.tacv2",
+}
+TEAM_ID = TEAM_OF_TENANT[TENANT_OF[JANSEN]]
+
+
+def message(connector: FakeTeamsConnector, user_id: str, **fields: Any) -> JsonObject:
+    """A message from the user, in their own tenant."""
+    return personal_message(connector.url, user_id, tenant=TENANT_OF[user_id], **fields)
+
+
+def install_everywhere(server: TeamsServer, connector: FakeTeamsConnector) -> None:
+    """The bot added to each municipality's team."""
+    for tenant, team_id in TEAM_OF_TENANT.items():
+        install = team_install(connector.url, team_id=team_id, name=team_id, tenant=tenant)
+        assert server.post(install).status == 201
+
+
+def add_people(connector: FakeTeamsConnector, users: dict[str, str]) -> None:
+    for user_id, email in users.items():
+        connector.add_user(user_id, name=email, email=email, tenant_id=TENANT_OF[user_id])
+    for tenant, team_id in TEAM_OF_TENANT.items():
+        members = [user_id for user_id in users if TENANT_OF[user_id] == tenant]
+        connector.add_team(team_id, name=team_id, members=members)
 
 
 @pytest.fixture
 def connector() -> Iterator[FakeTeamsConnector]:
     with FakeTeamsConnector() as fake:
-        for user_id, email in TEAMS_USERS.items():
-            fake.add_user(user_id, name=email.split("@")[0], email=email, tenant_id=TENANT)
-        fake.add_team(TEAM_ID, name="PMG", members=list(TEAMS_USERS))
+        add_people(fake, TEAMS_USERS)
         yield fake
 
 
@@ -67,7 +99,7 @@ def teams_identity(core: Core, email: str) -> str | None:
     """The member's stored Teams address, or None without a Teams identity."""
     member = core.members.by_email(email)
     assert member is not None
-    found = [i for i in core.deliveries.identities(member.id) if i.platform == Platform.TEAMS]
+    found = [i for i in core.deliveries.reach(member).identities if i.platform == Platform.TEAMS]
     return found[0].address if found else None
 
 
@@ -79,7 +111,7 @@ def replies(connector: FakeTeamsConnector, user_id: str) -> list[str]:
 def test_a_member_found_by_email_gets_help_and_the_chat_becomes_the_address(
     teams: TeamsServer, connector: FakeTeamsConnector, core: Core
 ) -> None:
-    reply = teams.post(personal_message(connector.url, JANSEN, text="hulp"))
+    reply = teams.post(message(connector, JANSEN, text="hulp"))
 
     assert reply.status in (200, 201)
     (shown,) = replies(connector, JANSEN)
@@ -94,8 +126,8 @@ def test_a_stranger_gets_a_polite_answer_and_nothing_is_stored(
 ) -> None:
     before = snapshot(database_url)
 
-    teams.post(personal_install(connector.url, STRANGER))
-    teams.post(personal_message(connector.url, STRANGER, text="mijn"))
+    teams.post(personal_install(connector.url, STRANGER, tenant=TENANT_OF[STRANGER]))
+    teams.post(message(connector, STRANGER, text="mijn"))
 
     shown = replies(connector, STRANGER)
     assert len(shown) == 2 and all("niets van u opgeslagen" in s for s in shown)
@@ -108,7 +140,7 @@ def test_a_stranger_gets_a_polite_answer_and_nothing_is_stored(
 def test_installing_in_a_personal_chat_welcomes_the_member(
     teams: TeamsServer, connector: FakeTeamsConnector, core: Core, open_round: Round
 ) -> None:
-    teams.post(personal_install(connector.url, MULDER))
+    teams.post(personal_install(connector.url, MULDER, tenant=TENANT_OF[MULDER]))
 
     shown = "\n".join(replies(connector, MULDER))
     assert "Welcome to Inbreng" in shown and "Pijleroverleg Financiën" in shown
@@ -143,13 +175,19 @@ def test_requests_that_are_not_activities_get_a_clear_answer(teams: TeamsServer)
     assert teams.post(b"{" + b" " * (2 * 1024 * 1024) + b"}").status == 413
 
 
-def test_without_an_app_id_only_this_machine_is_served(
-    teams: TeamsServer, connector: FakeTeamsConnector, core: Core
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"X-Forwarded-For": "203.0.113.7"},
+        {"Forwarded": "for=203.0.113.7"},
+        {"X-Real-IP": "203.0.113.7"},
+        {"Via": "1.1 proxy.example"},
+    ],
+)
+def test_the_emulator_endpoint_refuses_what_a_proxy_forwards(
+    teams: TeamsServer, connector: FakeTeamsConnector, core: Core, header: dict[str, str]
 ) -> None:
-    forwarded = teams.post(
-        personal_message(connector.url, JANSEN, text="hulp"),
-        headers={"X-Forwarded-For": "203.0.113.7"},
-    )
+    forwarded = teams.post(message(connector, JANSEN, text="hulp"), headers=header)
 
     assert forwarded.status == 403
     assert connector.calls == []
@@ -159,13 +197,13 @@ def test_without_an_app_id_only_this_machine_is_served(
 def test_the_bot_added_to_a_team_remembers_it(
     teams: TeamsServer, connector: FakeTeamsConnector, core: Core
 ) -> None:
-    teams.post(team_install(connector.url))
+    teams.post(team_install(connector.url, team_id=TEAM_ID, tenant=TENANT_OF[JANSEN]))
 
     (team,) = core.installations.of(Platform.TEAMS)
-    assert (team.conversation_id, team.name, team.tenant) == (TEAM_ID, "PMG", TENANT)
+    assert (team.conversation_id, team.name, team.tenant) == (TEAM_ID, "PMG", TENANT_OF[JANSEN])
     assert references.load(team.address).service_url == connector.url
 
-    removed = team_install(connector.url)
+    removed = team_install(connector.url, team_id=TEAM_ID, tenant=TENANT_OF[JANSEN])
     removed.update(membersAdded=None, membersRemoved=[{"id": removed["recipient"]["id"]}])
     teams.post(removed)
     assert core.installations.of(Platform.TEAMS) == []
@@ -190,15 +228,13 @@ def test_one_round_reaches_each_member_on_their_own_platform_and_posts_to_both_c
         for user_id, email in SLACK_USERS.items():
             slack.add_user(user_id, email)
         slack.add_channel(FINANCE_CHANNELS["slack"])
-        for user_id, email in TEAMS_MEMBERS.items():
-            connector.add_user(user_id, name=email, email=email, tenant_id=TENANT)
-        connector.add_team(TEAM_ID, name="PMG", members=list(TEAMS_MEMBERS))
+        add_people(connector, TEAMS_MEMBERS)
         slack_settings = SlackSettings(
             bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=slack.url, _env_file=None
         )
         server = TeamsServer(conversation, slack=slack_settings)
         try:
-            assert server.post(team_install(connector.url)).status == 201
+            install_everywhere(server, connector)
             round_ = core.rounds.create(
                 RoundRequest(
                     pillar_slug="financien",
@@ -229,8 +265,8 @@ def test_one_round_reaches_each_member_on_their_own_platform_and_posts_to_both_c
                 t for t, d in teams_cards.actions(invitation).items() if d.get("action") == "answer"
             )
             server.post(
-                personal_message(
-                    connector.url,
+                message(
+                    connector,
                     JANSEN,
                     value=teams_cards.press(invitation, answer),
                     replyToId=invitation["id"],
@@ -244,7 +280,7 @@ def test_one_round_reaches_each_member_on_their_own_platform_and_posts_to_both_c
             value = teams_cards.press(
                 form, submit, topic=topic, text="Het ravijnjaar 2026 raakt ons hard."
             )
-            server.post(personal_message(connector.url, JANSEN, value=value, replyToId=form["id"]))
+            server.post(message(connector, JANSEN, value=value, replyToId=form["id"]))
             member = core.members.by_email("a.jansen@zeist.example")
             assert member is not None and len(core.responses.of_member(member)) == 1
 
@@ -294,17 +330,18 @@ def invitations(connector: FakeTeamsConnector) -> dict[str, int]:
 def test_a_member_the_bot_never_met_is_found_in_a_team_and_a_chat_is_created(
     teams: TeamsServer, connector: FakeTeamsConnector, core: Core, open_round: Round
 ) -> None:
-    teams.post(team_install(connector.url))
+    install_everywhere(teams, connector)
 
     teams.run_outbox()
 
-    # The three in the team, and one whose Teams id is in the network file.
+    # The three in their municipality's team, and one whose Teams id is in the network file.
     expected = (JANSEN, MULDER, HENDRIKS, NETWORK_FILE_ID)
     assert invitations(connector) == {f"a:{u}": 1 for u in expected}
-    (created, *_) = connector.calls_of("create")
-    assert created.body["members"] == [{"id": created.body["members"][0]["id"]}]
-    assert created.body["channelData"] == {"tenant": {"id": TENANT}}
-    assert created.body["isGroup"] is False
+    created = {c.body["members"][0]["id"]: c.body for c in connector.calls_of("create")}
+    assert created[JANSEN]["members"] == [{"id": JANSEN}]
+    assert created[JANSEN]["channelData"] == {"tenant": {"id": TENANT_OF[JANSEN]}}
+    assert created[MULDER]["channelData"] == {"tenant": {"id": TENANT_OF[MULDER]}}
+    assert created[JANSEN]["isGroup"] is False
     address = teams_identity(core, "e.mulder@veldhoven.example")
     assert address is not None and references.load(address).conversation.id == f"a:{MULDER}"
 
@@ -325,7 +362,7 @@ def test_rate_limits_wait_server_errors_are_retried_and_a_blocked_bot_gives_up(
     teams: TeamsServer, connector: FakeTeamsConnector, core: Core, clock: FakeClock,
     open_round: Round,
 ) -> None:  # fmt: skip
-    teams.post(team_install(connector.url))
+    install_everywhere(teams, connector)
     connector.fail_next("send", status=429, retry_after=30)
     connector.fail_next("send", status=502, after=True)
     connector.fail_next("send", status=403)
@@ -380,14 +417,16 @@ def test_with_an_app_id_only_requests_with_a_valid_token_are_processed(
             }
             before = snapshot(database_url)
             for reason, token in refused.items():
-                reply = server.post(team_install(url), token=token)
+                reply = server.post(team_install(url, team_id=TEAM_ID), token=token)
                 assert reply.status == 401, reason
             assert snapshot(database_url) == before and connector.calls == []
 
             # A forwarded request is fine here: the token, not the address, is the proof.
             valid = auth.token(app_id=APP_ID, service_url=url)
             reply = server.post(
-                team_install(url), token=valid, headers={"X-Forwarded-For": "52.112.0.1"}
+                team_install(url, team_id=TEAM_ID),
+                token=valid,
+                headers={"X-Forwarded-For": "52.112.0.1"},
             )
             assert reply.status == 201
             assert [t.conversation_id for t in core.installations.of(Platform.TEAMS)] == [TEAM_ID]

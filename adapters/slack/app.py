@@ -211,24 +211,30 @@ class SlackBot:
     # -- the conversation ---------------------------------------------------------
 
     async def _actor(self, body: Body) -> Actor:
-        """Who sent this: known identities need no lookup; others by profile e-mail."""
-        team_id, user_id = payloads.sender(body) or ("", "")
-        who = payloads.actor(team_id, user_id)
-        if not user_id or await asyncio.to_thread(self._core.members.knows, who):
+        """Who sent this: known identities need no lookup; others by their Slack profile,
+        whose e-mail address is vouched for by the user's own team (and grid) there."""
+        sender = payloads.sender(body) or payloads.Sender(team_id="", user_id="")
+        who = payloads.actor(sender)
+        if not sender.user_id or not await asyncio.to_thread(self._core.members.needs_email, who):
             return who
-        return payloads.actor(team_id, user_id, await self._email_of(user_id))
+        profile = await self._profile_of(sender.user_id)
+        if profile is None:
+            return who
+        home = profile.home
+        return replace(
+            who,
+            email=profile.email,
+            tenant=home.team_id or who.tenant,
+            enterprise=home.enterprise_id or who.enterprise,
+        )
 
-    async def _email_of(self, user_id: str) -> str | None:
+    async def _profile_of(self, user_id: str) -> payloads.Profile | None:
         try:
             found = await self._client.users_info(user=user_id)
         except SlackApiError as error:
             logger.warning("users.info failed: %s", error.response.get("error"))
             return None
-        user = found.get("user") or {}
-        if user.get("deleted") or user.get("is_bot"):
-            return None
-        email = (user.get("profile") or {}).get("email")
-        return str(email) if email else None
+        return payloads.profile(found.get("user") or {})
 
     async def _handle(self, body: Body, who: Actor) -> list[Message]:
         event = payloads.to_event(body, who)
@@ -307,7 +313,7 @@ class SlackBot:
         return self._dm_channels[user_id]
 
     async def _language(self, who: Actor) -> str:
-        member = await asyncio.to_thread(self._core.members.resolve, who)
+        member = await asyncio.to_thread(self._core.members.member, who)
         return member.language if member is not None else DEFAULT_LANGUAGE
 
 

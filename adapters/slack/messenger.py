@@ -16,6 +16,7 @@ from adapters.slack import blocks
 from bot.delivery.messenger import DeliveryError, Sent
 from bot.domain import Identity, Member, Platform
 from bot.messages import File, Message
+from bot.trust import TrustedTenants
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class SlackMessenger:
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
 
-    async def find(self, member: Member) -> Identity | None:
+    async def find(self, member: Member, *, trusted: TrustedTenants) -> Identity | None:
         with delivery_errors():
             try:
                 found = await self._client.users_lookupByEmail(email=member.email)
@@ -98,11 +99,16 @@ class SlackMessenger:
         user: dict[str, Any] = found["user"]
         if user.get("deleted") or user.get("is_bot"):
             return None
+        team = str(user.get("team_id") or "")
+        enterprise = str((user.get("enterprise_user") or {}).get("enterprise_id") or "")
+        if not trusted.allow(Platform.SLACK, team, enterprise):
+            return None  # someone with this address in another organisation's workspace
         return Identity(
             member_id=member.id,
             platform=Platform.SLACK,
-            tenant=str(user.get("team_id") or ""),
+            tenant=team,
             user_id=str(user["id"]),
+            enterprise=enterprise,
         )
 
     async def send_direct(self, identity: Identity, message: Message, *, key: str) -> Sent:

@@ -7,6 +7,7 @@ that may need the Web API) and returns an event, or None for what the bot ignore
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack import modals
@@ -21,8 +22,20 @@ Translator = Callable[[Payload, Actor], Event | None]
 _PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
 
-def sender(body: Payload) -> tuple[str, str] | None:
-    """(team id, user id) of whoever caused the payload, for any payload type."""
+@dataclass(frozen=True)
+class Sender:
+    """Who caused a payload: the user, the team (workspace) that vouches for them and its
+    Enterprise Grid organisation ("" outside a grid)."""
+
+    team_id: str
+    user_id: str
+    enterprise_id: str = ""
+
+
+def sender(body: Payload) -> Sender | None:
+    """Whoever caused the payload, for any payload type. The user's own team comes first: in
+    a channel shared with another organisation (Slack Connect) the payload's `team` is the
+    workspace where it happened, and the user's own may be another."""
     event = body.get("event") or {}
     user = body.get("user")
     user_id = (
@@ -32,18 +45,58 @@ def sender(body: Payload) -> tuple[str, str] | None:
     )
     team = body.get("team")
     team_id = (
-        body.get("team_id")
+        (user.get("team_id") if isinstance(user, Mapping) else None)
+        or event.get("user_team")
+        or body.get("team_id")
         or (team.get("id") if isinstance(team, Mapping) else None)
-        or (user.get("team_id") if isinstance(user, Mapping) else None)
         or event.get("team")
+    )
+    enterprise = body.get("enterprise")
+    enterprise_id = body.get("enterprise_id") or (
+        enterprise.get("id") if isinstance(enterprise, Mapping) else None
     )
     if not isinstance(user_id, str) or not user_id:
         return None
-    return (team_id if isinstance(team_id, str) else "", user_id)
+    return Sender(
+        team_id=team_id if isinstance(team_id, str) else "",
+        user_id=user_id,
+        enterprise_id=enterprise_id if isinstance(enterprise_id, str) else "",
+    )
 
 
-def actor(team_id: str, user_id: str, email: str | None = None) -> Actor:
-    return Actor(platform=Platform.SLACK, tenant=team_id, user_id=user_id, email=email)
+def actor(who: Sender, email: str | None = None) -> Actor:
+    return Actor(
+        platform=Platform.SLACK,
+        tenant=who.team_id,
+        user_id=who.user_id,
+        email=email,
+        enterprise=who.enterprise_id,
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What `users.info` tells of a user: their e-mail address and their own team."""
+
+    email: str
+    home: Sender
+
+
+def profile(user: Payload) -> Profile | None:
+    """A person's profile with an e-mail address; None for bots, deactivated users and
+    profiles that show no address."""
+    email = (user.get("profile") or {}).get("email")
+    if user.get("deleted") or user.get("is_bot") or not email:
+        return None
+    enterprise = (user.get("enterprise_user") or {}).get("enterprise_id")
+    return Profile(
+        email=str(email),
+        home=Sender(
+            team_id=str(user.get("team_id") or ""),
+            user_id=str(user.get("id") or ""),
+            enterprise_id=str(enterprise or ""),
+        ),
+    )
 
 
 def slash_command(body: Payload, who: Actor) -> Event | None:

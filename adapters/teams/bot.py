@@ -64,18 +64,17 @@ class TeamsBot:
         if activities.conversation_type(activity) != activities.PERSONAL:
             await self._hint_personal_chat(turn, who)
             return
-        await asyncio.to_thread(self._core.members.remember_address, who, references.of(activity))
         event = activities.to_event(activity, who)
-        if event is None:
-            return
         if isinstance(event, card_data.FormCancelled):
             if activity.reply_to_id:
                 with refusals_logged():
                     await turn.delete_activity(activity.reply_to_id)
-            return
-        messages = await asyncio.to_thread(self._conversation.handle, event)
-        replacing = activity.reply_to_id if isinstance(event, FormEvent) else None
-        await self._reply(turn, messages, replacing=replacing)
+        elif event is not None:
+            messages = await asyncio.to_thread(self._conversation.handle, event)
+            replacing = activity.reply_to_id if isinstance(event, FormEvent) else None
+            await self._reply(turn, messages, replacing=replacing)
+        # After the conversation, which links the identity on first contact.
+        await asyncio.to_thread(self._core.members.remember_address, who, references.of(activity))
 
     async def _on_conversation_update(self, turn: TurnContext) -> None:
         """The bot added to a team: remember the team. Added in a personal chat: remember
@@ -126,7 +125,7 @@ class TeamsBot:
 
     async def _actor(self, turn: TurnContext) -> Actor | None:
         who = activities.actor(turn.activity)
-        if who is None or await asyncio.to_thread(self._core.members.knows, who):
+        if who is None or not await asyncio.to_thread(self._core.members.needs_email, who):
             return who
         return replace(who, email=await self._email_of(turn, who.user_id))
 
@@ -141,12 +140,12 @@ class TeamsBot:
         return str(address) if address else None
 
     async def _welcome(self, turn: TurnContext, who: Actor) -> None:
-        if not await asyncio.to_thread(self._core.members.knows, who):
+        if await asyncio.to_thread(self._core.members.needs_email, who):
             who = replace(who, email=await self._email_of(turn, who.user_id))
+        await self._reply(turn, await asyncio.to_thread(self._conversation.welcome, who))
         await asyncio.to_thread(
             self._core.members.remember_address, who, references.of(turn.activity)
         )
-        await self._reply(turn, await asyncio.to_thread(self._conversation.welcome, who))
 
     async def _installed(self, activity: Activity, team_id: str, name: str) -> None:
         installation = Installation(
@@ -161,7 +160,7 @@ class TeamsBot:
     async def _hint_personal_chat(self, turn: TurnContext, who: Actor) -> None:
         """In a channel or group chat the bot says where it works, and nothing more: what
         members tell it is not for everyone in the channel."""
-        member = await asyncio.to_thread(self._core.members.resolve, who)
+        member = await asyncio.to_thread(self._core.members.member, who)
         language = member.language if member is not None else DEFAULT_LANGUAGE
         hint = self._core.texts.render(language, "teams.channel_hint")
         await self._reply(turn, [Message(text=hint)])

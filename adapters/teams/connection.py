@@ -1,9 +1,12 @@
 """Teams wired into the server: POST /api/messages, and the messenger for the outbox.
 
 With TEAMS_APP_ID every request must carry a Bot Framework token that botbuilder validates
-(signature, issuer, audience, service URL); a missing or invalid one gets 401 before
-anything is read. Without an app id there is nothing to validate against, so only
-requests from this machine are served (the Bot Framework Emulator's way of working).
+(signature, issuer, audience), vouching for the very service URL the activity names; a
+missing or invalid one gets 401 before anything is read. Without an app id there is nothing
+to validate a caller against, so there is no endpoint at all (404): a caller could act as
+any Teams user and send the bot to any service URL. Only INBRENG_TEAMS_EMULATOR switches on
+an unauthenticated endpoint for the Bot Framework Emulator, and only while the server
+listens on a loopback address, for requests that no proxy forwarded.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
+from botframework.connector.auth import AuthenticateRequestResult
+from botframework.connector.auth.channel_validation import ChannelValidation
 
 from adapters.teams.auth import authentication
 from adapters.teams.bot import TeamsBot, describe
@@ -26,6 +31,7 @@ from bot.conversation.conversation import Conversation
 logger = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
+SERVICE_URL_CLAIM = ChannelValidation.SERVICE_URL_CLAIM
 
 
 class TeamsConnection:
@@ -37,8 +43,29 @@ class TeamsConnection:
 
 
 def connect(
-    web_app: web.Application, conversation: Conversation, settings: TeamsSettings
-) -> TeamsConnection:
+    web_app: web.Application,
+    conversation: Conversation,
+    settings: TeamsSettings,
+    *,
+    emulator: bool,
+    host: str,
+) -> TeamsConnection | None:
+    """Serve Teams as the settings allow; None (and no route) when they do not."""
+    if not settings.authenticated:
+        if not emulator:
+            logger.info(
+                "Teams is off: POST %s answers 404; set TEAMS_APP_ID and TEAMS_APP_PASSWORD",
+                ROUTE,
+            )
+            return None
+        if not is_loopback(host):
+            logger.error(
+                "Teams is off: INBRENG_TEAMS_EMULATOR serves POST %s without authentication, "
+                "which is allowed only while INBRENG_HOST is a loopback address (it is %s)",
+                ROUTE,
+                host,
+            )
+            return None
     auth = authentication(settings)
     adapter = CloudAdapter(auth)
     adapter.on_turn_error = _turn_failed
@@ -64,6 +91,9 @@ def connect(
         except Exception as error:  # whatever fails here, the request is not authenticated
             logger.warning("refused a Teams request: %s", describe(error))
             return _refusal(401, "a valid Bot Framework token is required")
+        if settings.authenticated and not _vouched_service(authenticated, activity):
+            logger.warning("refused a Teams request: its serviceUrl is not the token's")
+            return _refusal(401, "the token does not vouch for the activity's serviceUrl")
         invoke = await adapter.process_activity(authenticated, activity, bot.on_turn)
         if invoke is not None:
             return web.json_response(invoke.body, status=invoke.status)
@@ -75,7 +105,7 @@ def connect(
     else:
         logger.warning(
             "Teams is open without authentication at POST %s, for this machine only "
-            "(Bot Framework Emulator); set TEAMS_APP_ID and TEAMS_APP_PASSWORD for Teams",
+            "(INBRENG_TEAMS_EMULATOR, for the Bot Framework Emulator)",
             ROUTE,
         )
     messenger = TeamsMessenger(
@@ -89,14 +119,33 @@ async def _turn_failed(turn: TurnContext, error: Exception) -> None:
     logger.error("a Teams turn failed: %s", describe(error), exc_info=error)
 
 
-def _from_this_machine(request: web.Request) -> bool:
-    """A loopback peer that forwards for someone else (a reverse proxy) does not count."""
-    if "Forwarded" in request.headers or "X-Forwarded-For" in request.headers:
-        return False
+# Headers by which a proxy on this machine says it forwards for someone else.
+_FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP", "Via")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
     try:
-        return ipaddress.ip_address(request.remote or "").is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _from_this_machine(request: web.Request) -> bool:
+    """A loopback peer that forwards for someone else (a reverse proxy) does not count."""
+    if any(header in request.headers for header in _FORWARDING_HEADERS):
+        return False
+    return is_loopback(request.remote or "")
+
+
+def _vouched_service(authenticated: AuthenticateRequestResult, activity: Activity) -> bool:
+    """The token's serviceurl claim is the activity's serviceUrl: botbuilder checks this
+    only when the activity names one, and not for every kind of token, yet replies go
+    there with the bot's own credentials."""
+    claims = authenticated.claims_identity.claims if authenticated.claims_identity else {}
+    vouched = claims.get(SERVICE_URL_CLAIM) if isinstance(claims, dict) else None
+    return bool(activity.service_url) and vouched == activity.service_url
 
 
 def _refusal(status: int, reason: str) -> web.Response:

@@ -8,6 +8,7 @@ import httpx
 from botframework.connector.auth import AuthenticationConstants
 
 from adapters.teams.auth import login_authority
+from adapters.teams.connection import is_loopback
 from bot.checkup import Finding, Level
 from bot.config import TeamsSettings
 
@@ -20,11 +21,18 @@ def token_url(settings: TeamsSettings) -> str:
     return f"{login_authority(settings)}/oauth2/v2.0/token"
 
 
-def teams_findings(settings: TeamsSettings) -> list[Finding]:
+def teams_findings(settings: TeamsSettings, *, emulator: bool, host: str) -> list[Finding]:
+    """`emulator` and `host`: INBRENG_TEAMS_EMULATOR and INBRENG_HOST."""
     if settings.app_id is None:
         if settings.app_password is not None or settings.app_tenant_id is not None:
             return [Finding(AREA, Level.FAULT, "app_id_missing")]
+        if emulator:
+            if not is_loopback(host):
+                return [Finding(AREA, Level.FAULT, "emulator_exposed", {"host": host})]
+            return [Finding(AREA, Level.WARNING, "emulator", {"host": host})]
         return [Finding(AREA, Level.INFO, "off")]
+    if emulator:
+        return [Finding(AREA, Level.WARNING, "emulator_with_app_id")]
     if settings.app_password is None:
         return [Finding(AREA, Level.FAULT, "password_missing")]
     url = token_url(settings)

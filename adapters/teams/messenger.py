@@ -34,6 +34,7 @@ from bot.delivery.messenger import DeliveryError, Sent
 from bot.domain import Identity, Installation, Member, Platform
 from bot.messages import Message
 from bot.services.installations import InstallationService
+from bot.trust import TrustedTenants
 
 TEAMS_CHANNEL_ID = "msteams"
 ROSTER_PAGE = 500  # the most Teams returns per page
@@ -59,10 +60,13 @@ class TeamsMessenger:
         # team id -> (when fetched, e-mail or UPN in lower case -> account)
         self._rosters: dict[str, tuple[float, dict[str, ChannelAccount]]] = {}
 
-    async def find(self, member: Member) -> Identity | None:
-        """The member in the roster of a team the bot is in, with a new personal chat."""
+    async def find(self, member: Member, *, trusted: TrustedTenants) -> Identity | None:
+        """The member in the roster of a team the bot is in, with a new personal chat; only
+        teams of a tenant that may vouch for the member are looked at."""
         email = member.email.lower()
         for installation in await self._teams():
+            if not trusted.allow(Platform.TEAMS, installation.tenant):
+                continue
             account = (await self._roster(installation)).get(email)
             if account is not None:
                 address = await self._open_personal_chat(installation, str(account.id))

@@ -16,7 +16,7 @@ from adapters.teams.credentials import teams_findings
 from bot.checkup import Finding, Level
 from bot.clock import SystemClock
 from bot.config import LlmSettings, Settings, SlackSettings, TeamsSettings
-from bot.services.checkup import network_findings, scheduler_findings
+from bot.services.checkup import Platforms, network_findings, scheduler_findings, trust_findings
 from bot.themes.endpoint_check import llm_findings
 from storage import migrate
 from storage.database import Database
@@ -50,11 +50,13 @@ def checkup() -> tuple[Loaded, list[Finding]]:
     if loaded.settings is not None:
         if not loaded.invalid & TIME_VARIABLES:
             findings += timezone_findings(loaded.settings)
-        findings += database_findings(loaded.settings)
+        findings += database_findings(loaded.settings, platforms_of(loaded))
     if loaded.slack is not None:
         findings += slack_findings(loaded.slack)
-    if loaded.teams is not None:
-        findings += teams_findings(loaded.teams)
+    if loaded.teams is not None and loaded.settings is not None:
+        findings += teams_findings(
+            loaded.teams, emulator=loaded.settings.teams_emulator, host=loaded.settings.host
+        )
     if loaded.llm is not None:
         findings += llm_findings(loaded.llm)
     findings.append(secrets_finding(loaded))
@@ -135,7 +137,16 @@ def timezone_findings(settings: Settings) -> list[Finding]:
     ]
 
 
-def database_findings(settings: Settings) -> list[Finding]:
+def platforms_of(loaded: Loaded) -> Platforms:
+    """The chat platforms this installation serves, by its settings."""
+    emulator = loaded.settings is not None and loaded.settings.teams_emulator
+    return Platforms(
+        slack=loaded.slack is not None and loaded.slack.enabled,
+        teams=emulator or (loaded.teams is not None and loaded.teams.authenticated),
+    )
+
+
+def database_findings(settings: Settings, platforms: Platforms) -> list[Finding]:
     found = probe(settings.database_url)
     if found.missing_file is not None:
         return [Finding("database", Level.FAULT, "no_file", {"path": found.missing_file})]
@@ -152,12 +163,12 @@ def database_findings(settings: Settings) -> list[Finding]:
     ]
     try:
         with read_errors(settings.database_url):
-            return findings + _schema_findings(settings)
+            return findings + _schema_findings(settings, platforms)
     except DatabaseReadError as error:  # e.g. a role without rights on the tables
         return [*findings, Finding("database", Level.FAULT, "unreadable", {"error": str(error)})]
 
 
-def _schema_findings(settings: Settings) -> list[Finding]:
+def _schema_findings(settings: Settings, platforms: Platforms) -> list[Finding]:
     current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
     if current is None:
         return [Finding("database", Level.FAULT, "not_migrated")]
@@ -168,6 +179,7 @@ def _schema_findings(settings: Settings) -> list[Finding]:
     database = Database(settings.database_url)
     try:
         findings += network_findings(database.unit_of_work, timezone=settings.timezone)
+        findings += trust_findings(database.unit_of_work, configured=platforms)
         findings += scheduler_findings(
             database.unit_of_work, clock=SystemClock(), window=settings.sending_window()
         )

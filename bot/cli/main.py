@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from adapters.console.session import ConsoleSession
+from bot.checkup import Level
 from bot.cli import demo as demo_command
 from bot.cli import doctor as doctor_command
 from bot.cli import export as export_command
@@ -19,9 +20,11 @@ from bot.cli import themes as themes_commands
 from bot.cli.common import fail, load_settings
 from bot.cli.runtime import operator_voice, runtime
 from bot.clock import SystemClock
+from bot.config import SlackSettings, TeamsSettings
 from bot.conversation.turn import Voice
 from bot.errors import FieldErrors, InbrengError
 from bot.network_file import NetworkFileError, load_network_file
+from bot.services.checkup import Platforms, trust_findings
 from bot.services.network import load_network
 from bot.summary_markdown import summary_markdown
 from bot.texts import Texts
@@ -79,10 +82,19 @@ def network_load(
     with runtime(config) as app_runtime:
         changes = load_network(app_runtime.database.unit_of_work, spec)
         voice = app_runtime.voice()
+        platforms = Platforms(
+            slack=SlackSettings().enabled,
+            teams=config.teams_emulator or TeamsSettings().authenticated,
+        )
+        gaps = [
+            finding
+            for finding in trust_findings(app_runtime.database.unit_of_work, configured=platforms)
+            if finding.level is not Level.OK
+        ]
     if not changes.changed:
         typer.echo(voice.t("cli.network_unchanged", name=spec.network.name))
-        return
-    typer.echo(voice.t("cli.network_loaded", name=spec.network.name))
+    else:
+        typer.echo(voice.t("cli.network_loaded", name=spec.network.name))
     kinds = dict.fromkeys(kind for kind, _ in changes.counts)
     for kind in kinds:
         counts = [
@@ -91,6 +103,9 @@ def network_load(
             if changes.count(kind, change)
         ]
         typer.echo(voice.t("cli.change_line", kind=voice.t(f"cli.kinds.{kind}"), changes=counts))
+    # Who can be recognised at all: without a trusted workspace or tenant, nobody there.
+    for finding in gaps:
+        typer.echo(doctor_command.line(voice, finding))
 
 
 @app.command("summary")

@@ -48,6 +48,7 @@ async def _serve_until_stopped(app_runtime: Runtime) -> None:
         tick_seconds=settings.tick_seconds,
         claim_seconds=settings.claim_seconds,
         database_threads=1 if sqlite else 8,
+        teams_emulator=settings.teams_emulator,
     )
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()

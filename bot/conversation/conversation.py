@@ -12,6 +12,7 @@ from bot.conversation.turn import Turn
 from bot.errors import InbrengError
 from bot.events import Actor, ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
 from bot.messages import Button, ButtonStyle, Message
+from bot.services.members import Refusal
 from bot.texts import DEFAULT_LANGUAGE, available_languages
 
 logger = logging.getLogger(__name__)
@@ -57,8 +58,8 @@ class Conversation:
 
     def handle(self, event: Event) -> list[Message]:
         member = self.core.members.resolve(event.actor)
-        if member is None:
-            return [self.stranger_message()]
+        if isinstance(member, Refusal):
+            return [self.stranger_message(member)]
         turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
         try:
             return self._dispatch(turn, event)
@@ -68,16 +69,16 @@ class Conversation:
     def home(self, actor: Actor) -> list[Message]:
         """What a member sees on the bot's home page (Slack's App Home)."""
         member = self.core.members.resolve(actor)
-        if member is None:
-            return [self.stranger_message()]
+        if isinstance(member, Refusal):
+            return [self.stranger_message(member)]
         turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
         return member_commands.home(self.core, turn, [])
 
     def welcome(self, actor: Actor) -> list[Message]:
         """When a member adds the bot (Teams): what it is for, and any round open to them."""
         member = self.core.members.resolve(actor)
-        if member is None:
-            return [self.stranger_message()]
+        if isinstance(member, Refusal):
+            return [self.stranger_message(member)]
         turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
         rounds = self.core.rounds
         return [
@@ -89,11 +90,12 @@ class Conversation:
             *(views.invitation(turn, r, rounds.pillars_of(r)) for r in rounds.open_for(member)),
         ]
 
-    def stranger_message(self) -> Message:
-        """For people who are not members: in every language, since we cannot know theirs."""
+    def stranger_message(self, refusal: Refusal = Refusal.NOT_A_MEMBER) -> Message:
+        """For people who are not taken for members, and why: one line in every language,
+        since we cannot know theirs."""
         texts = self.core.texts
         return Message(
-            text="\n\n".join(texts.render(lang, "errors.not_a_member")
+            text="\n\n".join(texts.render(lang, f"errors.{refusal.value}")
                              for lang in sorted(available_languages(), key=_default_first))
         )  # fmt: skip
 

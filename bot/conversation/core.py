@@ -54,7 +54,7 @@ class Core:
             reports=ReportService(uow_factory=uow_factory),
             summary_review=SummaryReviewService(uow_factory=uow_factory, clock=clock),
             privacy=PrivacyService(uow_factory=uow_factory, clock=clock),
-            members=MemberService(uow_factory=uow_factory),
+            members=MemberService(uow_factory=uow_factory, clock=clock),
             installations=InstallationService(uow_factory=uow_factory),
             deliveries=DeliveryService(uow_factory=uow_factory, clock=clock),
             backlog=BacklogService(uow_factory=uow_factory, clock=clock),

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from bot.domain import Identity, Member, Platform
 from bot.messages import Message
+from bot.trust import TrustedTenants
 
 
 class DeliveryError(Exception):
@@ -45,8 +46,9 @@ class Messenger(Protocol):
 
     platform: Platform
 
-    async def find(self, member: Member) -> Identity | None:
-        """The member's account on this platform, looked up by e-mail; None if absent."""
+    async def find(self, member: Member, *, trusted: TrustedTenants) -> Identity | None:
+        """The member's account on this platform, looked up by e-mail in the workspaces and
+        tenants that may vouch for them; None if absent there."""
         ...
 
     async def send_direct(self, identity: Identity, message: Message, *, key: str) -> Sent: ...

@@ -198,13 +198,14 @@ class Outbox:
             raise _NotYetError(window.start_of_day(away_until + timedelta(days=1)))
 
     async def _reach(self, member: Member) -> tuple[Identity, bool]:
-        """The identity to message the member on, and whether it was just found."""
-        identities = await asyncio.to_thread(self._core.deliveries.identities, member.id)
-        for identity in identities:
+        """The identity to message the member on, and whether it was just found. Only a
+        workspace or tenant the network trusts for the member can tell who they are."""
+        reach = await asyncio.to_thread(self._core.deliveries.reach, member)
+        for identity in reach.identities:
             if identity.platform in self._messengers:
                 return identity, False
         for messenger in self._messengers.values():
-            found = await messenger.find(member)
+            found = await messenger.find(member, trusted=reach.trusted)
             if found is not None:
                 return found, True
         raise UnreachableError("member not found on any connected platform")

@@ -76,11 +76,13 @@ async def start(
     tick_seconds: float | None = 5.0,
     claim_seconds: float = 300.0,
     database_threads: int = 8,
+    teams_emulator: bool = False,
 ) -> Server:
     """Start serving. The conversation and the jobs reach the database from a pool of
     `database_threads` threads; SQLite has one writer, so one thread suits it best (more
     only wait for its lock). `tick_seconds` None: no scheduler (tests run `jobs`);
-    `teams` None: no Teams endpoint."""
+    `teams` None: no Teams endpoint (nor without an app id, unless `teams_emulator` on a
+    loopback `host`)."""
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=database_threads, thread_name_prefix="inbreng-db")
     )
@@ -99,7 +101,10 @@ async def start(
         )
     teams_connection = None
     if teams is not None:
-        teams_connection = teams_connect(web_app, conversation, teams)
+        teams_connection = teams_connect(
+            web_app, conversation, teams, emulator=teams_emulator, host=host
+        )
+    if teams_connection is not None:
         messengers[Platform.TEAMS] = teams_connection.messenger
     core = conversation.core
     outbox = Outbox(

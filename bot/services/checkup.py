@@ -3,10 +3,11 @@ state (work that should have been done by now means no `inbreng serve` is doing 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.checkup import Finding, Level
-from bot.domain import DeliveryStatus, RoundStatus
+from bot.domain import DeliveryStatus, Platform, RoundStatus
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.schedule.window import SendingWindow
 
@@ -51,6 +52,49 @@ def network_findings(uow_factory: UnitOfWorkFactory, *, timezone: str) -> list[F
         for pillar in pillars
         if not pillar.channels
     ]
+    return findings
+
+
+@dataclass(frozen=True, kw_only=True)
+class Platforms:
+    """Which chat platforms an installation serves (or a network file speaks of)."""
+
+    slack: bool = False
+    teams: bool = False
+
+
+def trust_findings(uow_factory: UnitOfWorkFactory, *, configured: Platforms) -> list[Finding]:
+    """Whether the network trusts a workspace or tenant on each platform in use: the ones
+    configured here, and the ones the network file itself speaks of (a trusted id or a
+    channel). Without one, nobody on that platform can be recognised as a member."""
+    with uow_factory() as uow:
+        network = uow.network.get()
+        organisations = [o for o in uow.organisations.list() if o.active]
+        with_members = {m.organisation_id for m in uow.members.list()}
+        channels = {platform for p in uow.pillars.list() for platform in p.channels}
+    if network is None:
+        return []
+    findings = []
+    if configured.slack or network.slack_workspaces or Platform.SLACK.value in channels:
+        if network.slack_workspaces:
+            params = {"workspaces": list(network.slack_workspaces)}
+            findings.append(Finding("trust", Level.OK, "slack", params))
+        else:
+            findings.append(Finding("trust", Level.WARNING, "no_slack_workspace"))
+    uses_teams = network.teams_tenants or any(o.teams_tenant for o in organisations)
+    if configured.teams or uses_teams or Platform.TEAMS.value in channels:
+        untrusted = [
+            o.name
+            for o in organisations
+            if o.id in with_members and not (o.teams_tenant or network.teams_tenants)
+        ]
+        if not untrusted:
+            findings.append(Finding("trust", Level.OK, "teams"))
+        elif not uses_teams:
+            findings.append(Finding("trust", Level.WARNING, "no_teams_tenant"))
+        else:
+            params = {"organisations": untrusted}
+            findings.append(Finding("trust", Level.WARNING, "teams_tenant_missing", params))
     return findings
 
 

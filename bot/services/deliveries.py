@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain import (
+    ANY_TENANT,
     AuditEntry,
     Delivery,
     DeliveryData,
@@ -20,6 +22,13 @@ from bot.errors import InbrengError
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.reminders import still_to_remind
 from bot.texts import DEFAULT_LANGUAGE
+from bot.trust import TrustedTenants, trusted_tenants
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reach:
+    identities: list[Identity]
+    trusted: TrustedTenants
 
 
 def queue_channel_posts(
@@ -103,9 +112,21 @@ class DeliveryService:
         with self._uow_factory() as uow:
             return uow.members.get(member_id)
 
-    def identities(self, member_id: int) -> list[Identity]:
+    def reach(self, member: Member) -> Reach:
+        """Where the member can be reached: the identities whose workspace or tenant the
+        network trusts for the member's organisation (and those the network file names),
+        and which others may vouch for the member when looking them up by e-mail."""
         with self._uow_factory() as uow:
-            return uow.identities.for_member(member_id)
+            trusted = trusted_tenants(
+                uow.network.get(), uow.organisations.get(member.organisation_id)
+            )
+            identities = [
+                i
+                for i in uow.identities.for_member(member.id)
+                # An id the network file names (any tenant) is the secretariat's own word.
+                if i.tenant == ANY_TENANT or trusted.allow(i.platform, i.tenant, i.enterprise)
+            ]
+        return Reach(identities=identities, trusted=trusted)
 
     def link(self, identity: Identity) -> None:
         """Remember where a member was found (or their address there) for next time."""

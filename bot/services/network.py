@@ -48,6 +48,8 @@ def load_network(uow_factory: UnitOfWorkFactory, spec: NetworkSpec) -> NetworkCh
             name=spec.network.name,
             language=spec.network.language,
             timezone=spec.network.timezone,
+            slack_workspaces=spec.network.slack_workspaces,
+            teams_tenants=spec.network.teams_tenants,
         )
         current = uow.network.get()
         if current != info:
@@ -77,7 +79,11 @@ def _sync_organisations(
     ids = {}
     for item in spec.organisations:
         data = OrganisationData(
-            slug=item.slug, name=item.name, code=item.code, province=item.province
+            slug=item.slug,
+            name=item.name,
+            code=item.code,
+            province=item.province,
+            teams_tenant=item.teams_tenant,
         )
         current = existing.get(item.slug)
         if current is None:

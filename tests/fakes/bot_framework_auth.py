@@ -78,19 +78,21 @@ class FakeBotFrameworkAuth(ServedFake):
         self,
         *,
         app_id: str,
-        service_url: str,
+        service_url: str | None,
         expires_in: float = 3600,
         key: rsa.RSAPrivateKey | None = None,
         issuer: str = ISSUER,
     ) -> str:
-        """A token as the channel signs it; `key` another key to forge one."""
+        """A token as the channel signs it; `key` another key to forge one; `service_url`
+        None: a token that vouches for no service URL."""
         now = int(time.time())
-        claims = {
+        claims: dict[str, object] = {
             "iss": issuer,
             "aud": app_id,
-            "serviceurl": service_url,
             "nbf": now - 60,
             "iat": now - 60,
             "exp": int(now + expires_in),
         }
+        if service_url is not None:
+            claims["serviceurl"] = service_url
         return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": KEY_ID})
