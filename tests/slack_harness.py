@@ -107,7 +107,7 @@ class SlackServer:
     # -- HTTP ----------------------------------------------------------------------
 
     def get(self, path: str) -> Reply:
-        return self._send(urllib.request.Request(self.url + path))
+        return send(urllib.request.Request(self.url + path))
 
     def post_signed(
         self,
@@ -118,36 +118,17 @@ class SlackServer:
         secret: str = SIGNING_SECRET,
         headers: dict[str, str] | None = None,
     ) -> Reply:
-        timestamp = int(time.time()) if timestamp is None else timestamp
-        signature = SignatureVerifier(secret).generate_signature(
-            timestamp=str(timestamp), body=body
-        )
-        assert signature is not None
-        return self.post(
+        return post_signed(
+            self.url,
             body,
             content_type=content_type,
-            headers={
-                "X-Slack-Request-Timestamp": str(timestamp),
-                "X-Slack-Signature": signature,
-                **(headers or {}),
-            },
+            timestamp=timestamp,
+            secret=secret,
+            headers=headers,
         )
 
     def post(self, body: str, *, content_type: str, headers: dict[str, str]) -> Reply:
-        request = urllib.request.Request(
-            self.url + "/slack/events",
-            data=body.encode(),
-            method="POST",
-            headers={"Content-Type": content_type, **headers},
-        )
-        return self._send(request)
-
-    def _send(self, request: urllib.request.Request) -> Reply:
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return Reply(response.status, response.read().decode())
-        except urllib.error.HTTPError as error:
-            return Reply(error.code, error.read().decode())
+        return post(self.url, body, content_type=content_type, headers=headers)
 
     # -- what Slack sends ----------------------------------------------------------
 
@@ -189,6 +170,49 @@ class SlackServer:
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+
+
+def post_signed(
+    url: str,
+    body: str,
+    *,
+    content_type: str,
+    timestamp: int | None = None,
+    secret: str = SIGNING_SECRET,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """POST to `/slack/events` of the server at `url`, signed as Slack signs."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
+    assert signature is not None
+    return post(
+        url,
+        body,
+        content_type=content_type,
+        headers={
+            "X-Slack-Request-Timestamp": str(timestamp),
+            "X-Slack-Signature": signature,
+            **(headers or {}),
+        },
+    )
+
+
+def post(url: str, body: str, *, content_type: str, headers: dict[str, str]) -> Reply:
+    request = urllib.request.Request(
+        url + "/slack/events",
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": content_type, **headers},
+    )
+    return send(request)
+
+
+def send(request: urllib.request.Request) -> Reply:
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return Reply(response.status, response.read().decode())
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, error.read().decode())
 
 
 def command_fields(slack: FakeSlackWebApi, user_id: str, text: str) -> dict[str, str]:

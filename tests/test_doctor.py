@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
 from sqlalchemy.engine import make_url
 
 from adapters.slack.credentials import required_scopes
@@ -132,6 +133,8 @@ def test_a_healthy_installation_passes_every_check(
     assert "Slack: signed in as inbreng in the workspace “Inbreng Test”" in ok
     assert f"Teams: Entra ID gives the app {APP_ID} a token." in ok
     assert "serves the model llama-3.1-8b" in ok
+    assert "Trust: e-mail addresses are believed from the Slack workspace T0001." in ok
+    assert "Trust: every municipality with members has a trusted Microsoft 365 tenant." in ok
     # It asked each platform once, with the secrets it must not print.
     assert [call.token for call in slack.calls_to("auth.test")] == [BOT_TOKEN]
     assert entra.requests[0].path == "/botframework.com/oauth2/v2.0/token"
@@ -554,7 +557,47 @@ def test_without_teams_settings_teams_is_off(sqlite_database_url: str, tmp_path:
     result = doctor(
         {"INBRENG_DATABASE_URL": sqlite_database_url, "INBRENG_LANGUAGE": "en"}, cwd=tmp_path
     )
-    assert "· Teams: not configured (no TEAMS_APP_ID)" in result.stdout
+    assert "· Teams: not configured (no TEAMS_APP_ID): /api/messages is off (404)." in (
+        result.stdout
+    )
+
+
+def test_the_teams_emulator_is_a_warning_on_loopback_and_a_fault_beyond(
+    sqlite_database_url: str, tmp_path: Path
+) -> None:
+    base = {"INBRENG_DATABASE_URL": sqlite_database_url, "INBRENG_LANGUAGE": "en"}
+    local = doctor({**base, "INBRENG_TEAMS_EMULATOR": "true"}, cwd=tmp_path)
+    exposed = doctor(
+        {**base, "INBRENG_TEAMS_EMULATOR": "true", "INBRENG_HOST": "0.0.0.0"}, cwd=tmp_path
+    )
+
+    assert "! Teams: INBRENG_TEAMS_EMULATOR is on: /api/messages takes messages from this" in (
+        local.stdout
+    )
+    assert "✗ Teams: INBRENG_TEAMS_EMULATOR is on, but INBRENG_HOST is 0.0.0.0" in exposed.stdout
+    assert exposed.returncode == 1
+
+
+def test_a_configured_platform_that_trusts_nobody_is_a_warning(
+    sqlite_database_url: str, tmp_path: Path, slack: FakeSlackWebApi, entra: FakeEntraToken
+) -> None:
+    network = yaml.safe_load((EXAMPLES / "network.yaml").read_text(encoding="utf-8"))
+    network["network"]["slack_workspaces"] = []
+    for organisation in network["organisations"]:
+        if organisation["slug"] in ("zeist", "oss"):
+            del organisation["teams_tenant"]
+    (tmp_path / "network.yaml").write_text(yaml.safe_dump(network, allow_unicode=True))
+    succeeded(inbreng("network", "load", "network.yaml", cwd=tmp_path, url=sqlite_database_url))
+
+    result = doctor(
+        {**slack_only(sqlite_database_url, slack), **teams_only(sqlite_database_url, entra)},
+        cwd=tmp_path,
+    )
+
+    warnings = "\n".join(lines(result, "!"))
+    assert "Trust: the network file names no trusted Slack workspace" in warnings
+    assert "Trust: Oss, Zeist have no Microsoft 365 tenant (teams_tenant)" in warnings
+    assert result.returncode == 0  # the rest of the network still works
 
 
 # --- the language model ------------------------------------------------------------

@@ -53,6 +53,7 @@ from tests.support import (
     teams_tenant_of,
 )
 from tests.teams_harness import TeamsServer, personal_message, team_install
+from tests.test_cli import inbreng, succeeded
 
 ANNA = MEMBER  # a.jansen@zeist.example, member of Zeist
 SECRET_TEXT = "Dit mag niemand anders lezen: geheime inbreng"
@@ -474,3 +475,29 @@ def test_the_published_slack_command_payload_names_its_grid() -> None:
     event["event"]["user_team"] = "T0HOME"
     sender = payloads.sender(event)
     assert sender is not None and sender.team_id == "T0HOME"
+
+
+def test_network_load_explains_who_cannot_be_recognised(
+    sqlite_database_url: str, tmp_path: Path
+) -> None:
+    network = yaml.safe_load((EXAMPLES / "network.yaml").read_text(encoding="utf-8"))
+    network["network"]["slack_workspaces"] = []
+    del organisation_entry(network, "lochem")["teams_tenant"]
+    (tmp_path / "network.yaml").write_text(yaml.safe_dump(network, allow_unicode=True))
+
+    loaded = succeeded(
+        inbreng("network", "load", "network.yaml", cwd=tmp_path, url=sqlite_database_url)
+    )
+
+    assert "! Vertrouwen: het netwerkbestand noemt geen vertrouwde Slack-werkruimte" in loaded
+    assert (
+        "! Vertrouwen: Lochem heeft geen Microsoft 365-tenant (teams_tenant) en het netwerk geen "
+        "standaard (network.teams_tenants), dus haar leden worden via Teams niet herkend."
+    ) in loaded
+    # The example network as it is trusts its workspace and every municipality's tenant.
+    again = succeeded(
+        inbreng(
+            "network", "load", str(EXAMPLES / "network.yaml"), cwd=tmp_path, url=sqlite_database_url
+        )
+    )
+    assert "Vertrouwen" not in again

@@ -32,8 +32,9 @@ from bot.texts import DEFAULT_LANGUAGE
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TurnContext], Awaitable[None]]
-# What the Bot Framework connector raises: refusals (HTTP errors) and network failures.
-CONNECTOR_ERRORS = (ClientException, ClientError, TimeoutError)
+# What the Bot Framework connector raises: refusals (HTTP errors) and network failures,
+# among them those of getting a token from Entra ID (requests' errors are OSErrors).
+CONNECTOR_ERRORS = (ClientException, ClientError, OSError)
 
 
 class TeamsBot:
