@@ -59,7 +59,8 @@ VALUES: dict[str, Any] = {
     "configured": "Europe/Brussels", "when": WHEN, "minutes": 42, "user": "inbreng",
     "team": "PMG", "socket_mode": False, "scopes": "files:write, users:read.email",
     "app_id": "00000000-0000-0000-0000-000000000001", "tenant": None,
-    "missing": "INBRENG_LLM_MODEL",
+    "missing": "INBRENG_LLM_MODEL", "workspaces": ["T0001"], "host": "0.0.0.0",
+    "names": ["Lochem", "Zeist"],
     "model": "llama-3.1-8b", "models": "mistral-7b", "present": ["SLACK_BOT_TOKEN"],
     "absent": ["TEAMS_APP_PASSWORD"],
     # inbreng network export / import

@@ -93,7 +93,7 @@ def trust_findings(uow_factory: UnitOfWorkFactory, *, configured: Platforms) -> 
         elif not uses_teams:
             findings.append(Finding("trust", Level.WARNING, "no_teams_tenant"))
         else:
-            params = {"organisations": untrusted}
+            params = {"names": untrusted}
             findings.append(Finding("trust", Level.WARNING, "teams_tenant_missing", params))
     return findings
 
