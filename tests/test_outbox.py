@@ -150,3 +150,27 @@ def test_outside_working_hours_only_channel_posts_go_out(
     clock.advance(hours=15)  # Wednesday 09:00
     assert slack.run_outbox() == {"sent": 1}
     assert len(posts_to_member(slack)) == 1
+
+
+def test_a_malformed_answer_stays_with_its_delivery_and_the_rest_goes_out(
+    slack: SlackServer, core: Core, open_round: Round, clock: FakeClock
+) -> None:
+    """users.lookupByEmail answering without its "user" once broke the whole run: every
+    delivery after it stayed claimed, for minutes, and a stop did not give them back."""
+    everyone = {d.id for d in core.deliveries.for_round(open_round.id)}
+    slack.slack.answer_next("users.lookupByEmail", {"ok": True})  # the first lookup only
+
+    outcomes = slack.run_outbox()
+
+    assert outcomes["retry"] == 1
+    assert outcomes["retry"] + outcomes["sent"] + outcomes["dead"] == len(everyone)
+    after = {d.id: d for d in core.deliveries.for_round(open_round.id)}
+    assert not [d for d in after.values() if d.status == DeliveryStatus.CLAIMED]
+    (failed,) = [d for d in after.values() if d.last_error == "unexpected AttributeError"]
+    assert failed.status == DeliveryStatus.PENDING and failed.uncertain
+    # It goes out on its retry, like any other failed send.
+    clock.advance(seconds=6)
+    slack.run_outbox()
+    again = core.deliveries.get(failed.id)
+    assert again is not None and again.status in (DeliveryStatus.SENT, DeliveryStatus.DEAD)
+    assert again.last_error != "unexpected AttributeError"

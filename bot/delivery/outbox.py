@@ -90,9 +90,10 @@ class Outbox:
 
         try:
             await asyncio.gather(*(one(d) for d in claimed))
-        except asyncio.CancelledError:
-            # Cut short while sending: what was under way may have arrived, so whoever
-            # sends it next looks on the platform first.
+        except BaseException:
+            # Cut short while sending (a stop, or an error outside any one delivery): what
+            # was under way may have arrived, so whoever sends it next looks on the
+            # platform first; what had not started is given back at once.
             await asyncio.shield(self._release(started - finished, uncertain=True))
             await asyncio.shield(self._release({d.id for d in claimed} - started))
             raise
@@ -125,6 +126,14 @@ class Outbox:
                 deliveries.failed, delivery.id, error=str(unreachable), retry_at=None
             )
             return "dead"
+        except Exception as error:
+            # Whatever else goes wrong (a platform's malformed answer, a bug) stays with this
+            # delivery: retried, in doubt whether it arrived, like after a server error; the
+            # rest of the batch goes on. The log names the error's type: its message may
+            # hold member text, so the traceback is for DEBUG only.
+            logger.debug("delivery %s: unexpected error", delivery.id, exc_info=True)
+            unexpected = DeliveryError(f"unexpected {type(error).__name__}", uncertain=True)
+            return await self._failed(delivery, unexpected)
         if sent is None:
             await asyncio.to_thread(deliveries.drop, delivery.id)
             return "dropped"

@@ -299,6 +299,7 @@ class _Fault:
     error: str | None
     retry_after: float | None
     remaining: int
+    body: JsonObject | None = None  # answered as it is: a malformed answer
 
 
 @dataclass(frozen=True)
@@ -496,6 +497,13 @@ class FakeSlackWebApi(ServedFake):
         if times < 1:
             raise ValueError("times must be at least 1")
         fault = _Fault(status=status, error=error, retry_after=retry_after, remaining=times)
+        with self._lock:
+            self._faults.setdefault(method, deque()).append(fault)
+
+    def answer_next(self, method: str, body: JsonObject, *, times: int = 1) -> None:
+        """Answer the next `times` calls to `method` with `body` as it is (HTTP 200), e.g.
+        an answer that lacks a field every real one has."""
+        fault = _Fault(status=200, error=None, retry_after=None, remaining=times, body=body)
         with self._lock:
             self._faults.setdefault(method, deque()).append(fault)
 
@@ -834,6 +842,8 @@ class FakeSlackWebApi(ServedFake):
             fault.remaining -= 1
             if fault.remaining == 0:
                 queue.popleft()
+        if fault.body is not None:
+            return _Answer(fault.body)
         headers: dict[str, str] = {}
         retry_after = fault.retry_after
         if fault.status == 429 and retry_after is None:
