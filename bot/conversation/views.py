@@ -161,6 +161,7 @@ def own_response(turn: Turn, response: Response, round_: Round, topic_name: str 
 
 
 def participation_message(turn: Voice, round_: Round, participation: Participation) -> Message:
+    """Per municipality, as published."""
     rows = [
         Field(
             label=row.organisation,
@@ -174,18 +175,22 @@ def participation_message(turn: Voice, round_: Round, participation: Participati
         )
         for row in participation.organisations
     ]
+    text = turn.t(
+        "status.text",
+        answered=participation.answered_organisations,
+        organisations=len(participation.organisations),
+        rate=participation.rate,
+        members_answered=participation.answered_members,
+        members_asked=participation.asked_members,
+        anonymous=participation.anonymous_answers,
+        closes_at=round_.closes_at,
+        open=round_.status == RoundStatus.OPEN,
+    )
+    if participation.anonymous_withheld:
+        text += "\n\n" + turn.t("disclosure.withheld")
     return Message(
         title=turn.t("status.title", id=round_.id, meeting=round_.meeting.title),
-        text=turn.t(
-            "status.text",
-            answered=participation.answered_organisations,
-            organisations=len(participation.organisations),
-            rate=participation.rate,
-            members_answered=participation.answered_members,
-            members_asked=participation.asked_members,
-            closes_at=round_.closes_at,
-            open=round_.status == RoundStatus.OPEN,
-        ),
+        text=text,
         fields=tuple(rows),
     )
 
@@ -233,13 +238,20 @@ def review_message(
 
 
 def _summary_text(turn: Voice, round_: Round, summary: RoundSummary) -> str:
-    text = turn.t(
-        "summary.text",
-        answers=summary.answers,
-        organisations=summary.organisations,
-        final=round_.status == RoundStatus.SUMMARISED,
-    )
-    return f"{text}\n\n{summary.synthesis}" if summary.synthesis else text
+    parts = [
+        turn.t(
+            "summary.text",
+            answers=summary.answers,
+            organisations=summary.organisations,
+            anonymous=summary.anonymous_answers,
+            final=round_.status == RoundStatus.SUMMARISED,
+        )
+    ]
+    if summary.anonymous_withheld:
+        parts.append(turn.t("disclosure.withheld"))
+    if summary.synthesis:
+        parts.append(summary.synthesis)
+    return "\n\n".join(parts)
 
 
 def _theme_field(turn: Voice, theme: Theme) -> Field:
@@ -252,13 +264,14 @@ def _theme_field(turn: Voice, theme: Theme) -> Field:
             "summary.theme",
             title=theme_title(turn, theme),
             answers=theme.answers,
-            breadth=theme.breadth,
+            organisations=len(theme.organisations),
+            anonymous=theme.anonymous_answers,
             new=theme.novelty == Novelty.NEW,
         ),
         value=turn.t(
             "summary.theme_body",
             named=theme.organisations,
-            anonymous=theme.anonymous_organisations,
+            anonymous=theme.anonymous_answers,
             keywords=theme.keywords,
             quotes=quotes,
         ),
@@ -312,7 +325,8 @@ def round_detail(
               value=turn.t(f"round_form.audience_{round_.audience.value}")),
         Field(label=turn.t("labels.response_rate"), value=turn.t(
             "round.rate", answered=participation.answered_organisations,
-            organisations=len(participation.organisations), rate=participation.rate)),
+            organisations=len(participation.organisations), rate=participation.rate,
+            anonymous=participation.anonymous_answers)),
         Field(label=turn.t("labels.deliveries"), value=", ".join(
             f"{turn.t(f'delivery_status.{status.value}')}: {count}"
             for status, count in sorted(deliveries.items())) or "-"),
