@@ -22,6 +22,7 @@ the summary once per world.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from csv import DictReader
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from bot.ports import UnitOfWorkFactory
 from bot.services.audience import audience_of
 from bot.themes.model import RoundSummary
 from tests.anonymity_checker import Attack, attack, publication
-from tests.support import EXAMPLES, answer, member
+from tests.support import EXAMPLES, LEAD, ScriptedChat, answer, member
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
 
@@ -226,3 +227,28 @@ def test_a_summary_stored_before_anonymous_answers_were_counted_apart_still_read
     assert (summary.anonymous_answers, summary.anonymous_withheld) == (0, False)
     assert summary.themes[0].anonymous_answers == 1
     assert RoundSummary.from_dict(summary.to_dict()) == summary
+
+
+# --- around the attacker's figures -------------------------------------------------------------
+
+
+def test_a_decline_stays_shown_when_the_member_then_answers_anonymously(
+    chat: Callable[[str], ScriptedChat], open_round: Round, core: Core
+) -> None:
+    """Two views a while apart: had Lochem's row turned from "nothing this time" to "no
+    answer yet" while the anonymous count went up, the difference would name Bart."""
+    answer(core, open_round, ANNA, "onderwijshuisvesting", "Normbedragen te laag.")
+    chat(BART).type(f"niets {open_round.id}")
+    before = chat(LEAD).type(f"status {open_round.id}")
+
+    answer(core, open_round, BART, "onderwijshuisvesting", "Krimp en leegstand.", ANONYMOUS)
+    after = chat(LEAD).type(f"status {open_round.id}")
+
+    assert "Lochem:\n    niets deze keer (1 van 1)" in before
+    assert "Daarnaast" not in before and "Daarnaast 1 anonieme inbreng." in after
+    assert rows_of(before) == rows_of(after)
+
+
+def rows_of(status: str) -> list[str]:
+    """The status without its totals: one line per municipality."""
+    return [line for line in status.splitlines()[2:] if line.strip()]
