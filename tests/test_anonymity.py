@@ -38,7 +38,7 @@ from bot.ports import UnitOfWorkFactory
 from bot.services.audience import audience_of
 from bot.themes.model import RoundSummary
 from tests.anonymity_checker import Attack, attack, publication
-from tests.support import EXAMPLES, LEAD, ScriptedChat, answer, member
+from tests.support import EXAMPLES, LEAD, SECRETARIAT, ScriptedChat, answer, member
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
 
@@ -252,3 +252,12 @@ def test_a_decline_stays_shown_when_the_member_then_answers_anonymously(
 def rows_of(status: str) -> list[str]:
     """The status without its totals: one line per municipality."""
     return [line for line in status.splitlines()[2:] if line.strip()]
+
+
+def test_delivery_counts_are_for_the_secretariat_only(
+    chat: Callable[[str], ScriptedChat], open_round: Round
+) -> None:
+    """How many reminders went out follows who answered, anonymously too (and per
+    municipality, when a round stops reminding a municipality that answered)."""
+    assert "Berichten" in chat(SECRETARIAT).type(f"ronde {open_round.id}")
+    assert "Berichten" not in chat(LEAD).type(f"ronde {open_round.id}")

@@ -167,6 +167,7 @@ def show_round(core: Core, turn: Turn, args: list[str]) -> list[Message]:
             core.reports.participation(round_id),
             core.reports.deliveries(round_id),
             core.reports.failures(round_id),
+            operations=may_manage_rounds(turn.member),
         )
     ]
 

@@ -311,7 +311,11 @@ def round_detail(
     participation: Participation,
     deliveries: Counter[DeliveryStatus],
     failures: Counter[str],
+    *,
+    operations: bool,
 ) -> Message:
+    """`operations`: with what was sent and what failed, for the secretariat only: how many
+    reminders went out follows who answered, anonymously too."""
     fields = [
         Field(label=turn.t("labels.meeting"), value=turn.t(
             "round.meeting", title=round_.meeting.title, starts_at=round_.meeting.starts_at,
@@ -327,11 +331,12 @@ def round_detail(
             "round.rate", answered=participation.answered_organisations,
             organisations=len(participation.organisations), rate=participation.rate,
             anonymous=participation.anonymous_answers)),
-        Field(label=turn.t("labels.deliveries"), value=", ".join(
-            f"{turn.t(f'delivery_status.{status.value}')}: {count}"
-            for status, count in sorted(deliveries.items())) or "-"),
     ]  # fmt: skip
-    if failures:
+    if operations:
+        fields.append(Field(label=turn.t("labels.deliveries"), value=", ".join(
+            f"{turn.t(f'delivery_status.{status.value}')}: {count}"
+            for status, count in sorted(deliveries.items())) or "-"))  # fmt: skip
+    if operations and failures:
         fields.append(Field(label=turn.t("labels.failures"), value="\n".join(
             turn.t("round.failure", error=error, count=count)
             for error, count in failures.most_common())))  # fmt: skip
