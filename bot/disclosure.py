@@ -11,6 +11,8 @@ combining figures; this is that rule for anonymous answers (README, "Anonymity")
    "nothing this time". Otherwise they are withheld from everything published.
 3. Nothing published depends on who gave an anonymous answer: where the theme engine needs
    an answer's source (to quote several municipalities), each anonymous answer is its own.
+
+Only the secretariat's own view of a round may count more; it says so where it is shown.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def asked_for(
     organisation_of: Mapping[int, int],
     responses: Iterable[Response],
     declined: Set[int],
+    *,
+    complete: bool = False,
 ) -> Asked:
     """`audience` and `organisation_of`: member id -> municipality id, of the round's
     audience and of every member; `declined`: who said "nothing this time".
@@ -54,8 +58,11 @@ def asked_for(
     As published: the audience plus the members who gave a linked answer after they left
     it, and a decline stands unless the member gave a linked answer. Anonymous answers
     change neither: a member who answered only anonymously after leaving the audience, or
-    after declining, would otherwise show in their municipality's row."""
-    answerers = {r.member_id for r in responses if r.member_id is not None and is_linked(r)}
+    after declining, would otherwise show in their municipality's row. `complete`: the
+    secretariat's view, in which every answer counts."""
+    answerers = {
+        r.member_id for r in responses if r.member_id is not None and (complete or is_linked(r))
+    }
     asked = dict(audience)
     asked.update({m: organisation_of[m] for m in answerers if m in organisation_of})
     shown_declined = {m for m in declined if m in asked and m not in answerers}

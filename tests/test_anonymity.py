@@ -32,13 +32,22 @@ import yaml
 
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
+from bot.delivery.compose import for_channel
 from bot.domain import Attribution, Round
 from bot.exports.formats import ExportFormat
 from bot.ports import UnitOfWorkFactory
 from bot.services.audience import audience_of
 from bot.themes.model import RoundSummary
 from tests.anonymity_checker import Attack, attack, publication
-from tests.support import EXAMPLES, LEAD, SECRETARIAT, ScriptedChat, answer, member
+from tests.support import (
+    EXAMPLES,
+    LEAD,
+    SECRETARIAT,
+    ScriptedChat,
+    answer,
+    member,
+    texts_of,
+)
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
 
@@ -261,3 +270,28 @@ def test_delivery_counts_are_for_the_secretariat_only(
     municipality, when a round stops reminding a municipality that answered)."""
     assert "Berichten" in chat(SECRETARIAT).type(f"ronde {open_round.id}")
     assert "Berichten" not in chat(LEAD).type(f"ronde {open_round.id}")
+
+
+def test_the_secretariat_sees_the_complete_figures_and_is_told_so(
+    chat: Callable[[str], ScriptedChat], open_round: Round, core: Core
+) -> None:
+    answer(core, open_round, BART, "onderwijshuisvesting", "Krimp en leegstand.", ANONYMOUS)
+    answer(core, open_round, ANNA, "onderwijshuisvesting", "Normbedragen te laag.")
+
+    own = chat(SECRETARIAT).type(f"status {open_round.id}")
+    lead = chat(LEAD).type(f"status {open_round.id}")
+
+    assert "2 van 19 gemeenten hebben gereageerd (11%)" in own
+    assert "Lochem:\n    1 van 1 lid gereageerd, 1 inbreng" in own
+    assert "Alleen voor het secretariaat: deze cijfers tellen ook anonieme inbreng mee" in own
+    assert "1 van 19 gemeenten heeft gereageerd met naam of als gemeente (5%)" in lead
+    assert "Daarnaast 1 anonieme inbreng." in lead
+    assert "Lochem:\n    nog geen reactie (1 lid)" in lead
+    assert "secretariaat" not in lead
+    # What the secretariat posts in the channel is what the lead sees.
+    chat(SECRETARIAT).type(f"plaats status {open_round.id}")
+    posts = [d for d in core.deliveries.for_round(open_round.id) if d.channel]
+    assert posts
+    for post in posts:
+        posted = for_channel(core, post)
+        assert posted is not None and "Lochem: nog geen reactie (1 lid)" in texts_of([posted])

@@ -31,7 +31,7 @@ VALUES: dict[str, Any] = {
     "meeting_at": WHEN, "created_at": WHEN, "edited_at": WHEN, "opened": True, "final": True,
     "answered": 14, "organisations": 19, "rate": 14 / 19, "count": 2, "invitations": 40,
     "question": "Welke vraagstukken spelen er?", "limit": 4000, "length": 4210,
-    "members_answered": 20, "members_asked": 38, "open": True,
+    "members_answered": 20, "members_asked": 38, "open": True, "complete": False,
     "withheld": "Anonieme inbreng wordt niet getoond.", "note": "Per gemeente: met naam.",
     "asked": 3, "declined": 1,
     "answers": 5, "topic": "Onderwijshuisvesting", "anonymous": 1,

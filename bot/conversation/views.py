@@ -161,7 +161,7 @@ def own_response(turn: Turn, response: Response, round_: Round, topic_name: str 
 
 
 def participation_message(turn: Voice, round_: Round, participation: Participation) -> Message:
-    """Per municipality, as published."""
+    """Per municipality, as published; the secretariat's complete view says it is one."""
     rows = [
         Field(
             label=row.organisation,
@@ -183,10 +183,13 @@ def participation_message(turn: Voice, round_: Round, participation: Participati
         members_answered=participation.answered_members,
         members_asked=participation.asked_members,
         anonymous=participation.anonymous_answers,
+        complete=participation.complete,
         closes_at=round_.closes_at,
         open=round_.status == RoundStatus.OPEN,
     )
-    if participation.anonymous_withheld:
+    if participation.complete:
+        text += "\n\n" + turn.t("disclosure.secretariat_only")
+    elif participation.anonymous_withheld:
         text += "\n\n" + turn.t("disclosure.withheld")
     return Message(
         title=turn.t("status.title", id=round_.id, meeting=round_.meeting.title),

@@ -2,7 +2,7 @@
 
 As published (`bot.disclosure`): per municipality only linked answers and the members who
 gave one; anonymous answers are counted apart, in totals, and only when enough could have
-given them.
+given them. The secretariat's complete view counts every answer where it came from.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ class OrganisationParticipation:
 class Participation:
     round_id: int
     organisations: list[OrganisationParticipation]
-    anonymous_answers: int  # counted apart, in totals only; 0 when withheld
+    anonymous_answers: int  # counted apart, in totals only; 0 when withheld or complete
     anonymous_withheld: bool  # too few could have answered anonymously: none are shown
+    complete: bool = False  # the secretariat's view: anonymous answers counted per municipality
 
     @property
     def answered_organisations(self) -> int:
@@ -58,15 +59,16 @@ class Participation:
 def round_disclosure(uow: UnitOfWork, round_: Round) -> Disclosure:
     """The round's current answers as leads and channels may see them."""
     responses = uow.responses.for_round(round_.id)
-    return disclose(responses, _asked(uow, round_, responses))
+    return disclose(responses, _asked(uow, round_, responses, complete=False))
 
 
-def build_participation(uow: UnitOfWork, round_: Round) -> Participation:
-    """As published."""
+def build_participation(uow: UnitOfWork, round_: Round, *, complete: bool = False) -> Participation:
+    """As published; `complete`: the secretariat's own view, every answer counted."""
     responses = uow.responses.for_round(round_.id)
-    asked = _asked(uow, round_, responses)
-    disclosure = disclose(responses, asked)
-    counted = disclosure.linked
+    published = _asked(uow, round_, responses, complete=False)
+    disclosure = disclose(responses, published)
+    asked = _asked(uow, round_, responses, complete=True) if complete else published
+    counted = responses if complete else list(disclosure.linked)
     answered_by = {r.member_id for r in counted if r.member_id is not None}
 
     rows = []
@@ -88,12 +90,13 @@ def build_participation(uow: UnitOfWork, round_: Round) -> Participation:
     return Participation(
         round_id=round_.id,
         organisations=rows,
-        anonymous_answers=len(disclosure.anonymous),
+        anonymous_answers=0 if complete else len(disclosure.anonymous),
         anonymous_withheld=disclosure.withheld,
+        complete=complete,
     )
 
 
-def _asked(uow: UnitOfWork, round_: Round, responses: list[Response]) -> Asked:
+def _asked(uow: UnitOfWork, round_: Round, responses: list[Response], *, complete: bool) -> Asked:
     members = uow.members.list(include_inactive=True)
     audience = audience_of(round_, members, uow.pillars.list())
     return asked_for(
@@ -101,4 +104,5 @@ def _asked(uow: UnitOfWork, round_: Round, responses: list[Response]) -> Asked:
         {m.id: m.organisation_id for m in members},
         responses,
         uow.rounds.declined_member_ids(round_.id),
+        complete=complete,
     )
