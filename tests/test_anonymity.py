@@ -39,6 +39,8 @@ from bot.ports import UnitOfWorkFactory
 from bot.services.audience import audience_of
 from bot.themes.model import RoundSummary
 from tests.anonymity_checker import Attack, attack, publication
+from tests.fakes.slack_web_api import FakeSlackWebApi
+from tests.slack_harness import LEAD_ID, SlackServer, all_text
 from tests.support import (
     EXAMPLES,
     LEAD,
@@ -295,3 +297,43 @@ def test_the_secretariat_sees_the_complete_figures_and_is_told_so(
     for post in posts:
         posted = for_channel(core, post)
         assert posted is not None and "Lochem: nog geen reactie (1 lid)" in texts_of([posted])
+
+
+# --- end to end --------------------------------------------------------------------------------
+
+
+def test_a_lead_on_slack_sees_lochem_without_its_anonymous_answer(
+    conversation: Conversation, slack_api: FakeSlackWebApi, open_round: Round
+) -> None:
+    """Through the real HTTP route, with signed requests; what the fake Slack recorded."""
+    core = conversation.core
+    answer(core, open_round, BART, "onderwijshuisvesting", "Krimp en leegstand.", ANONYMOUS)
+    answer(core, open_round, ANNA, "onderwijshuisvesting", "Normbedragen te laag.")
+    answer(core, open_round, JOOST, "herziening-gemeentefonds", "Ravijnjaar.", ORGANISATION)
+    server = SlackServer(conversation, slack_api)
+    try:
+        server.command(LEAD_ID, f"status {open_round.id}")
+        [status] = slack_api.wait_for("response_url")
+        server.command(LEAD_ID, f"samenvatting {open_round.id}")
+        summary = slack_api.wait_for("response_url", 2, timeout=30)[-1]
+        # The lead shares the status in the pillar's channel.
+        [post] = [e["action_id"] for b in status.params["blocks"] if b["type"] == "actions"
+                  for e in b["elements"]]  # fmt: skip
+        server.click(LEAD_ID, post, f"status {open_round.id}", ephemeral=True)
+        slack_api.wait_for("response_url", 3)
+        server.run_outbox()
+    finally:
+        server.stop()
+    [channel_post] = [
+        c for c in slack_api.calls_to("chat.postMessage") if c.params["channel"] == "C05PMGFIN01"
+    ]
+
+    for shown in (all_text(status), all_text(channel_post)):
+        assert "*Lochem*\\nnog geen reactie (1 lid)" in shown
+        assert "2 van 19 gemeenten hebben gereageerd met naam of als gemeente (11%)" in shown
+        assert "Daarnaast 1 anonieme inbreng." in shown
+    shown = all_text(summary)
+    assert "Tussenstand: 3 inbreng: 2 van 2 gemeenten en 1 anoniem." in shown
+    assert "*Onderwijshuisvesting: 2 inbreng, 1 gemeente en 1 anoniem · nieuw*" in shown
+    assert "“Krimp en leegstand.” (anoniem)" in shown
+    assert "Lochem" not in shown and "Bart" not in shown
