@@ -1,4 +1,4 @@
-"""A round's theme summary and response rate as one Markdown document."""
+"""A round's theme summary and response rate as one Markdown document, as published."""
 
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ def summary_markdown(
             "title": theme_title(voice, theme),
             "new": theme.novelty == Novelty.NEW,
             "answers": theme.answers,
-            "breadth": theme.breadth,
             "organisations": theme.organisations,
-            "anonymous_organisations": theme.anonymous_organisations,
+            "anonymous": theme.anonymous_answers,
             "keywords": theme.keywords,
             "quotes": theme.quotes,
         }
@@ -39,6 +38,8 @@ def summary_markdown(
         final=round_.status == RoundStatus.SUMMARISED,
         answers=summary.answers,
         organisations=summary.organisations,
+        anonymous=summary.anonymous_answers,
+        withheld=voice.t("disclosure.withheld") if summary.anonymous_withheld else "",
         synthesis=summary.synthesis,
         themes=themes,
     )
@@ -47,6 +48,7 @@ def summary_markdown(
         answered=participation.answered_organisations,
         organisations=len(participation.organisations),
         rate=participation.rate,
+        note=voice.t("disclosure.per_organisation"),
         rows=participation.organisations,
     )
     return f"{document}\n\n{table}\n"

@@ -407,7 +407,7 @@ def test_rounds_show_and_close(sqlite_database_url: str, tmp_path: Path) -> None
     for label in ("Overleg:", "Looptijd:", "Herinneringen (voor sluiting):", "Respons:"):
         assert label in detail, detail
     assert "7d,2d" in detail
-    assert "0 van 19 gemeenten (0%)" in detail  # Financiën is followed in 19 of 20
+    assert "0 van 19 gemeenten met naam of als gemeente (0%)" in detail  # followed in 19 of 20
     assert re.search(r"Berichten:\n\s+\D*39\b", detail), detail  # the 39 invitations
 
     assert error_line(missing).startswith("Uitvraag 999 bestaat niet.")
@@ -472,7 +472,7 @@ def test_members_answer_in_the_chat_and_summary_prints_escaped_markdown(
     assert "*vet*" not in markdown
     # The response per municipality.
     assert "## Respons per gemeente" in markdown
-    assert "2 van 19 gemeenten (11%)." in markdown
+    assert "2 van 19 gemeenten reageerden met naam of als gemeente (11%)." in markdown
     assert "| Gemeente | Gevraagd | Gereageerd | Niets deze keer | Inbreng |" in markdown
     assert "| Zeist | 3 | 1 | 0 | 1 |" in markdown
     assert "| Oss | 3 | 1 | 0 | 1 |" in markdown

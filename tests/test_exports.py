@@ -177,14 +177,16 @@ def test_csv_holds_every_current_answer_and_only_the_names_members_allowed(
 
     assert (file.filename, file.media_type) == (f"uitvraag-{open_round.id}.csv", "text/csv")
     assert csv_header(file) == CSV_HEADER_NL
-    rows = {int(row["answer_id"]): row for row in csv_rows(file)}
-    assert sorted(rows) == sorted(r.id for r in given.values())  # the withdrawn one is left out
+    rows, anonymous_rows = by_number(csv_rows(file))
+    # The withdrawn one is left out; the anonymous ones come last, without number or times.
+    assert sorted(rows) == sorted(r.id for r in given.values() if r.attribution != ANONYMOUS)
+    assert [r["text"] for r in anonymous_rows] == ["'@SUM(A1) Zorgplicht knelt.", "Krimp."]
     named, organisation = rows[given["named"].id], rows[given["organisation"].id]
-    anonymous, lochem = rows[given["anonymous"].id], rows[given["lochem"].id]
     assert (named["member"], named["organisation"]) == ("Anna Jansen", "Zeist")
     assert (organisation["member"], organisation["organisation"]) == ("", "Zeist")
-    assert (anonymous["member"], anonymous["organisation"]) == ("", "")
-    assert (lochem["member"], lochem["organisation"]) == ("", "")
+    for anonymous in anonymous_rows:
+        assert (anonymous["member"], anonymous["organisation"]) == ("", "")
+        assert (anonymous["created_at"], anonymous["edited_at"]) == ("", "")
     text = file.content.decode("utf-8-sig")
     for hidden in (*HIDDEN_NAMES, "Lochem", "Ingetrokken", "Mieke", "Janssen"):
         assert hidden not in text, hidden
@@ -207,7 +209,16 @@ def test_csv_holds_every_current_answer_and_only_the_names_members_allowed(
     summary = core.reports.summary(open_round.id)
     for theme in summary.shown:
         for response_id in theme.response_ids:
-            assert rows[response_id]["theme"] == (theme.title or "Anders")
+            if response_id in rows:
+                assert rows[response_id]["theme"] == (theme.title or "Anders")
+    titles = {t.title or "Anders" for t in summary.shown}
+    assert all(r["theme"] in titles for r in anonymous_rows)
+
+
+def by_number(rows: list[dict[str, str]]) -> tuple[dict[int, dict[str, str]], list[dict[str, str]]]:
+    """Attributed rows by their answer number; the anonymous rows, which carry none."""
+    numbered = {int(r["answer_id"]): r for r in rows if r["answer_id"]}
+    return numbered, [r for r in rows if not r["answer_id"]]
 
 
 def test_csv_cells_can_never_become_formulas(
@@ -215,14 +226,13 @@ def test_csv_cells_can_never_become_formulas(
 ) -> None:
     given = give_answers(core, open_round)
 
-    rows = {
-        int(r["answer_id"]): r
-        for r in csv_rows(exports.for_round(open_round.id, fmt=ExportFormat.CSV, language="nl"))
-    }
+    rows, anonymous_rows = by_number(
+        csv_rows(exports.for_round(open_round.id, fmt=ExportFormat.CSV, language="nl"))
+    )
 
     assert rows[given["named"].id]["network_help"] == "'" + FORMULA
     assert rows[given["organisation"].id]["text"] == "'=1+2 IHP loopt vast."
-    assert rows[given["anonymous"].id]["text"] == "'@SUM(A1) Zorgplicht knelt."
+    assert anonymous_rows[0]["text"] == "'@SUM(A1) Zorgplicht knelt."
     assert rows[given["sanne"].id]["text"] == "'+31 BCF-plafond."
     assert rows[given["math"].id]["network_help"] == "'-5% korting"
     # Other text is data, verbatim: no escaping, no markup.
@@ -271,11 +281,14 @@ def test_xlsx_has_a_sheet_of_answers_and_one_of_response_with_text_kept_as_text(
     assert answers.auto_filter.ref == f"A1:N{len(given) + 1}"
     widths = [answers.column_dimensions[chr(ord("A") + i)].width for i in range(len(header))]
     assert all(8 <= w <= 62 for w in widths), widths
-    rows = {
-        row[0]: dict(zip(COLUMNS, row, strict=True))
+    all_rows = [
+        dict(zip(COLUMNS, row, strict=True))
         for row in answers.iter_rows(min_row=2, values_only=True)
-    }
-    assert sorted(rows) == sorted(r.id for r in given.values())
+    ]
+    rows = {r["answer_id"]: r for r in all_rows if r["answer_id"] is not None}
+    anonymous_rows = [r for r in all_rows if r["answer_id"] is None]
+    assert sorted(rows) == sorted(r.id for r in given.values() if r.attribution != ANONYMOUS)
+    assert all_rows[-2:] == anonymous_rows
     # Hostile text is stored verbatim, as a string: never as a formula.
     named = rows[given["named"].id]
     assert (named["text"], named["network_help"]) == (SCRIPT, FORMULA)
@@ -289,7 +302,8 @@ def test_xlsx_has_a_sheet_of_answers_and_one_of_response_with_text_kept_as_text(
     for hidden in (*HIDDEN_NAMES, "Ingetrokken"):
         assert hidden not in xml, hidden
     assert (named["member"], named["organisation"]) == ("Anna Jansen", "Zeist")
-    assert rows[given["anonymous"].id]["organisation"] in (None, "")
+    for anonymous in anonymous_rows:
+        assert (anonymous["organisation"], anonymous["created_at"]) == (None, None)
 
     # Response per municipality, as in the summary.
     participation = core.reports.participation(open_round.id)
@@ -303,7 +317,7 @@ def test_xlsx_has_a_sheet_of_answers_and_one_of_response_with_text_kept_as_text(
         for o in participation.organisations
     ]  # fmt: skip
     zeist = next(r for r in table if r[2] == "Zeist")
-    assert zeist[3:] == [3, 3, 0, 3]
+    assert zeist[3:] == [3, 2, 0, 2]  # Sophie's anonymous answer is not counted here
     oosterhout = next(r for r in table if r[2] == "Oosterhout")
     assert oosterhout[5] == 1  # Paul: nothing this time
 
@@ -318,7 +332,9 @@ def test_xlsx_drops_characters_xml_cannot_hold_and_keeps_the_rest() -> None:
         round_=None,  # type: ignore[arg-type]  # the answers sheet needs no round
         pillars=[],
         summary=None,  # type: ignore[arg-type]
-        participation=Participation(round_id=2, organisations=[]),
+        participation=Participation(
+            round_id=2, organisations=[], anonymous_answers=0, anonymous_withheld=False
+        ),
         rows=[row],
     )
 
@@ -368,7 +384,10 @@ def test_docx_knowledge_agenda_has_themes_quotes_charts_and_response(
             assert expected in quotes, expected
     onderwijs = next(t for t in shown if t.topic_slug == "onderwijshuisvesting")
     novelty = "Nieuw" if onderwijs.novelty == Novelty.NEW else "Terugkerend"
-    assert any(p.startswith(f"{novelty}. {onderwijs.answers} inbreng uit") for p in paragraphs)
+    assert f"{novelty}. {onderwijs.answers} inbreng: 2 uit 1 gemeente (Zeist) en 2 anoniem." in (
+        paragraphs
+    )
+    assert "Per gemeente telt alleen inbreng met naam of als gemeente" in "\n".join(paragraphs)
     assert "Grafieken" in headings and "Respons per gemeente" in headings
 
     # Two charts, as PNG images the size they were drawn.
@@ -405,7 +424,7 @@ def test_docx_keeps_hostile_text_as_text_and_leaves_hidden_themes_out(
     hostile = Theme(
         key="hostile", title="$\\notamacro{$ <b>vet</b>", pillar_slug="financien",
         topic_slug=None, topic_name=None, keywords=["<i>"], answers=1, assigned=0,
-        organisations=["Zeist"], anonymous_organisations=0, response_ids=[1],
+        organisations=["Zeist"], anonymous_answers=0, response_ids=[1],
         quotes=[Quote(response_id=1, text=SCRIPT, network_help=FORMULA, member=None,
                       organisation="Zeist")],
     )  # fmt: skip
@@ -437,7 +456,7 @@ def test_docx_keeps_hostile_text_as_text_and_leaves_hidden_themes_out(
 def theme(title: str, answers: int) -> Theme:
     return Theme(
         key=title, title=title, pillar_slug=None, topic_slug=None, topic_name=None,
-        keywords=[], answers=answers, assigned=0, organisations=[], anonymous_organisations=0,
+        keywords=[], answers=answers, assigned=0, organisations=[], anonymous_answers=0,
         quotes=[], response_ids=[],
     )  # fmt: skip
 
@@ -477,6 +496,8 @@ def test_response_chart_shows_every_municipality() -> None:
                                       declined=1 if n % 3 == 0 else 0, answers=n)
             for n in range(19)
         ],
+        anonymous_answers=0,
+        anonymous_withheld=False,
     )  # fmt: skip
 
     png = charts.response_per_municipality(participation, english())

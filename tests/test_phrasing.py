@@ -39,7 +39,7 @@ def _summary() -> RoundSummary:
         answers=2,
         assigned=0,
         organisations=[ALLOWED_ORGANISATION],
-        anonymous_organisations=1,
+        anonymous_answers=1,
         quotes=[
             Quote(
                 response_id=11,
@@ -61,7 +61,7 @@ def _summary() -> RoundSummary:
         answers=1,
         assigned=1,
         organisations=[],
-        anonymous_organisations=1,
+        anonymous_answers=1,
         quotes=[
             Quote(
                 response_id=13,
@@ -77,7 +77,9 @@ def _summary() -> RoundSummary:
         round_id=7,
         meeting_title="Pijleroverleg Financiën",
         answers=3,
-        organisations=2,
+        organisations=1,
+        anonymous_answers=2,
+        anonymous_withheld=False,
         themes=[housing, jeugd],
     )
 

@@ -45,11 +45,11 @@ MIEKE = "m.janssen@roermond.example"  # answers, then withdraws
 PAUL = "p.jacobs@oosterhout.example"  # nothing this time
 
 # The themes of `give_answers` in the expected order: broadest first, then most answers.
-# (title, topic, answers, municipalities)
+# (title, topic, answers, breadth: named municipalities plus anonymous answers)
 RANKED = [
     ("Herziening gemeentefonds", "herziening-gemeentefonds", 4, 3),
+    ("Onderwijshuisvesting", "onderwijshuisvesting", 4, 3),  # Zeist, and two anonymous
     ("BTW-compensatiefonds", "btw-compensatiefonds", 3, 3),
-    ("Onderwijshuisvesting", "onderwijshuisvesting", 4, 2),  # one municipality anonymous
     # Two themes within one topic, so each is named by its keywords too.
     ("Financiering energietransitie: warmtenet", "financiering-energietransitie", 3, 1),
     ("Financiering energietransitie: res", "financiering-energietransitie", 2, 1),
@@ -117,11 +117,12 @@ def test_answers_become_themes_ranked_by_breadth_then_volume(core: Core, open_ro
     assert [t.key for t in summary.themes] == ["t1", "t2", "t3", "t4", "t5", "t6", "t7"]
     assert [t.organisations for t in summary.themes[:3]] == [
         ["Bergen op Zoom", "Coevorden", "Etten-Leur"],
-        ["De Ronde Venen", "Oss", "Soest"],
         ["Zeist"],
+        ["De Ronde Venen", "Oss", "Soest"],
     ]
     assert summary.answers == 18
-    assert summary.organisations == 8  # Lochem included; Roermond only withdrew
+    # Named by linked answers: not Lochem (only anonymous); Roermond only withdrew.
+    assert (summary.organisations, summary.anonymous_answers) == (7, 2)
     assert summary.meeting_title == "Pijleroverleg Financiën"
     placed = summary.themes[5]
     assert (placed.assigned, [q.text for q in placed.quotes]) == (
@@ -198,7 +199,7 @@ def test_attribution_is_respected_everywhere(
     give_answers(core, open_round)
 
     summary = core.reports.summary(open_round.id)
-    onderwijs = summary.themes[2]
+    onderwijs = summary.themes[1]
     quotes = {q.text: (q.member, q.organisation) for q in onderwijs.quotes}
     document = markdown(core, clock, open_round.id)
     themes = summary_part(document)
@@ -209,13 +210,14 @@ def test_attribution_is_respected_everywhere(
         "Zorgplicht knelt.": (None, None),  # anonymous
         "Krimp en leegstand.": (None, None),  # anonymous, Lochem's only answer
     }
-    # Three of the four are quoted, Lochem's among them (another municipality first).
+    # Three of the four are quoted: one of Zeist's, and each anonymous answer as a source of
+    # its own (where they are from is not known to the choice).
     assert len(quotes) == 3 and quotes.items() <= attributed.items()
-    assert "Krimp en leegstand." in quotes
-    # Lochem is counted, as anonymous; Zeist once, though it also answered anonymously.
-    assert (onderwijs.organisations, onderwijs.anonymous_organisations) == (["Zeist"], 1)
-    assert onderwijs.breadth == 2
-    assert "4 inbreng uit 2 gemeenten: Zeist en 1 anoniem." in themes
+    assert {"Krimp en leegstand.", "Zorgplicht knelt."} <= quotes.keys()
+    # The anonymous answers are counted apart: neither Lochem nor Zeist is counted for them.
+    assert (onderwijs.organisations, onderwijs.anonymous_answers) == (["Zeist"], 2)
+    assert onderwijs.breadth == 3
+    assert "4 inbreng: 2 uit 1 gemeente (Zeist) en 2 anoniem." in themes
     shown = {
         "Normbedragen te laag.": "> Normbedragen te laag.\n> — Anna Jansen, Zeist",
         "IHP loopt vast.": "> IHP loopt vast.\n> — Zeist",
@@ -231,7 +233,7 @@ def test_attribution_is_respected_everywhere(
     assert "Lochem" not in stored and "Lochem" not in themes
     # The lead's view in the chat hides them just the same.
     in_chat = texts_of(conversation.handle(MessageEvent(actor=actor(LEAD), text="samenvatting")))
-    assert "Tussenstand: 18 inbreng van 8 gemeenten." in in_chat
+    assert "Tussenstand: 18 inbreng: 16 van 7 gemeenten en 2 anoniem." in in_chat
     assert "“Krimp en leegstand.” (anoniem)" in in_chat
     assert "“Normbedragen te laag.” (Anna Jansen, Zeist)" in in_chat
     for hidden in ("Thijs", "Vermeulen", "Sophie", "Koster", "Bart", "Nijhof", "Lochem"):
@@ -396,19 +398,21 @@ def test_the_participation_table_shows_each_municipality_and_the_rate(
 
     rows = {row.organisation: row for row in participation.organisations}
     assert len(rows) == 19  # every municipality in the Financiën audience; not the secretariat
-    assert participation.answered_organisations == 8
-    assert participation.rate == pytest.approx(8 / 19)
-    assert "8 van 19 gemeenten (42%)." in table
+    # Answers by name or as municipality; the two anonymous ones only in the summary's total.
+    assert participation.answered_organisations == 7
+    assert participation.rate == pytest.approx(7 / 19)
+    assert participation.anonymous_answers == 2
+    assert "7 van 19 gemeenten reageerden met naam of als gemeente (37%)." in table
     assert "| Gemeente | Gevraagd | Gereageerd | Niets deze keer | Inbreng |" in table
     expected = [
         # municipality, asked, answered, declined, answers
         ("Bergen op Zoom", 2, 1, 0, 2),  # the lead of Bestuur is asked too; Joost answers twice
         ("Coevorden", 2, 2, 0, 7),
         ("Etten-Leur", 2, 1, 0, 1),  # Wim's withdrawn answer does not count
-        ("Lochem", 1, 1, 0, 1),  # counted here, though anonymous in the themes
+        ("Lochem", 1, 0, 0, 0),  # Bart answered anonymously: not counted here
         ("Oosterhout", 2, 0, 1, 0),  # Paul: nothing this time
         ("Roermond", 2, 0, 0, 0),  # Mieke withdrew her only answer
-        ("Zeist", 3, 3, 0, 3),
+        ("Zeist", 3, 2, 0, 2),  # and Sophie's anonymous answer is not counted either
     ]
     for name, asked, answered, declined, answers in expected:
         row = rows[name]
@@ -418,11 +422,13 @@ def test_the_participation_table_shows_each_municipality_and_the_rate(
         assert f"| {name} | {asked} | {answered} | {declined} | {answers} |" in table
     # Municipalities that answered come first, then the rest, each alphabetically.
     names = [row.organisation for row in participation.organisations]
-    assert names[:8] == sorted(names[:8]) and names[8:] == sorted(names[8:])
-    assert {row.organisation for row in participation.organisations[:8]} == {
-        "Bergen op Zoom", "Coevorden", "De Ronde Venen", "Etten-Leur", "Lochem", "Oss",
-        "Soest", "Zeist",
+    assert names[:7] == sorted(names[:7]) and names[7:] == sorted(names[7:])
+    assert {row.organisation for row in participation.organisations[:7]} == {
+        "Bergen op Zoom", "Coevorden", "De Ronde Venen", "Etten-Leur", "Oss", "Soest", "Zeist",
     }  # fmt: skip
     english = markdown(core, clock, open_round.id, "en")
-    assert "## Response per municipality\n\n8 of 19 municipalities (42%)." in english
+    assert (
+        "## Response per municipality\n\n7 of 19 municipalities answered by name or as "
+        "municipality (37%)."
+    ) in english
     assert "| Coevorden | 2 | 2 | 0 | 7 |" in english

@@ -119,6 +119,7 @@ def show(round_id: RoundId) -> None:
             core.reports.participation(round_id),
             core.reports.deliveries(round_id),
             core.reports.failures(round_id),
+            operations=True,  # whoever runs the command line runs the bot
         )
         typer.echo(render_message(replace(message, buttons=())))  # no buttons to press here
 

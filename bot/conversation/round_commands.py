@@ -45,8 +45,12 @@ def _reportable_round(core: Core, turn: Turn, args: list[str]) -> tuple[Round, l
 
 
 def status(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    """Response per municipality as published; the secretariat (not a lead among them)
+    sees every answer counted where it came from, and is told so."""
     round_, pillars = _reportable_round(core, turn, args)
-    message = views.participation_message(turn, round_, core.reports.participation(round_.id))
+    complete = turn.member.is_secretariat and not turn.member.lead_of
+    participation = core.reports.participation(round_.id, complete=complete)
+    message = views.participation_message(turn, round_, participation)
     return [views.with_post_button(turn, message, DeliveryKind.STATUS, round_, pillars)]
 
 
@@ -167,6 +171,7 @@ def show_round(core: Core, turn: Turn, args: list[str]) -> list[Message]:
             core.reports.participation(round_id),
             core.reports.deliveries(round_id),
             core.reports.failures(round_id),
+            operations=may_manage_rounds(turn.member),
         )
     ]
 

@@ -161,6 +161,7 @@ def own_response(turn: Turn, response: Response, round_: Round, topic_name: str 
 
 
 def participation_message(turn: Voice, round_: Round, participation: Participation) -> Message:
+    """Per municipality, as published; the secretariat's complete view says it is one."""
     rows = [
         Field(
             label=row.organisation,
@@ -174,18 +175,25 @@ def participation_message(turn: Voice, round_: Round, participation: Participati
         )
         for row in participation.organisations
     ]
+    text = turn.t(
+        "status.text",
+        answered=participation.answered_organisations,
+        organisations=len(participation.organisations),
+        rate=participation.rate,
+        members_answered=participation.answered_members,
+        members_asked=participation.asked_members,
+        anonymous=participation.anonymous_answers,
+        complete=participation.complete,
+        closes_at=round_.closes_at,
+        open=round_.status == RoundStatus.OPEN,
+    )
+    if participation.complete:
+        text += "\n\n" + turn.t("disclosure.secretariat_only")
+    elif participation.anonymous_withheld:
+        text += "\n\n" + turn.t("disclosure.withheld")
     return Message(
         title=turn.t("status.title", id=round_.id, meeting=round_.meeting.title),
-        text=turn.t(
-            "status.text",
-            answered=participation.answered_organisations,
-            organisations=len(participation.organisations),
-            rate=participation.rate,
-            members_answered=participation.answered_members,
-            members_asked=participation.asked_members,
-            closes_at=round_.closes_at,
-            open=round_.status == RoundStatus.OPEN,
-        ),
+        text=text,
         fields=tuple(rows),
     )
 
@@ -233,13 +241,20 @@ def review_message(
 
 
 def _summary_text(turn: Voice, round_: Round, summary: RoundSummary) -> str:
-    text = turn.t(
-        "summary.text",
-        answers=summary.answers,
-        organisations=summary.organisations,
-        final=round_.status == RoundStatus.SUMMARISED,
-    )
-    return f"{text}\n\n{summary.synthesis}" if summary.synthesis else text
+    parts = [
+        turn.t(
+            "summary.text",
+            answers=summary.answers,
+            organisations=summary.organisations,
+            anonymous=summary.anonymous_answers,
+            final=round_.status == RoundStatus.SUMMARISED,
+        )
+    ]
+    if summary.anonymous_withheld:
+        parts.append(turn.t("disclosure.withheld"))
+    if summary.synthesis:
+        parts.append(summary.synthesis)
+    return "\n\n".join(parts)
 
 
 def _theme_field(turn: Voice, theme: Theme) -> Field:
@@ -252,13 +267,14 @@ def _theme_field(turn: Voice, theme: Theme) -> Field:
             "summary.theme",
             title=theme_title(turn, theme),
             answers=theme.answers,
-            breadth=theme.breadth,
+            organisations=len(theme.organisations),
+            anonymous=theme.anonymous_answers,
             new=theme.novelty == Novelty.NEW,
         ),
         value=turn.t(
             "summary.theme_body",
             named=theme.organisations,
-            anonymous=theme.anonymous_organisations,
+            anonymous=theme.anonymous_answers,
             keywords=theme.keywords,
             quotes=quotes,
         ),
@@ -298,7 +314,11 @@ def round_detail(
     participation: Participation,
     deliveries: Counter[DeliveryStatus],
     failures: Counter[str],
+    *,
+    operations: bool,
 ) -> Message:
+    """`operations`: with what was sent and what failed, for the secretariat only: how many
+    reminders went out follows who answered, anonymously too."""
     fields = [
         Field(label=turn.t("labels.meeting"), value=turn.t(
             "round.meeting", title=round_.meeting.title, starts_at=round_.meeting.starts_at,
@@ -312,12 +332,14 @@ def round_detail(
               value=turn.t(f"round_form.audience_{round_.audience.value}")),
         Field(label=turn.t("labels.response_rate"), value=turn.t(
             "round.rate", answered=participation.answered_organisations,
-            organisations=len(participation.organisations), rate=participation.rate)),
-        Field(label=turn.t("labels.deliveries"), value=", ".join(
-            f"{turn.t(f'delivery_status.{status.value}')}: {count}"
-            for status, count in sorted(deliveries.items())) or "-"),
+            organisations=len(participation.organisations), rate=participation.rate,
+            anonymous=participation.anonymous_answers)),
     ]  # fmt: skip
-    if failures:
+    if operations:
+        fields.append(Field(label=turn.t("labels.deliveries"), value=", ".join(
+            f"{turn.t(f'delivery_status.{status.value}')}: {count}"
+            for status, count in sorted(deliveries.items())) or "-"))  # fmt: skip
+    if operations and failures:
         fields.append(Field(label=turn.t("labels.failures"), value="\n".join(
             turn.t("round.failure", error=error, count=count)
             for error, count in failures.most_common())))  # fmt: skip

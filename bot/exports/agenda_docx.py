@@ -62,6 +62,7 @@ def _round_section(document: DocumentObject, export: RoundExport, words: Words) 
     ):
         document.add_picture(io.BytesIO(png), width=_CHART_WIDTH)
     document.add_heading(words.t("export_file.agenda.participation"), level=2)
+    _say(document, words.t("disclosure.per_organisation"))
     _participation_table(document, export, words)
 
 
@@ -89,8 +90,11 @@ def _round_intro(document: DocumentObject, export: RoundExport, words: Words) ->
             organisations=len(participation.organisations),
             rate=participation.rate,
             answers=export.summary.answers,
+            anonymous=export.summary.anonymous_answers,
         ),
     )
+    if export.summary.anonymous_withheld:
+        _say(document, words.t("disclosure.withheld"))
     if export.summary.synthesis:
         _say(document, export.summary.synthesis)
 
@@ -135,9 +139,8 @@ def _theme(document: DocumentObject, theme: Theme, rank: int, words: Words, *, l
             "export_file.agenda.theme_line",
             new=theme.novelty == Novelty.NEW,
             answers=theme.answers,
-            breadth=theme.breadth,
             named=theme.organisations,
-            anonymous=theme.anonymous_organisations,
+            anonymous=theme.anonymous_answers,
         ),
     )
     if theme.keywords:

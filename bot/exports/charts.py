@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from bot.exports.chart_data import response_bars, theme_bars
 from bot.exports.words import Words
 from bot.services.participation import Participation
 from bot.themes.model import Theme
@@ -26,7 +27,6 @@ from bot.themes.model import Theme
 _DPI = 120
 _WIDTH = 8.0  # inches
 _BAR_HEIGHT = 0.42  # inches per bar, so long lists stay legible
-_MAX_THEMES = 15  # the largest; the agenda's text lists them all
 _LABEL_WIDTH = 34  # characters per line of a bar's label
 _LABEL_LINES = 2
 _SILENT_EDGE = "#90a4ae"  # the pale bar needs an outline to show in the legend
@@ -35,7 +35,7 @@ _COLOURS = {"answers": "#1f5f8b", "answered": "#2e7d32", "declined": "#f9a825", 
 
 def answers_per_theme(themes: Sequence[Theme], words: Words) -> bytes:
     """Horizontal bars, largest theme on top, each labelled with its number of answers."""
-    shown = list(themes)[:_MAX_THEMES]
+    shown = theme_bars(themes, words)
     title = words.t("export_file.charts.themes_title")
     if len(themes) > len(shown):
         title += " " + words.t("export_file.charts.largest", count=len(shown))
@@ -44,7 +44,7 @@ def answers_per_theme(themes: Sequence[Theme], words: Words) -> bytes:
         if not shown:
             _empty(axes, words)
         else:
-            labels = [_label(t.title or words.t("export_file.other_theme")) for t in shown]
+            labels = [_label(t.label) for t in shown]
             counts = [t.answers for t in shown]
             positions = list(range(len(shown)))
             bars = axes.barh(positions, counts, color=_COLOURS["answers"])
@@ -58,7 +58,7 @@ def answers_per_theme(themes: Sequence[Theme], words: Words) -> bytes:
 
 def response_per_municipality(participation: Participation, words: Words) -> bytes:
     """Per municipality, its asked members split into answered, nothing this time and silent."""
-    rows = participation.organisations
+    rows = response_bars(participation)
     with _plain_text():
         figure, axes = _figure(len(rows), words.t("export_file.charts.response_title"))
         if not rows:
@@ -67,7 +67,7 @@ def response_per_municipality(participation: Participation, words: Words) -> byt
             positions = list(range(len(rows)))
             answered = [o.answered for o in rows]
             declined = [o.declined for o in rows]
-            silent = [max(o.asked - o.answered - o.declined, 0) for o in rows]
+            silent = [o.silent for o in rows]
             axes.barh(
                 positions, answered, color=_COLOURS["answered"],
                 label=words.t("export_file.charts.answered"),

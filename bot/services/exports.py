@@ -1,8 +1,13 @@
 """Exports of a round, or of a pillar's rounds over a period, as files.
 
-CSV and XLSX hold every current answer (withdrawn ones left out) with its topic and theme;
-DOCX is the knowledge agenda with charts; Markdown is the summary `inbreng summary` prints.
-Names and organisations appear only as each member allowed: the rows are built here, once.
+CSV and XLSX hold every current answer that may be published (withdrawn ones and withheld
+anonymous ones left out, see `bot.disclosure`) with its topic and theme; DOCX is the
+knowledge agenda with charts; Markdown is the summary `inbreng summary` prints. Names and
+organisations appear only as each member allowed: the rows are built here, once.
+
+An anonymous row carries nothing that could link it to its author's other answers or to
+when they were active: no answer number, no times, and it comes after the attributed rows
+of its round, in the order of its pillar, topic and text.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.conversation.turn import Voice
+from bot.disclosure import is_linked
 from bot.domain import (
     Attribution,
     Member,
@@ -29,7 +35,7 @@ from bot.exports.round_export import RoundExport
 from bot.messages import File
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.lookup import round_or_refuse
-from bot.services.participation import build_participation
+from bot.services.participation import build_participation, round_disclosure
 from bot.services.reports import ReportService
 from bot.summary_markdown import summary_markdown
 from bot.texts import Texts
@@ -141,7 +147,7 @@ class ExportService:
                 topics={t.id: t for p in all_pillars for t in uow.pillars.all_topics(p.id)},
                 pillars={p.id: p for p in all_pillars},
             )
-            responses = uow.responses.for_round(round_id)
+            responses = round_disclosure(uow, round_).shown
             participation = build_participation(uow, round_)
         summary = self._reports.summary(round_id)
         pillars = [p for p in all_pillars if p.id in round_.pillar_ids]
@@ -179,9 +185,10 @@ class ExportService:
             else:
                 topic_name, pillar = "", None  # "other", and the bot found no topic either
             theme = theme_of.get(response.id)
+            linked = is_linked(response)
             rows.append(
                 AnswerRow(
-                    answer_id=response.id,
+                    answer_id=response.id if linked else None,
                     round_id=round_.id,
                     meeting=round_.meeting.title,
                     meeting_date=self._day_of(round_.meeting.starts_at).isoformat(),
@@ -193,11 +200,18 @@ class ExportService:
                     network_help=response.network_help,
                     member=_shown_name(response, lookups.members),
                     organisation=_shown_organisation(response, lookups.organisations),
-                    created_at=self._moment(response.created_at),
-                    edited_at=self._moment(response.edited_at) if response.edited_at else "",
+                    created_at=self._moment(response.created_at) if linked else "",
+                    edited_at=self._moment(response.edited_at)
+                    if linked and response.edited_at
+                    else "",
                 )
             )
-        return rows
+        # Anonymous rows last, in an order that says nothing of when or by whom.
+        anonymous = sorted(
+            (r for r in rows if r.answer_id is None),
+            key=lambda r: (r.pillar, r.topic, r.text, r.network_help),
+        )
+        return [r for r in rows if r.answer_id is not None] + anonymous
 
     # --- rendering --------------------------------------------------------------------
 

@@ -21,9 +21,11 @@ class ReportService:
             round_ = round_or_refuse(uow, round_id)
             return round_, [p for p in uow.pillars.list() if p.id in round_.pillar_ids]
 
-    def participation(self, round_id: int) -> Participation:
+    def participation(self, round_id: int, *, complete: bool = False) -> Participation:
+        """As published; `complete` (the secretariat's own view) counts anonymous answers
+        where they came from."""
         with self._uow_factory() as uow:
-            return build_participation(uow, round_or_refuse(uow, round_id))
+            return build_participation(uow, round_or_refuse(uow, round_id), complete=complete)
 
     def summary(self, round_id: int) -> RoundSummary:
         """The stored summary of a summarised round; for a running round, as it stands now."""

@@ -50,7 +50,10 @@ class ResponseService:
             round_, pillars = self._open_round_for(uow, member, round_id)
             data = self._validated(answer, round_, pillars, member)
             response = uow.responses.add(data, at=self._clock.now())
-            uow.rounds.remove_decline(round_id, member.id)  # answering after all
+            if data.attribution != Attribution.ANONYMOUS:
+                # Answering after all; an anonymous answer leaves a decline standing, or its
+                # municipality's row in the status would change the moment it was given.
+                uow.rounds.remove_decline(round_id, member.id)
             self._audit(uow, "response.created", response.id, member.id, round_id)
             uow.commit()
             return response

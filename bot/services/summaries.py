@@ -1,5 +1,9 @@
 """A round's theme summary: its current answers through the theme engine, attributed as each
-member allowed, ranked by breadth, and marked new or recurring against earlier rounds."""
+member allowed, ranked by breadth, and marked new or recurring against earlier rounds.
+
+Only what the disclosure rule shows goes in (`bot.disclosure`): anonymous answers that too
+few could have given are left out before the engine sees them, and the engine knows each
+anonymous answer by a key of its own, never by its municipality."""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from bot.disclosure import is_linked, source_key
 from bot.domain import Attribution, Member, Organisation, Response, Round, RoundStatus, Topic
 from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.services.participation import round_disclosure
 from bot.themes.engine import AnswerText, TopicText, find_themes
 from bot.themes.model import Novelty, Quote, RoundSummary, Theme
 from bot.themes.phrasing import ThemeEvidence, phrase_summary
@@ -38,8 +44,9 @@ def quote_of(
 
 
 def build_summary(uow: UnitOfWork, round_: Round) -> RoundSummary:
-    """The themes of the round's current answers, broadest first."""
-    responses = uow.responses.for_round(round_.id)
+    """The themes of the round's current answers as published, broadest first."""
+    disclosure = round_disclosure(uow, round_)
+    responses = disclosure.shown
     members = {m.id: m for m in uow.members.list(include_inactive=True)}
     organisations = {o.id: o for o in uow.organisations.list(include_inactive=True)}
     topics = [t for pillar_id in round_.pillar_ids for t in uow.pillars.all_topics(pillar_id)]
@@ -51,7 +58,7 @@ def build_summary(uow: UnitOfWork, round_: Round) -> RoundSummary:
             id=r.id,
             text=r.text,
             topic=topic_by_id[r.topic_id].slug if r.topic_id in topic_by_id else None,
-            organisation=str(r.organisation_id),
+            organisation=source_key(r),
         )
         for r in responses
     ]
@@ -65,12 +72,7 @@ def build_summary(uow: UnitOfWork, round_: Round) -> RoundSummary:
     for group in groups:
         topic = topic_by_slug.get(group.topic) if group.topic else None
         chosen = [by_id[i] for i in group.answer_ids]
-        named = {
-            organisations[r.organisation_id].name
-            for r in chosen
-            if r.attribution != Attribution.ANONYMOUS
-        }
-        named_ids = {r.organisation_id for r in chosen if r.attribution != Attribution.ANONYMOUS}
+        named = {organisations[r.organisation_id].name for r in chosen if is_linked(r)}
         keywords = list(group.keywords)
         themes.append(
             Theme(
@@ -85,7 +87,7 @@ def build_summary(uow: UnitOfWork, round_: Round) -> RoundSummary:
                 answers=len(chosen),
                 assigned=len(group.assigned_ids),
                 organisations=sorted(named),
-                anonymous_organisations=len({r.organisation_id for r in chosen} - named_ids),
+                anonymous_answers=sum(1 for r in chosen if not is_linked(r)),
                 quotes=[
                     quote_of(by_id[i], members, organisations) for i in group.representative_ids
                 ],
@@ -99,7 +101,9 @@ def build_summary(uow: UnitOfWork, round_: Round) -> RoundSummary:
         round_id=round_.id,
         meeting_title=round_.meeting.title,
         answers=len(responses),
-        organisations=len({r.organisation_id for r in responses}),
+        organisations=len({r.organisation_id for r in disclosure.linked}),
+        anonymous_answers=len(disclosure.anonymous),
+        anonymous_withheld=disclosure.withheld,
         themes=[_keyed(theme, index) for index, theme in enumerate(themes, start=1)],
     )
 

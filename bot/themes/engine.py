@@ -45,7 +45,9 @@ class AnswerText:
     id: int
     text: str
     topic: str | None  # the chosen topic's slug; None: none chosen, or "other"
-    organisation: str  # who answered, for choosing quotes from several organisations
+    # Who answered, for choosing quotes from several organisations: any key that tells
+    # sources apart (the summary gives each anonymous answer one of its own).
+    organisation: str
 
 
 @dataclass(frozen=True, kw_only=True)

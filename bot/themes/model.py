@@ -37,8 +37,8 @@ class Theme:
     keywords: list[str]
     answers: int
     assigned: int  # answers the bot placed under the topic (no topic chosen, or "other")
-    organisations: list[str]  # named ones, sorted
-    anonymous_organisations: int  # organisations that answered only anonymously here
+    organisations: list[str]  # named ones (answers by name or as municipality), sorted
+    anonymous_answers: int  # counted apart: who gave them is not shown, nor counted
     quotes: list[Quote]  # one to three representative answers
     response_ids: list[int]
     novelty: Novelty = Novelty.NEW
@@ -47,7 +47,9 @@ class Theme:
 
     @property
     def breadth(self) -> int:
-        return len(self.organisations) + self.anonymous_organisations
+        """How widely the theme is shared, for ranking: its named municipalities, and each
+        anonymous answer as one more (as if from elsewhere; where it is from stays unknown)."""
+        return len(self.organisations) + self.anonymous_answers
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,9 +66,11 @@ class Posting:
 class RoundSummary:
     round_id: int
     meeting_title: str
-    answers: int
-    organisations: int
+    answers: int  # shown: linked ones and, unless withheld, anonymous ones
+    organisations: int  # named by linked answers
     themes: list[Theme]
+    anonymous_answers: int  # counted apart; 0 when withheld
+    anonymous_withheld: bool  # too few could have answered anonymously: none are shown
     synthesis: str = ""  # a short synthesis, only when a language model phrased the summary
     phrased_by: str = ""  # the model that phrased titles and synthesis; "" when offline
     postings: list[Posting] = field(default_factory=list)
@@ -87,15 +91,23 @@ class RoundSummary:
 
     @classmethod
     def from_dict(cls, body: dict[str, Any]) -> RoundSummary:
-        themes = [
-            Theme(
-                **{
-                    **t,
-                    "novelty": Novelty(t["novelty"]),
-                    "quotes": [Quote(**q) for q in t["quotes"]],
-                }
-            )
-            for t in body["themes"]
-        ]
+        themes = [_theme_from_dict(t) for t in body["themes"]]
         postings = [Posting(**p) for p in body.get("postings", [])]
-        return cls(**{**body, "themes": themes, "postings": postings})
+        # Bodies stored before anonymous answers were counted apart have neither field.
+        counted_apart = {"anonymous_answers": 0, "anonymous_withheld": False}
+        return cls(**{**counted_apart, **body, "themes": themes, "postings": postings})
+
+
+def _theme_from_dict(body: dict[str, Any]) -> Theme:
+    fields = dict(body)
+    if "anonymous_organisations" in fields:
+        # Stored before anonymous answers were counted apart: the theme showed this number
+        # as "N anoniem", and keeps showing it.
+        fields["anonymous_answers"] = fields.pop("anonymous_organisations")
+    return Theme(
+        **{
+            **fields,
+            "novelty": Novelty(fields["novelty"]),
+            "quotes": [Quote(**q) for q in fields["quotes"]],
+        }
+    )
