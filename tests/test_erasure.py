@@ -10,6 +10,7 @@ through the real routes: signed Slack requests, and the `inbreng` program.
 from __future__ import annotations
 
 import getpass
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -20,18 +21,24 @@ import pytest
 from sqlalchemy import select
 
 from bot.audit import AuditActor
+from bot.config import Settings
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
-from bot.domain import ANY_TENANT, AuditEntry, Platform, Round
+from bot.domain import ANY_TENANT, AuditEntry, Identity, Platform, Round
 from bot.errors import InbrengError
 from bot.events import Actor, MessageEvent
 from bot.network_file import load_network_file
 from bot.ports import UnitOfWorkFactory
 from bot.services.members import Refusal
 from bot.services.network import Readmission, load_network
+from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
 from bot.tombstones import is_buried
-from storage.models import TombstoneRow
+from storage import backup
+from storage.database import Database
+from storage.migrate import upgrade
+from storage.models import RoundRow, TombstoneRow
+from tests.conftest import sqlite_url
 from tests.db_snapshot import snapshot
 from tests.fakes.slack_web_api import FakeSlackWebApi
 from tests.slack_harness import LEAD_ID, MEMBER_ID, SlackServer, all_text, wait_until
@@ -40,6 +47,7 @@ from tests.support import (
     EXAMPLES,
     MEMBER,
     TRUSTED_TEAM,
+    FakeClock,
     answer,
     member,
     texts_of,
@@ -191,6 +199,148 @@ def test_a_readmission_of_someone_not_erased_or_not_in_the_file_changes_nothing(
         reload(uow_factory, MEMBER, readmit)
     assert (refusal.value.key, refusal.value.params) == (key, {"email": readmit})
     assert snapshot(database_url) == before
+
+
+# --- network import ----------------------------------------------------------------------
+
+
+def exported(url: str) -> dict[str, Any]:
+    """An export document, as read back from its file."""
+    document: dict[str, Any] = json.loads(backup.to_json(backup.export_network(url)))
+    return document
+
+
+def with_everything_of_hers(core: Core, uow_factory: UnitOfWorkFactory, round_: Round) -> int:
+    """Anna with an edited answer, a Slack link, invitations, a round she created and an
+    audit entry she is the actor of; returns her id."""
+    anna = member(core, MEMBER)
+    response = answer(core, round_, MEMBER, "onderwijshuisvesting", "Eerste versie.")
+    with uow_factory() as uow:
+        # As her first contact from Slack links it.
+        uow.identities.save(
+            Identity(member_id=anna.id, platform=Platform.SLACK, tenant=TRUSTED_TEAM,
+                     user_id=MEMBER_ID)
+        )  # fmt: skip
+        uow.commit()
+    core.responses.edit(anna, response.id, AnswerInput(topic="onderwijshuisvesting",
+                                                       text=ANSWER_TEXT))  # fmt: skip
+    core.privacy.export(anna)  # an audit entry with her as the actor
+    core.rounds.create(
+        RoundRequest(
+            pillar_slug="bestuur",
+            meeting_at=core.clock.now() + timedelta(days=30),
+            closes_at=core.clock.now() + timedelta(days=20),
+        ),
+        actor_id=anna.id,
+    )
+    return anna.id
+
+
+def test_restoring_an_older_export_leaves_out_who_was_erased_since(
+    core: Core,
+    uow_factory: UnitOfWorkFactory,
+    database_url: str,
+    open_round: Round,
+    tmp_path: Path,
+) -> None:
+    """Last month's backup, restored with the tombstones of today's export."""
+    anna = with_everything_of_hers(core, uow_factory, open_round)
+    older = exported(database_url)
+    erase(core, MEMBER, keep_answers=True)
+    today = exported(database_url)
+    target = sqlite_url(tmp_path / "restored.db")
+    upgrade(target)
+
+    result = backup.import_network(target, older, tombstones=backup.tombstones_of(today))
+
+    assert result.tombstones_added == 1
+    [skipped] = result.skipped_members
+    assert skipped.member_id == anna and skipped.answers == 1
+    assert skipped.rows["identities"] == 1 and skipped.rows["deliveries"] >= 1
+    restored = Database(target)
+    try:
+        with restored.unit_of_work() as uow:
+            assert uow.members.by_email(MEMBER) is None and uow.members.get(anna) is None
+            assert is_buried(uow, MEMBER)
+            assert all(r.member_id != anna for r in uow.responses.for_round(open_round.id))
+            assert all(e.actor_member_id != anna for e in uow.audit.list())
+            assert None in set(uow.session.scalars(select(RoundRow.created_by)))
+        # And the network file does not bring her back there either.
+        assert reload(restored.unit_of_work).skipped == [MEMBER]
+    finally:
+        restored.dispose()
+    everything = repr(snapshot(target))
+    assert MEMBER not in everything and ANSWER_TEXT not in everything
+    assert "Eerste versie." not in everything  # nor the earlier version of her answer
+
+
+def test_an_export_carries_its_tombstones_to_another_server(
+    core: Core, database_url: str, tmp_path: Path
+) -> None:
+    erase(core, MEMBER)
+    target = sqlite_url(tmp_path / "elsewhere.db")
+    upgrade(target)
+
+    result = backup.import_network(target, exported(database_url))
+
+    assert result.skipped_members == []  # the erased row is scrubbed: it comes along as it is
+    elsewhere = Database(target)
+    try:
+        assert reload(elsewhere.unit_of_work).skipped == [MEMBER]
+    finally:
+        elsewhere.dispose()
+
+
+def test_tombstones_from_another_installation_are_refused(
+    core: Core, database_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    erase(core, MEMBER)
+    document = exported(database_url)
+    other = sqlite_url(tmp_path / "other.db")
+    upgrade(other)
+    elsewhere = Database(other)
+    try:
+        load_network(elsewhere.unit_of_work, load_network_file(NETWORK_FILE))
+        settings = Settings(database_url=other, _env_file=None)
+        other_core = Core.build(uow_factory=elsewhere.unit_of_work, settings=settings, clock=clock)
+        erase(other_core, COLLEAGUE)  # its own first erasure: its own key
+    finally:
+        elsewhere.dispose()
+    target = sqlite_url(tmp_path / "target.db")
+    upgrade(target)
+    before = snapshot(target)
+
+    with pytest.raises(InbrengError) as refusal:
+        backup.import_network(target, document, tombstones=backup.tombstones_of(exported(other)))
+
+    assert refusal.value.key == "import_tombstone_keys_differ"
+    assert snapshot(target) == before
+
+
+def test_the_program_restores_with_tombstones_and_names_rows_not_addresses(
+    core: Core,
+    uow_factory: UnitOfWorkFactory,
+    database_url: str,
+    open_round: Round,
+    tmp_path: Path,
+) -> None:
+    anna = with_everything_of_hers(core, uow_factory, open_round)
+    (tmp_path / "older.json").write_text(json.dumps(exported(database_url)))
+    erase(core, MEMBER)
+    (tmp_path / "today.json").write_text(json.dumps(exported(database_url)))
+    target = sqlite_url(tmp_path / "restored.db")
+    upgrade(target)
+
+    output = succeeded(
+        inbreng("network", "import", "older.json", "--tombstones", "today.json",
+                cwd=tmp_path, url=target)
+    )  # fmt: skip
+
+    lines = output.strip().splitlines()
+    assert lines[0].startswith("Netwerk “Platform Middelgrote Gemeenten” geïmporteerd: ")
+    assert lines[1] == "1 wismarkering van gewiste leden overgenomen uit today.json."
+    assert lines[2].startswith(f"Lid {anna} is gewist en niet geïmporteerd, evenmin 1 inbreng ")
+    assert len(lines) == 3 and MEMBER not in output
 
 
 # --- through the real routes: signed Slack requests, the `inbreng` program ----------------
