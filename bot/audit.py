@@ -1,5 +1,5 @@
 """Who the audit log names when someone reads others' personal data or lets an erased member
-back in.
+back in, and what an entry may say about the summary that was read.
 
 Entries hold ids, settings and the operator's user name; never member text nor e-mail
 addresses (`bot.domain.AuditEntry`).
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.domain import AuditEntry
+from bot.themes.model import RoundSummary
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,3 +50,9 @@ class AuditActor:
             actor_member_id=self.member_id,
             details={**(details or {}), **via},
         )
+
+
+def shows_names(summary: RoundSummary) -> bool:
+    """Whether a quote of the summary carries a member's name (as its member allowed); for
+    the audit log of who read it. Hidden themes count too: a reviewer sees them."""
+    return any(quote.member for theme in summary.themes for quote in theme.quotes)

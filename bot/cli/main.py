@@ -156,12 +156,10 @@ def summary(
             review.approve(round_id, actor_id=None)
         round_, pillars = core.reports.round_with_pillars(round_id)
         voice = app_runtime.voice()
+        summary = core.reports.read_summary(round_id, reader=command_line_actor())
         typer.echo(
-            summary_markdown(
-                voice, round_, pillars, core.reports.summary(round_id),
-                core.reports.participation(round_id),
-            )
-        )  # fmt: skip
+            summary_markdown(voice, round_, pillars, summary, core.reports.participation(round_id))
+        )
         if post:
             postings = review.post(round_id, actor_id=None)
             channels = [f"{p.platform}:{p.channel}" for p in postings]
