@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.ports import UnitOfWork
@@ -26,6 +27,17 @@ def bury(uow: UnitOfWork, email: str, *, at: datetime) -> None:
 def is_buried(uow: UnitOfWork, email: str) -> bool:
     key = uow.tombstones.key()
     return key is not None and uow.tombstones.contains(email_hash(email, key))
+
+
+def buried_among(uow: UnitOfWork, emails: Iterable[str]) -> set[str]:
+    """The addresses of `emails` (as given) that have a tombstone: one query for a whole
+    network file, where `is_buried` would ask once per member."""
+    key = uow.tombstones.key()
+    if key is None:
+        return set()  # no one was ever erased here
+    hashes = {email: email_hash(email, key) for email in emails}
+    present = uow.tombstones.present(set(hashes.values()))
+    return {email for email, hashed in hashes.items() if hashed in present}
 
 
 def unbury(uow: UnitOfWork, email: str) -> bool:

@@ -14,7 +14,8 @@ references). The document does hold personal data (names, e-mail addresses, answ
 nothing here logs row contents.
 
 Every table is kept, `processed_events` too: a platform may still retry an event the old
-server handled. Claimed deliveries come back pending (see `_release_claim`).
+server handled. Claimed deliveries come back pending (see `_release_claim`). Members with a
+tombstone, and what is theirs, are left out (see `storage.backup_erasure`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import base64
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -49,6 +50,13 @@ from sqlalchemy.sql.schema import Column
 from bot.domain import DeliveryStatus
 from bot.errors import InbrengError
 from storage import migrate
+from storage.backup_erasure import (
+    SkippedMember,
+    Tombstones,
+    add_tombstones,
+    leave_out_erased,
+    tombstones_in,
+)
 from storage.columns import UTCDateTime
 from storage.database import create_database_engine
 from storage.models import Base
@@ -70,6 +78,8 @@ class ImportResult:
     network_name: str | None
     rows: dict[str, int]  # per table, in the order they were written
     released_claims: int  # deliveries the old server was sending, queued again
+    skipped_members: list[SkippedMember] = field(default_factory=list)  # erased: left out
+    tombstones_added: int = 0  # taken from another export
 
     @property
     def total_rows(self) -> int:
@@ -177,24 +187,27 @@ def to_json(document: Document) -> str:
 # --- import ------------------------------------------------------------------------------
 
 
-def import_network(url: str, document: object) -> ImportResult:
+def import_network(
+    url: str, document: object, *, tombstones: Tombstones | None = None
+) -> ImportResult:
     """Write the network of `document` into the empty database at `url`, all or nothing.
+
+    `tombstones` (from `tombstones_of` another export) are added to the document's own;
+    members with a tombstone are left out, with what is theirs.
 
     Refuses with an `InbrengError`, having written nothing, when the document is not a
     network export of this format version, when the database is not at this version's head
     revision or the document comes from another revision, when the document names a table
-    or column the schema lacks or holds a value its column cannot take, or when the
-    database already holds data.
+    or column the schema lacks or holds a value its column cannot take, when `tombstones`
+    were hashed with another key than the document's, or when the database already holds
+    data.
     """
     checked = _checked_header(document)
     _require_head(migrate.current_revision(url))
-    head = migrate.head_revision()
-    revision = checked.get("schema_revision")
-    if revision != head:
-        newer = not isinstance(revision, str) or not migrate.known_revision(revision)
-        key = "import_newer_revision" if newer else "import_older_revision"
-        raise InbrengError(key, revision=str(revision), head=head)
+    _require_same_revision(checked)
     tables = _decoded_tables(checked["tables"])
+    added = add_tombstones(tables, tombstones) if tombstones is not None else 0
+    skipped = leave_out_erased(tables)
     released = sum(_release_claim(row) for row in tables.get("deliveries", (None, []))[1])
 
     engine = create_database_engine(url, poolclass=NullPool)
@@ -214,16 +227,38 @@ def import_network(url: str, document: object) -> ImportResult:
         network_name=network[0]["name"] if network else None,
         rows={name: len(rows) for name, (_, rows) in tables.items()},
         released_claims=released,
+        skipped_members=skipped,
+        tombstones_added=added,
     )
-    logger.info("network imported: %d rows in %d tables, %d claims released",
-                result.total_rows, len(tables), released)  # fmt: skip
+    logger.info("network imported: %d rows in %d tables, %d claims released, %d erased "
+                "members left out", result.total_rows, len(tables), released,
+                len(skipped))  # fmt: skip
     return result
+
+
+def tombstones_of(document: object) -> Tombstones:
+    """The tombstones (and their key) of another export, for `import_network`; refuses a
+    document that is no export of this format version and schema revision."""
+    checked = _checked_header(document)
+    _require_same_revision(checked)
+    wanted = {name: checked["tables"][name] for name in ("tombstone_key", "tombstones")
+              if name in checked["tables"]}  # fmt: skip
+    return tombstones_in(_decoded_tables(wanted))
 
 
 def _require_head(revision: str | None) -> None:
     head = migrate.head_revision()
     if revision != head:
         raise InbrengError("not_migrated", current=revision, head=head)
+
+
+def _require_same_revision(document: Mapping[str, Any]) -> None:
+    head = migrate.head_revision()
+    revision = document.get("schema_revision")
+    if revision != head:
+        newer = not isinstance(revision, str) or not migrate.known_revision(revision)
+        key = "import_newer_revision" if newer else "import_older_revision"
+        raise InbrengError(key, revision=str(revision), head=head)
 
 
 def _checked_header(document: object) -> Mapping[str, Any]:

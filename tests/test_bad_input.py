@@ -751,6 +751,7 @@ def test_only_the_lead_of_the_pillar_may_see_its_round(
         assert say(conversation, OTHER_LEAD, typed) == NL["not_allowed"], typed
     assert say(conversation, OTHER_LEAD, f"sluit {round_id}") == NL["secretariat_only"]
     assert say(conversation, OTHER_LEAD, "status") == NL["no_reportable_rounds"]
+    assert snapshot(database_url) == before
 
     status = conversation.handle(MessageEvent(actor=actor(LEAD), text=f"status {round_id}"))
     assert status[0].title == f"Respons op uitvraag {round_id}: Pijleroverleg Financiën"
@@ -758,7 +759,12 @@ def test_only_the_lead_of_the_pillar_may_see_its_round(
     assert summary[0].title == f"Samenvatting van uitvraag {round_id}: Pijleroverleg Financiën"
     # Leading a pillar is not running the network: closing is for the secretariat.
     assert say(conversation, LEAD, f"sluit {round_id}") == NL["secretariat_only"]
-    assert snapshot(database_url) == before
+    # Only the lead's reading of the summary is written down (in the audit log).
+    after = snapshot(database_url)
+    earlier = before.pop("audit_events")
+    read = [row for row in after.pop("audit_events") if row not in earlier]
+    assert [row[3] for row in read] == ["summary.viewed"]  # (id, at, actor, action, ...)
+    assert after == before
 
 
 # --- English ---------------------------------------------------------------------------

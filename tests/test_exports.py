@@ -22,6 +22,7 @@ import openpyxl
 import pytest
 from docx.text.paragraph import Paragraph
 
+from bot.audit import AuditActor
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation.core import Core
@@ -59,6 +60,7 @@ from tests.support import (
 )
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
+READER = AuditActor.command_line("secretariaat")  # who the audit log names for each export
 
 HENK = "h.lubbers@coevorden.example"
 SANNE = "s.kok@de-ronde-venen.example"
@@ -173,7 +175,7 @@ def test_csv_holds_every_current_answer_and_only_the_names_members_allowed(
 ) -> None:
     given = give_answers(core, open_round)
 
-    file = exports.for_round(open_round.id, fmt=ExportFormat.CSV, language="nl")
+    file = exports.for_round(open_round.id, fmt=ExportFormat.CSV, language="nl", reader=READER)
 
     assert (file.filename, file.media_type) == (f"uitvraag-{open_round.id}.csv", "text/csv")
     assert csv_header(file) == CSV_HEADER_NL
@@ -227,7 +229,9 @@ def test_csv_cells_can_never_become_formulas(
     given = give_answers(core, open_round)
 
     rows, anonymous_rows = by_number(
-        csv_rows(exports.for_round(open_round.id, fmt=ExportFormat.CSV, language="nl"))
+        csv_rows(
+            exports.for_round(open_round.id, fmt=ExportFormat.CSV, language="nl", reader=READER)
+        )
     )
 
     assert rows[given["named"].id]["network_help"] == "'" + FORMULA
@@ -267,7 +271,7 @@ def test_xlsx_has_a_sheet_of_answers_and_one_of_response_with_text_kept_as_text(
 ) -> None:
     given = give_answers(core, open_round)
 
-    file = exports.for_round(open_round.id, fmt=ExportFormat.XLSX, language="nl")
+    file = exports.for_round(open_round.id, fmt=ExportFormat.XLSX, language="nl", reader=READER)
 
     assert file.filename == f"uitvraag-{open_round.id}.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(file.content))
@@ -355,7 +359,7 @@ def test_docx_knowledge_agenda_has_themes_quotes_charts_and_response(
     summary = core.reports.summary(open_round.id)
     participation = core.reports.participation(open_round.id)
 
-    file = exports.for_round(open_round.id, fmt=ExportFormat.DOCX, language="nl")
+    file = exports.for_round(open_round.id, fmt=ExportFormat.DOCX, language="nl", reader=READER)
 
     assert file.filename == f"uitvraag-{open_round.id}.docx"
     document = docx.Document(io.BytesIO(file.content))
@@ -533,7 +537,7 @@ def test_md_is_the_summary_document(
     give_answers(core, open_round)
     round_, pillars = core.reports.round_with_pillars(open_round.id)
 
-    file = exports.for_round(open_round.id, fmt=ExportFormat.MD, language="en")
+    file = exports.for_round(open_round.id, fmt=ExportFormat.MD, language="en", reader=READER)
 
     assert (file.filename, file.media_type) == (f"round-{open_round.id}.md", "text/markdown")
     assert file.content.decode("utf-8") == summary_markdown(
@@ -578,12 +582,17 @@ def test_a_pillar_export_covers_its_rounds_whose_meeting_falls_in_the_period(
 
     def rounds_in(since: date | None, until: date | None) -> list[str]:
         file = exports.for_pillar(
-            "financien", since=since, until=until, fmt=ExportFormat.CSV, language="nl"
+            "financien",
+            since=since,
+            until=until,
+            fmt=ExportFormat.CSV,
+            language="nl",
+            reader=READER,
         )
         return [row["round_id"] for row in csv_rows(file)]
 
     everything = exports.for_pillar(
-        "financien", since=None, until=None, fmt=ExportFormat.CSV, language="nl"
+        "financien", since=None, until=None, fmt=ExportFormat.CSV, language="nl", reader=READER
     )
     assert everything.filename == "financien.csv"
     rows = csv_rows(everything)
@@ -597,7 +606,7 @@ def test_a_pillar_export_covers_its_rounds_whose_meeting_falls_in_the_period(
 
     agenda = exports.for_pillar(
         "financien", since=date(2026, 12, 1), until=date(2027, 1, 31), fmt=ExportFormat.DOCX,
-        language="nl",
+        language="nl", reader=READER,
     )  # fmt: skip
     assert agenda.filename == "financien-vanaf-2026-12-01-tot-en-met-2027-01-31.docx"
     document = docx.Document(io.BytesIO(agenda.content))
@@ -617,7 +626,12 @@ def test_a_pillar_export_covers_its_rounds_whose_meeting_falls_in_the_period(
     workbook = openpyxl.load_workbook(
         io.BytesIO(
             exports.for_pillar(
-                "financien", since=None, until=None, fmt=ExportFormat.XLSX, language="en"
+                "financien",
+                since=None,
+                until=None,
+                fmt=ExportFormat.XLSX,
+                language="en",
+                reader=READER,
             ).content
         )
     )
@@ -629,7 +643,7 @@ def test_a_pillar_export_covers_its_rounds_whose_meeting_falls_in_the_period(
         min_row=2, values_only=True)} == {open_round.id, january.id}  # fmt: skip
 
     markdown = exports.for_pillar(
-        "financien", since=None, until=None, fmt=ExportFormat.MD, language="nl"
+        "financien", since=None, until=None, fmt=ExportFormat.MD, language="nl", reader=READER
     ).content.decode("utf-8")
     assert markdown.startswith("# Kennisagenda Financiën\n\n# Samenvatting: Pijleroverleg")
     assert "\n---\n\n# Samenvatting: Overleg over 60 dagen" in markdown
@@ -642,16 +656,16 @@ def test_an_empty_period_gives_empty_files_and_unknown_subjects_are_refused(
     since = date(2030, 1, 1)
 
     empty_csv = exports.for_pillar(
-        "financien", since=since, until=None, fmt=ExportFormat.CSV, language="nl"
+        "financien", since=since, until=None, fmt=ExportFormat.CSV, language="nl", reader=READER
     )
     empty_docx = exports.for_pillar(
-        "financien", since=since, until=None, fmt=ExportFormat.DOCX, language="nl"
+        "financien", since=since, until=None, fmt=ExportFormat.DOCX, language="nl", reader=READER
     )
     with pytest.raises(InbrengError) as unknown_pillar:
         exports.for_pillar("begroting", since=None, until=None, fmt=ExportFormat.CSV,
-                           language="nl")  # fmt: skip
+                           language="nl", reader=READER)  # fmt: skip
     with pytest.raises(InbrengError) as unknown_round:
-        exports.for_round(999, fmt=ExportFormat.XLSX, language="nl")
+        exports.for_round(999, fmt=ExportFormat.XLSX, language="nl", reader=READER)
 
     assert csv_rows(empty_csv) == [] and csv_header(empty_csv) == CSV_HEADER_NL
     paragraphs = [p.text for p in docx.Document(io.BytesIO(empty_docx.content)).paragraphs]

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, select
 
+from bot.clock import SystemClock
 from bot.domain import (
     Attribution,
     Audience,
@@ -29,12 +30,14 @@ from bot.domain import (
     DeliveryStatus,
     Installation,
     MeetingData,
+    Member,
     Platform,
     ResponseData,
     RoundData,
     RoundStatus,
 )
 from bot.errors import InbrengError
+from bot.services.privacy import PrivacyService
 from storage import backup
 from storage.database import Database, create_database_engine
 from storage.migrate import head_revision, upgrade
@@ -42,7 +45,7 @@ from storage.models import Base, DeliveryRow
 from tests.conftest import sqlite_url
 from tests.db_snapshot import snapshot
 from tests.postgres import PostgresServer
-from tests.support import MEMBER
+from tests.support import MEMBER, OTHER_PILLAR_MEMBER
 from tests.test_cli import create_args, error_line, inbreng, last_line_id, load_pmg, succeeded
 
 # Member text is data: quotes, line ends, emoji with joiners, markup, bidirectional controls,
@@ -87,10 +90,13 @@ def released(tables: dict[str, Any]) -> dict[str, Any]:
 
 
 def add_what_the_demo_leaves_out(url: str) -> int:
-    """An installation, a handled event, an edited answer in odd text, a claimed delivery;
-    returns the answer's id."""
+    """An installation, a handled event, an edited answer in odd text, a claimed delivery,
+    an erased member (a tombstone and its key); returns the answer's id."""
     database = Database(url)
     try:
+        privacy = PrivacyService(uow_factory=database.unit_of_work, clock=SystemClock())
+        erased = privacy_subject(database)
+        privacy.erase(erased, keep_answers_anonymised=True)
         with database.unit_of_work() as uow:
             member = uow.members.by_email(MEMBER)
             assert member is not None
@@ -130,6 +136,13 @@ def add_what_the_demo_leaves_out(url: str) -> int:
         return response.id
     finally:
         database.dispose()
+
+
+def privacy_subject(database: Database) -> Member:
+    with database.unit_of_work() as uow:
+        found = uow.members.by_email(OTHER_PILLAR_MEMBER)
+    assert found is not None
+    return found
 
 
 def answer_text(url: str, response_id: int) -> tuple[str, str]:

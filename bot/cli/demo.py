@@ -17,6 +17,7 @@ import yaml
 
 from adapters.console.session import console_actor
 from bot.cli.common import fail, load_settings
+from bot.cli.operator import command_line_actor
 from bot.cli.runtime import runtime
 from bot.conversation.commands import Command
 from bot.domain import Role
@@ -143,7 +144,7 @@ def demo(
                 voice,
                 round_,
                 pillars,
-                core.reports.summary(round_.id),
+                core.reports.read_summary(round_.id, reader=command_line_actor()),
                 core.reports.participation(round_.id),
             )
         )

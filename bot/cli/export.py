@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import fail, load_settings
+from bot.cli.operator import command_line_actor
 from bot.cli.runtime import runtime
 from bot.conversation.turn import Voice
 from bot.exports.formats import ExportFormat
@@ -62,14 +63,14 @@ def export(
         first = parse_day(since, field="since") if since else None
         last = parse_day(until, field="until") if until else None
         _check_subject(voice, round_id, pillar, first, last)
-        service = app_runtime.core.exports
+        service, reader = app_runtime.core.exports, command_line_actor()
         if pillar is not None:
             file = service.for_pillar(
-                pillar, since=first, until=last, fmt=fmt, language=voice.language
+                pillar, since=first, until=last, fmt=fmt, language=voice.language, reader=reader
             )
         else:
             assert round_id is not None  # _check_subject saw to it
-            file = service.for_round(round_id, fmt=fmt, language=voice.language)
+            file = service.for_round(round_id, fmt=fmt, language=voice.language, reader=reader)
         target = output / file.filename if output and output.is_dir() else output
         path = target or Path.cwd() / file.filename
         try:

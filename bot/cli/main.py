@@ -18,6 +18,7 @@ from bot.cli import rounds as rounds_commands
 from bot.cli import serve as serve_command
 from bot.cli import themes as themes_commands
 from bot.cli.common import fail, load_settings
+from bot.cli.operator import command_line_actor
 from bot.cli.runtime import operator_voice, runtime
 from bot.clock import SystemClock
 from bot.config import SlackSettings, TeamsSettings
@@ -25,7 +26,7 @@ from bot.conversation.turn import Voice
 from bot.errors import FieldErrors, InbrengError
 from bot.network_file import NetworkFileError, load_network_file
 from bot.services.checkup import Platforms, trust_findings
-from bot.services.network import load_network
+from bot.services.network import Readmission, load_network
 from bot.summary_markdown import summary_markdown
 from bot.texts import Texts
 from storage import migrate
@@ -70,8 +71,18 @@ def db_upgrade() -> None:
 @network_app.command("load")
 def network_load(
     file: Annotated[Path, typer.Argument(help="The network file (YAML).", show_default=False)],
+    readmit: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="EMAIL",
+            help="Let an erased member of the file back in (written to the audit log); "
+            "repeat for several.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Load the network file; idempotent. Members left out of it are deactivated."""
+    """Load the network file; idempotent. Members left out of it are deactivated; erased
+    members are not added again unless readmitted."""
     config = load_settings()
     try:
         spec = load_network_file(file)
@@ -80,7 +91,10 @@ def network_load(
     except OSError as error:
         fail(f"{file}: {error.strerror}")
     with runtime(config) as app_runtime:
-        changes = load_network(app_runtime.database.unit_of_work, spec)
+        readmission = (
+            Readmission(emails=frozenset(readmit), by=command_line_actor()) if readmit else None
+        )
+        changes = load_network(app_runtime.database.unit_of_work, spec, readmission=readmission)
         voice = app_runtime.voice()
         platforms = Platforms(
             slack=SlackSettings().enabled,
@@ -103,6 +117,10 @@ def network_load(
             if changes.count(kind, change)
         ]
         typer.echo(voice.t("cli.change_line", kind=voice.t(f"cli.kinds.{kind}"), changes=counts))
+    for email in changes.readmitted:
+        typer.echo(voice.t("cli.member_readmitted", email=email))
+    for email in changes.skipped:
+        typer.echo(voice.t("cli.member_skipped", email=email))
     # Who can be recognised at all: without a trusted workspace or tenant, nobody there.
     for finding in gaps:
         typer.echo(doctor_command.line(voice, finding))
@@ -138,12 +156,10 @@ def summary(
             review.approve(round_id, actor_id=None)
         round_, pillars = core.reports.round_with_pillars(round_id)
         voice = app_runtime.voice()
+        summary = core.reports.read_summary(round_id, reader=command_line_actor())
         typer.echo(
-            summary_markdown(
-                voice, round_, pillars, core.reports.summary(round_id),
-                core.reports.participation(round_id),
-            )
-        )  # fmt: skip
+            summary_markdown(voice, round_, pillars, summary, core.reports.participation(round_id))
+        )
         if post:
             postings = review.post(round_id, actor_id=None)
             channels = [f"{p.platform}:{p.channel}" for p in postings]

@@ -55,12 +55,26 @@ def export_network(
 
 def import_network(
     file: Annotated[Path, typer.Argument(help="A file of inbreng network export.")],
+    tombstones: Annotated[
+        Path | None,
+        typer.Option(
+            "--tombstones",
+            metavar="EXPORT",
+            help="Another export (e.g. today's, when restoring an older one) whose erased "
+            "members must not come back.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Import a network export into an empty database (db upgrade first); all or nothing."""
+    """Import a network export into an empty database (db upgrade first); all or nothing.
+    Erased members are left out."""
     config = load_settings()
-    result = backup.import_network(config.database_url, read_json(file))
+    document = read_json(file)
+    erased = backup.tombstones_of(read_json(tombstones)) if tombstones is not None else None
+    result = backup.import_network(config.database_url, document, tombstones=erased)
+    voice = _voice()
     typer.echo(
-        _voice().t(
+        voice.t(
             "cli.network_imported",
             name=result.network_name,
             total=result.total_rows,
@@ -68,6 +82,19 @@ def import_network(
             released=result.released_claims,
         )
     )
+    if tombstones is not None:
+        typer.echo(voice.t("cli.tombstones_taken", count=result.tombstones_added,
+                           path=str(tombstones)))  # fmt: skip
+    for member in result.skipped_members:
+        typer.echo(
+            voice.t(
+                "cli.import_skipped",
+                id=member.member_id,
+                answers=member.answers,
+                links=member.rows["identities"],
+                messages=member.rows["deliveries"],
+            )
+        )
 
 
 def read_json(file: Path) -> object:

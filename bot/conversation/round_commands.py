@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.audit import AuditActor
 from bot.conversation import forms, privacy_commands, views
 from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
@@ -11,10 +12,10 @@ from bot.conversation.turn import Turn
 from bot.domain import DeliveryKind, Pillar, Round, RoundStatus
 from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
-from bot.messages import File, Message
+from bot.exports.formats import ExportFormat
+from bot.messages import Message
 from bot.policy import may_manage_rounds, may_report_on
 from bot.round_input import read_round_request
-from bot.summary_markdown import summary_markdown
 
 _REPORTABLE = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.SUMMARISED)
 
@@ -71,7 +72,7 @@ def summary(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     round_, pillars = _reportable_round(core, turn, round_args)
     if change:
         _review(core, turn, round_, change)
-    stored = core.reports.summary(round_.id)
+    stored = core.reports.read_summary(round_.id, reader=AuditActor.member(turn.member.id))
     if round_.status == RoundStatus.SUMMARISED:
         status = core.summary_review.status(round_.id)
         message = views.review_message(turn, round_, stored, status)
@@ -134,24 +135,17 @@ def export(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     data (as `privacy export`)."""
     if not args:
         return privacy_commands.export(core, turn)
-    round_, pillars = _reportable_round(core, turn, args)
-    document = summary_markdown(
-        turn,
-        round_,
-        pillars,
-        core.reports.summary(round_.id),
-        core.reports.participation(round_.id),
+    round_, _ = _reportable_round(core, turn, args)
+    document = core.exports.for_round(
+        round_.id,
+        fmt=ExportFormat.MD,
+        language=turn.language,
+        reader=AuditActor.member(turn.member.id),
     )
     return [
         Message(
             text=turn.t("export.text", id=round_.id, meeting=round_.meeting.title),
-            files=(
-                File(
-                    filename=f"uitvraag-{round_.id}.md",
-                    media_type="text/markdown",
-                    content=document.encode("utf-8"),
-                ),
-            ),
+            files=(document,),
         )
     ]
 
@@ -182,7 +176,11 @@ def close(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     round_ = core.rounds.close(round_id, actor_id=turn.member.id)
     return [
         Message(text=turn.t("round.closed", id=round_.id, meeting=round_.meeting.title)),
-        views.summary_message(turn, round_, core.reports.summary(round_.id)),
+        views.summary_message(
+            turn,
+            round_,
+            core.reports.read_summary(round_.id, reader=AuditActor.member(turn.member.id)),
+        ),
     ]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.audit import shows_names
 from bot.domain import (
     ANY_TENANT,
     AuditEntry,
@@ -22,6 +23,7 @@ from bot.errors import InbrengError
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.reminders import still_to_remind
 from bot.texts import DEFAULT_LANGUAGE
+from bot.themes.model import RoundSummary
 from bot.trust import TrustedTenants, trusted_tenants
 
 
@@ -65,8 +67,14 @@ class DeliveryService:
         return claimed
 
     def sent(self, delivery_id: int, *, message_id: str | None) -> None:
+        """Record that the platform took the message. A summary draft sent to a lead is
+        written to the audit log (`summary.sent`) here, once: composing it may happen again
+        (a retry, an out-of-office wait) or come to nothing."""
         with self._uow_factory() as uow:
             uow.deliveries.mark_sent(delivery_id, message_id=message_id)
+            delivery = uow.deliveries.get(delivery_id)
+            if delivery is not None and delivery.kind == DeliveryKind.SUMMARY:
+                _record_summary_sent(uow, delivery)
             uow.commit()
 
     def failed(
@@ -170,3 +178,27 @@ class DeliveryService:
             )
             uow.commit()
         return channels
+
+
+def _record_summary_sent(uow: UnitOfWork, delivery: Delivery) -> None:
+    if delivery.member_id is None or delivery.round_id is None:
+        return  # a post to a channel: audited as `summary.posted` when it was queued
+    stored = uow.summaries.latest_for_round(delivery.round_id)
+    names = (
+        shows_names(RoundSummary.from_dict(stored.body))
+        if stored is not None and "themes" in stored.body
+        else None
+    )
+    uow.audit.record(
+        AuditEntry(
+            action="summary.sent",
+            subject_type="round",
+            subject_id=delivery.round_id,
+            details={
+                "round_id": delivery.round_id,
+                "delivery_id": delivery.id,
+                "recipient_member_id": delivery.member_id,
+                "names": names,
+            },
+        )
+    )

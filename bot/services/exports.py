@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.audit import AuditActor
 from bot.conversation.turn import Voice
 from bot.disclosure import is_linked
 from bot.domain import (
     Attribution,
+    AuditEntry,
     Member,
     Organisation,
     Pillar,
@@ -62,9 +64,14 @@ class ExportService:
         self._clock = clock
         self._reports = ReportService(uow_factory=uow_factory)
 
-    def for_round(self, round_id: int, *, fmt: ExportFormat, language: str) -> File:
+    def for_round(
+        self, round_id: int, *, fmt: ExportFormat, language: str, reader: AuditActor
+    ) -> File:
+        """The round as a file; written to the audit log (`round.exported`) as it is read."""
         voice = self._voice(language)
-        export = self._gather(round_id, voice)
+        exported = reader.entry("round.exported", subject_type="round", subject_id=round_id,
+                                details={"round_id": round_id, "format": fmt.value})  # fmt: skip
+        export = self._gather(round_id, voice, audit=exported)
         return self._render(
             [export],
             fmt,
@@ -81,9 +88,12 @@ class ExportService:
         until: date | None,
         fmt: ExportFormat,
         language: str,
+        reader: AuditActor,
     ) -> File:
         """The rounds of the pillar (members' meetings included) whose meeting day falls
-        from `since` up to and including `until`, oldest meeting first."""
+        from `since` up to and including `until`, oldest meeting first; written to the
+        audit log (`round.exported`: the pillar, the period and the rounds) as they are
+        read."""
         voice = self._voice(language)
         with self._uow_factory() as uow:
             pillar = self._pillar(uow, pillar_slug)
@@ -94,8 +104,20 @@ class ExportService:
                 and r.status not in _NOT_STARTED
                 and _within(self._day_of(r.meeting.starts_at), since, until)
             ]
-        rounds.sort(key=lambda r: (r.meeting.starts_at, r.id))
-        exports = [self._gather(r.id, voice) for r in rounds]
+            rounds.sort(key=lambda r: (r.meeting.starts_at, r.id))
+            details = {
+                "pillar": pillar.slug,
+                "since": since.isoformat() if since else None,
+                "until": until.isoformat() if until else None,
+                "rounds": [r.id for r in rounds],
+                "format": fmt.value,
+            }
+            uow.audit.record(
+                reader.entry("round.exported", subject_type="pillar", subject_id=pillar.id,
+                             details=details)
+            )  # fmt: skip
+            uow.commit()
+        exports = [self._gather(r.id, voice, audit=None) for r in rounds]
         period = (
             voice.t("export_file.agenda.period", starts_at=since, until=until)
             if since or until
@@ -121,7 +143,7 @@ class ExportService:
         from bot.exports import charts  # matplotlib loads slowly: only when drawing
 
         voice = self._voice(language)
-        export = self._gather(round_id, voice)
+        export = self._gather(round_id, voice, audit=None)  # for a channel post: no reader
         return (
             File(
                 filename=voice.t("export_file.names.themes_chart", id=round_id) + ".png",
@@ -137,7 +159,9 @@ class ExportService:
 
     # --- gathering --------------------------------------------------------------------
 
-    def _gather(self, round_id: int, voice: Voice) -> RoundExport:
+    def _gather(self, round_id: int, voice: Voice, *, audit: AuditEntry | None) -> RoundExport:
+        """The round's rows and summary; `audit`: the entry for this read, recorded in the
+        unit of work that reads the answers (None: the pillar's export recorded its own)."""
         with self._uow_factory() as uow:
             round_ = round_or_refuse(uow, round_id)
             all_pillars = uow.pillars.list()
@@ -149,6 +173,9 @@ class ExportService:
             )
             responses = round_disclosure(uow, round_).shown
             participation = build_participation(uow, round_)
+            if audit is not None:
+                uow.audit.record(audit)
+                uow.commit()
         summary = self._reports.summary(round_id)
         pillars = [p for p in all_pillars if p.id in round_.pillar_ids]
         return RoundExport(

@@ -2,6 +2,10 @@
 
 Loading is idempotent: only differences are written. Whatever has disappeared from the
 file is deactivated, never deleted, so members' answers and the history stay intact.
+
+An erased member stays erased: a member of the file whose address has a tombstone
+(`bot.tombstones`) is skipped, with the ids the file gives them, unless this load readmits
+them explicitly; the readmission is written to the audit log.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bot.audit import AuditActor
 from bot.domain import (
     ANY_TENANT,
     AuditEntry,
@@ -20,15 +25,28 @@ from bot.domain import (
     Platform,
     TopicData,
 )
+from bot.errors import InbrengError
 from bot.network_file import MemberSpec, NetworkSpec, PillarSpec
 from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.tombstones import buried_among, unbury
+
+
+@dataclass(frozen=True, kw_only=True)
+class Readmission:
+    """Erased members to let back in with a load, and who decided it (for the audit log)."""
+
+    emails: frozenset[str]
+    by: AuditActor
 
 
 @dataclass(kw_only=True)
 class NetworkChanges:
-    """What a load changed, per kind of thing: added, changed, deactivated, reactivated."""
+    """What a load changed, per kind of thing: added, changed, deactivated, reactivated;
+    and the addresses of the file it skipped (erased; in file order) and readmitted."""
 
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    skipped: list[str] = field(default_factory=list)
+    readmitted: list[str] = field(default_factory=list)
 
     def note(self, kind: str, change: str) -> None:
         self.counts[(kind, change)] += 1
@@ -41,9 +59,15 @@ class NetworkChanges:
         return bool(self.counts)
 
 
-def load_network(uow_factory: UnitOfWorkFactory, spec: NetworkSpec) -> NetworkChanges:
+def load_network(
+    uow_factory: UnitOfWorkFactory, spec: NetworkSpec, *, readmission: Readmission | None = None
+) -> NetworkChanges:
+    """Bring the stored network in line with `spec`, in one transaction. A readmission of an
+    address that is not in the file, or has no tombstone, is refused before anything is
+    written."""
     changes = NetworkChanges()
     with uow_factory() as uow:
+        readmitted = _readmit(uow, spec, readmission)
         info = NetworkInfo(
             name=spec.network.name,
             language=spec.network.language,
@@ -59,17 +83,52 @@ def load_network(uow_factory: UnitOfWorkFactory, spec: NetworkSpec) -> NetworkCh
         for pillar in spec.pillars:
             _sync_pillar(uow, pillar, changes)
         _sync_members(uow, spec, organisation_ids, changes)
-        if changes.changed:
+        if changes.changed or changes.skipped:
+            details = {f"{kind}.{change}": n for (kind, change), n in changes.counts.items()}
+            if changes.skipped:
+                details["members.skipped"] = len(changes.skipped)  # how many, never who
             uow.audit.record(
                 AuditEntry(
                     action="network.loaded",
                     subject_type="network",
                     subject_id=None,
-                    details={f"{kind}.{change}": n for (kind, change), n in changes.counts.items()},
+                    details=details,
                 )
             )
+        if readmission is not None:
+            _record_readmissions(uow, readmitted, readmission.by, changes)
         uow.commit()
     return changes
+
+
+def _readmit(uow: UnitOfWork, spec: NetworkSpec, readmission: Readmission | None) -> list[str]:
+    """Remove the tombstones of the addresses to readmit; refuses, having changed nothing,
+    an address the file lacks or that has no tombstone."""
+    if readmission is None:
+        return []
+    in_file = {m.email for m in spec.members}
+    emails = sorted({email.strip().lower() for email in readmission.emails})
+    for email in emails:
+        if email not in in_file:
+            raise InbrengError("readmit_not_in_file", email=email)
+    buried = buried_among(uow, emails)
+    for email in emails:
+        if email not in buried:
+            raise InbrengError("readmit_not_erased", email=email)
+    for email in emails:
+        unbury(uow, email)
+    return emails
+
+
+def _record_readmissions(
+    uow: UnitOfWork, emails: list[str], by: AuditActor, changes: NetworkChanges
+) -> None:
+    """One entry per readmitted member, naming the new member row, never the address."""
+    for email in emails:
+        member = uow.members.by_email(email)
+        assert member is not None  # in the file and no longer buried: added above
+        changes.readmitted.append(email)
+        uow.audit.record(by.entry("member.readmitted", subject_type="member", subject_id=member.id))
 
 
 def _sync_organisations(
@@ -158,7 +217,12 @@ def _sync_members(
     uow: UnitOfWork, spec: NetworkSpec, organisation_ids: dict[str, int], changes: NetworkChanges
 ) -> None:
     existing = {m.email: m for m in uow.members.list(include_inactive=True)}
+    # Erased rows are scrubbed, so an erased member's entry would look new and be added.
+    buried = buried_among(uow, (m.email for m in spec.members))
     for item in spec.members:
+        if item.email in buried:
+            changes.skipped.append(item.email)
+            continue
         data = _member_data(item, organisation_ids[item.organisation], spec.network.language)
         current = existing.get(item.email)
         if current is None:
@@ -173,7 +237,7 @@ def _sync_members(
                 uow.members.set_active(current.id, True)
                 changes.note("members", "reactivated")
         _sync_platform_ids(uow, member_id, item, changes)
-    in_file = {m.email for m in spec.members}
+    in_file = {m.email for m in spec.members} - buried
     for email, current in existing.items():
         if email not in in_file and current.active:
             uow.members.set_active(current.id, False)

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.domain import AuditEntry, Member
 from bot.ports import Clock, UnitOfWorkFactory
+from bot.tombstones import bury
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,8 +87,15 @@ class PrivacyService:
             return export
 
     def erase(self, member: Member, *, keep_answers_anonymised: bool) -> Erasure:
-        """Remove the member's personal data. Answers stay, anonymised, only if they agree."""
+        """Remove the member's personal data. Answers stay, anonymised, only if they agree.
+
+        The e-mail address leaves a tombstone (`bot.tombstones`), in the same transaction:
+        loading the network file or importing an older export does not bring them back.
+        """
+        now = self._clock.now()
         with self._uow_factory() as uow:
+            # Buried while the address is still known, in the transaction that scrubs it.
+            bury(uow, member.email, at=now)
             if keep_answers_anonymised:
                 erasure = Erasure(
                     answers_anonymised=uow.responses.anonymise_for_member(member.id),
@@ -101,7 +109,7 @@ class PrivacyService:
             uow.rounds.delete_declines_of(member.id)
             uow.deliveries.delete_for_member(member.id)
             uow.identities.delete_for_member(member.id)
-            uow.members.erase(member.id, at=self._clock.now())
+            uow.members.erase(member.id, at=now)
             uow.audit.record(
                 AuditEntry(
                     action="member.erased",

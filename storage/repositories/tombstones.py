@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -12,6 +13,8 @@ from storage.models import TombstoneKeyRow, TombstoneRow
 from storage.repositories._common import affected, insert_ignoring_duplicate
 
 _ONLY_ROW = 1
+# Hashes per IN list: well below SQLite's limit of bound parameters in one statement.
+_BATCH = 500
 
 
 class SqlTombstoneRepository:
@@ -37,6 +40,15 @@ class SqlTombstoneRepository:
     def contains(self, email_hash: str) -> bool:
         query = select(TombstoneRow.id).where(TombstoneRow.email_hash == email_hash)
         return self._session.scalar(query) is not None
+
+    def present(self, email_hashes: Collection[str]) -> set[str]:
+        wanted = sorted(email_hashes)
+        found: set[str] = set()
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start : start + _BATCH]
+            query = select(TombstoneRow.email_hash).where(TombstoneRow.email_hash.in_(batch))
+            found.update(self._session.scalars(query))
+        return found
 
     def remove(self, email_hash: str) -> bool:
         statement = delete(TombstoneRow).where(TombstoneRow.email_hash == email_hash)
