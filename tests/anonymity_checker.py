@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot.audit import AuditActor
 from bot.conversation.conversation import Conversation
 from bot.conversation.turn import Voice
 from bot.delivery.compose import for_channel
@@ -39,6 +40,8 @@ from storage.database import create_database_engine
 from tests.support import LEAD, actor, texts_of
 
 K = 3  # the smallest anonymity set the rule promises, in municipalities and in persons
+
+LEAD_READS = AuditActor.command_line("lead")  # the reader the audit log names
 
 
 def publication(conversation: Conversation, round_id: int, *, reader: str = LEAD) -> dict[str, str]:
@@ -61,7 +64,7 @@ def publication(conversation: Conversation, round_id: int, *, reader: str = LEAD
         channel="slack:C05PMGFIN01",
     )
     channel_status = for_channel(core, status_post)
-    csv = core.exports.for_round(round_id, fmt=ExportFormat.CSV, language="nl")
+    csv = core.exports.for_round(round_id, fmt=ExportFormat.CSV, language="nl", reader=LEAD_READS)
     return {
         "inbreng summary": summary_markdown(voice, round_, pillars, summary, participation),
         "status in chat": chat(f"status {round_id}"),

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.audit import AuditActor
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.delivery.compose import for_channel
@@ -210,7 +211,9 @@ def test_an_anonymous_row_of_an_export_carries_no_number_no_time_and_comes_last(
     its author's other answers (given a minute apart, numbered one after the other)."""
     give_named_and_anonymous(conversation.core, open_round)
 
-    csv = conversation.core.exports.for_round(open_round.id, fmt=ExportFormat.CSV, language="nl")
+    csv = conversation.core.exports.for_round(
+        open_round.id, fmt=ExportFormat.CSV, language="nl", reader=AuditActor.command_line("lead")
+    )
     rows = list(DictReader(io.StringIO(csv.content.decode("utf-8-sig"))))
 
     assert [r["Gemeente"] for r in rows] == [
