@@ -1,13 +1,16 @@
 """Platform-neutral outgoing messages. Each adapter renders them for its platform.
 
-All strings are plain text: member text is never pre-formatted here, so each renderer
-escapes everything for its own medium (mrkdwn, Adaptive Cards, a terminal).
+Everything a reader sees is `Markup` (`bot.markup`): the catalogue's texts, and data
+escaped with `markup.escape`, so member text is shown as typed. What goes back into a form
+(an initial value, an option's value) is the raw text itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from bot.markup import EMPTY, Markup
 
 
 class ButtonStyle(StrEnum):
@@ -18,7 +21,7 @@ class ButtonStyle(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class Button:
-    label: str
+    label: Markup
     action: str  # the command the button runs, e.g. "answer"
     value: str = ""  # its argument, e.g. a round id
     style: ButtonStyle = ButtonStyle.DEFAULT
@@ -26,20 +29,20 @@ class Button:
 
 @dataclass(frozen=True, kw_only=True)
 class Field:
-    label: str
-    value: str
+    label: Markup
+    value: Markup
 
 
 @dataclass(frozen=True, kw_only=True)
 class Option:
     value: str
-    label: str
+    label: Markup
 
 
 @dataclass(frozen=True, kw_only=True)
 class SelectField:
     name: str
-    label: str
+    label: Markup
     options: tuple[Option, ...]
     initial: str | None = None
     required: bool = True
@@ -48,12 +51,12 @@ class SelectField:
 @dataclass(frozen=True, kw_only=True)
 class TextField:
     name: str
-    label: str
+    label: Markup
     multiline: bool = False
     required: bool = True
     max_length: int | None = None
     initial: str | None = None
-    hint: str | None = None
+    hint: Markup | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +64,7 @@ class ChoiceField:
     """Radio buttons, or checkboxes when `multiple`."""
 
     name: str
-    label: str
+    label: Markup
     options: tuple[Option, ...]
     initial: tuple[str, ...] = ()
     multiple: bool = False
@@ -78,12 +81,12 @@ class Form:
 
     form_id: str
     context: str
-    title: str
-    submit_label: str
+    title: Markup
+    submit_label: Markup
     fields: tuple[FormField, ...]
-    cancel_label: str = ""
-    intro: str = ""
-    errors: dict[str, str] = field(default_factory=dict)  # field name -> message
+    cancel_label: Markup = EMPTY
+    intro: Markup = EMPTY
+    errors: dict[str, Markup] = field(default_factory=dict)  # field name -> message
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,8 +98,8 @@ class File:
 
 @dataclass(frozen=True, kw_only=True)
 class Message:
-    text: str = ""
-    title: str = ""
+    text: Markup = EMPTY
+    title: Markup = EMPTY
     fields: tuple[Field, ...] = ()
     buttons: tuple[Button, ...] = ()
     form: Form | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.conversation.turn import Voice
 from bot.conversation.views import pillar_names, theme_title
 from bot.domain import Pillar, Round, RoundStatus
+from bot.markup import plain
 from bot.services.participation import Participation
 from bot.themes.model import Novelty, RoundSummary
 
@@ -18,7 +19,7 @@ def summary_markdown(
 ) -> str:
     themes = [
         {
-            "title": theme_title(voice, theme),
+            "title": plain(theme_title(voice, theme)),
             "new": theme.novelty == Novelty.NEW,
             "answers": theme.answers,
             "organisations": theme.organisations,
@@ -28,7 +29,7 @@ def summary_markdown(
         }
         for theme in summary.shown
     ]
-    document = voice.t(
+    document = voice.document(
         "summary.markdown",
         meeting=round_.meeting.title,
         round_id=round_.id,
@@ -43,7 +44,7 @@ def summary_markdown(
         synthesis=summary.synthesis,
         themes=themes,
     )
-    table = voice.t(
+    table = voice.document(
         "summary.participation_markdown",
         answered=participation.answered_organisations,
         organisations=len(participation.organisations),

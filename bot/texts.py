@@ -1,9 +1,12 @@
 """Every user-facing text, rendered from the catalogues in `prompts/<language>/texts.yaml`.
 
-Each catalogue entry is a Jinja template. One environment with `StrictUndefined`, so a
-missing value is an error rather than an empty gap; a key missing in a language falls back
-to the default language (Dutch). Dates are formatted with Babel in the reader's language
-and the network's time zone.
+Each catalogue entry is a Jinja template, written in the neutral markup of `bot.markup`.
+`render` gives that markup, with every value placed in it escaped (member text, names,
+topics: data, shown as typed); `document` renders the Markdown documents (the summary as
+`inbreng summary` prints it), whose templates escape their values for Markdown themselves
+with the `md` filters. Both use `StrictUndefined`, so a missing value is an error rather
+than an empty gap; a key missing in a language falls back to the default language (Dutch).
+Dates are formatted with Babel in the reader's language and the network's time zone.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_percent
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound, pass_context
 from jinja2.runtime import Context
+
+from bot.markup import Markup, escape
 
 DEFAULT_LANGUAGE = "nl"
 
@@ -103,30 +108,52 @@ def _markdown_quote(value: object) -> str:
     return "\n".join(f"> {_markdown(line)}" for line in str(value).splitlines() or [""])
 
 
+def _escaped(value: object) -> Markup:
+    return escape(value if isinstance(value, str) else str(value))
+
+
+def _environment(**options: Any) -> Environment:
+    environment = Environment(
+        loader=_CatalogueLoader(),
+        undefined=StrictUndefined,
+        autoescape=False,  # noqa: S701 - not HTML: the markup escapes values in `finalize`
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
+    environment.filters.update(
+        when=_format_when,
+        day=_format_day,
+        percent=_format_percent,
+        md=_markdown,
+        md_quote=_markdown_quote,
+    )
+    return environment
+
+
 class Texts:
     """Renders catalogue keys in a language, with dates in the network's time zone."""
 
     def __init__(self, *, timezone: str = "Europe/Amsterdam") -> None:
         self.zone = ZoneInfo(timezone)
-        self._env = Environment(
-            loader=_CatalogueLoader(),
-            undefined=StrictUndefined,
-            autoescape=False,  # noqa: S701 - plain text out; each renderer escapes for its medium
-            keep_trailing_newline=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self._env.filters.update(
-            when=_format_when,
-            day=_format_day,
-            percent=_format_percent,
-            md=_markdown,
-            md_quote=_markdown_quote,
-        )
+        # Every `{{ value }}` in a text is data: escaped, unless it is markup already.
+        self._texts = _environment(finalize=_escaped)
+        self._documents = _environment()
 
-    def render(self, language: str, key: str, /, **values: Any) -> str:
+    def render(self, language: str, key: str, /, **values: Any) -> Markup:
+        """The text in the neutral markup (`bot.markup`), its values escaped."""
+        return Markup(self._render(self._texts, language, key, values))
+
+    def document(self, language: str, key: str, /, **values: Any) -> str:
+        """A Markdown document; its template escapes values with the `md` filters."""
+        return self._render(self._documents, language, key, values)
+
+    def _render(
+        self, environment: Environment, language: str, key: str, values: Mapping[str, Any]
+    ) -> str:
         language = language if language in available_languages() else DEFAULT_LANGUAGE
-        template = self._env.get_template(f"{language}/{key}")
+        template = environment.get_template(f"{language}/{key}")
         return template.render(_language=language, _zone=self.zone, **values).strip()
 
     def has(self, key: str) -> bool:

@@ -236,8 +236,27 @@ def command_body(slack: FakeSlackWebApi, user_id: str, text: str) -> str:
 
 
 def all_text(call: Call) -> str:
-    """Everything a posted message shows, as one string."""
-    return json.dumps([call.params.get("text"), call.params.get("blocks")], ensure_ascii=False)
+    """Everything a posted message shows, as a reader sees it, a piece per line: the
+    notification text, then each text object and each rich text block (its elements joined),
+    in order."""
+    blocks = call.params.get("blocks")
+    if isinstance(blocks, str):  # form-encoded (response_url or the SDK's form posts)
+        blocks = json.loads(blocks)
+    return "\n".join([str(call.params.get("text") or ""), *shown_strings(blocks)])
+
+
+def shown_strings(node: Any) -> list[str]:
+    """The strings Block Kit shows in `node`: text objects and rich text, in order."""
+    if isinstance(node, list):
+        return [text for item in node for text in shown_strings(item)]
+    if not isinstance(node, dict):
+        return []
+    if node.get("type") in ("plain_text", "mrkdwn") and isinstance(node.get("text"), str):
+        return [str(node["text"])]
+    if node.get("type") == "rich_text":
+        elements = [e for section in node.get("elements", []) for e in section.get("elements", [])]
+        return ["".join(str(e.get("text", "")) for e in elements)]
+    return [text for value in node.values() for text in shown_strings(value)]
 
 
 def wait_until(check: Callable[[], T | None], timeout: float = 5.0) -> T:

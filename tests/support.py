@@ -15,6 +15,7 @@ from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.domain import Attribution, Member, Response, Round
 from bot.events import Actor
+from bot.markup import plain
 from bot.messages import Message
 from bot.services.responses import AnswerInput
 
@@ -93,14 +94,14 @@ class ScriptedChat:
 
 def texts_of(messages: list[Message]) -> str:
     """Everything a person would read in these messages."""
-    parts = []
+    parts: list[str] = []
     for message in messages:
         parts += [message.title, message.text]
         parts += [f"{f.label}: {f.value}" for f in message.fields]
         parts += [b.label for b in message.buttons]
         if message.form:
             parts += [message.form.title, *message.form.errors.values()]
-    return "\n".join(p for p in parts if p)
+    return "\n".join(plain(p) for p in parts if p)
 
 
 def inbreng_executable() -> Path:

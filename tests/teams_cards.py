@@ -9,6 +9,8 @@ from typing import Any
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _ESCAPE = re.compile(r"\\(.)")
+WORD_JOINER = "\u2060"  # invisible: what keeps a link or template from forming
+NO_BREAK_SPACE = "\u00a0"  # an empty line
 
 JsonObject = dict[str, Any]
 
@@ -44,19 +46,23 @@ def unescaped(text: str) -> str:
 
 
 def text(activity: Mapping[str, Any] | Any) -> str:
-    """Everything a reader sees on the card, one piece per line, escapes removed."""
+    """Everything a reader sees on the card, one piece per line: rich text as it reads,
+    Markdown (TextBlocks, facts) with its escapes removed."""
     pieces: list[str] = []
     for node in _walk(card_of(activity)):
         kind = node.get("type")
         if kind == "TextBlock" or (kind is None and "text" in node):
-            pieces.append(str(node.get("text", "")))
+            pieces.append(unescaped(str(node.get("text", ""))))
+        elif kind == "RichTextBlock":
+            runs = "".join(str(run.get("text", "")) for run in node.get("inlines", []))
+            pieces.append(runs.replace(WORD_JOINER, "").replace(NO_BREAK_SPACE, " ").rstrip())
         elif kind == "FactSet":
-            pieces += [f"{f['title']} {f['value']}" for f in node.get("facts", [])]
+            pieces += [unescaped(f"{f['title']} {f['value']}") for f in node.get("facts", [])]
         elif str(kind).startswith("Action."):
-            pieces.append(str(node.get("title", "")))
+            pieces.append(str(node.get("title", "")).replace(WORD_JOINER, ""))
         elif str(kind).startswith("Input."):
-            pieces.append(str(node.get("label", "")))
-    return unescaped("\n".join(pieces))
+            pieces.append(str(node.get("label", "")).replace(WORD_JOINER, ""))
+    return "\n".join(pieces)
 
 
 def actions(activity: Mapping[str, Any] | Any) -> dict[str, JsonObject]:

@@ -18,6 +18,8 @@ from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.domain import Attribution, Platform, Response, Round, RoundStatus
 from bot.events import Actor, ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
+from bot.markup import escape as m
+from bot.markup import plain
 from bot.messages import Button, Field, Form, Message, TextField
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
@@ -52,8 +54,8 @@ NL = {
     "heb niets van u opgeslagen. Neem contact op met het secretariaat als u wel lid bent.",
     "not_allowed": "Dat mag alleen een pijlertrekker van deze pijler of het secretariaat.",
     "secretariat_only": "Dat mag alleen het secretariaat.",
-    "unknown_action": "Deze knop werkt niet meer. Typ *hulp* voor wat ik kan.",
-    "unknown_form": "Dit formulier kan ik niet (meer) verwerken. Begin opnieuw met *inbreng*.",
+    "unknown_action": "Deze knop werkt niet meer. Typ hulp voor wat ik kan.",
+    "unknown_form": "Dit formulier kan ik niet (meer) verwerken. Begin opnieuw met inbreng.",
     "text_empty": "Vul het vraagstuk in; een lege inbreng kan ik niet opslaan.",
     "no_reportable_rounds": "Er is nog geen uitvraag waarvan u de status of samenvatting kunt "
     "zien.",
@@ -119,7 +121,7 @@ def only_text(messages: list[Message]) -> str:
     assert len(messages) == 1, messages
     (message,) = messages
     assert message.form is None and not message.buttons
-    return message.text
+    return plain(message.text)
 
 
 def returned_form(messages: list[Message]) -> Form:
@@ -374,7 +376,7 @@ def test_an_unknown_round_is_named_in_the_answer(
 ) -> None:
     linked(conversation, MEMBER)
     before = snapshot(database_url)
-    not_found = "Uitvraag 999 bestaat niet. Typ *rondes* voor de open uitvragen."
+    not_found = "Uitvraag 999 bestaat niet. Typ rondes voor de open uitvragen."
 
     assert say(conversation, MEMBER, "inbreng 999") == not_found
     assert say(conversation, MEMBER, "niets 999") == not_found
@@ -410,7 +412,7 @@ def test_malformed_commands_get_a_clear_answer(
     assert say(conversation, SECRETARIAT, "sluit een") == "“een” is geen uitvraagnummer."
     assert say(conversation, MEMBER, "taal fr") == "Taal “fr” ken ik niet. Kies uit: en, nl."
     assert say(conversation, MEMBER, "privacy foo") == (
-        "Bij privacy ken ik “foo” niet. Kies *privacy export* of *privacy wissen*."
+        "Bij privacy ken ik “foo” niet. Kies privacy export of privacy wissen."
     )
 
     after = snapshot(database_url)
@@ -443,15 +445,15 @@ def test_an_unknown_command_gets_the_error_and_the_help(
     reply = conversation.handle(CommandEvent(actor=actor(MEMBER), text="opslaan 12"))
 
     assert len(reply) == 2
-    assert reply[0].text == "Dat commando ken ik niet: “opslaan”."
+    assert plain(reply[0].text) == "Dat commando ken ik niet: “opslaan”."
     assert reply[1].title == "Inbreng: wat kan ik voor u doen, Anna Jansen?"
-    assert "*inbreng* [ronde]" in reply[1].text
+    assert "inbreng [ronde]" in plain(reply[1].text)
     # An empty command is no error: just the help.
     (only_help,) = conversation.handle(CommandEvent(actor=actor(MEMBER), text="  "))
     assert only_help.title == reply[1].title
     # A long unknown word is cut short in the answer.
     long_word = conversation.handle(CommandEvent(actor=actor(MEMBER), text="q" * 300))
-    assert long_word[0].text == f"Dat commando ken ik niet: “{'q' * 40}”."
+    assert plain(long_word[0].text) == f"Dat commando ken ik niet: “{'q' * 40}”."
     assert snapshot(database_url) == before
 
 
@@ -499,7 +501,7 @@ def test_a_tampered_form_context_is_refused_and_nothing_is_stored(
         reply = submit(conversation, MEMBER, context, answer_values())
         assert only_text(reply) == NL["unknown_form"], context
     assert only_text(submit(conversation, MEMBER, "response:999999", answer_values())) == (
-        "Ik vind geen inbreng van u met nummer 999999. Typ *mijn* voor uw inbreng."
+        "Ik vind geen inbreng van u met nummer 999999. Typ mijn voor uw inbreng."
     )
     assert snapshot(database_url) == before
 
@@ -514,12 +516,12 @@ def test_a_form_context_with_a_huge_number_is_refused_on_every_database(
     reply = submit(conversation, MEMBER, "round:99999999999", answer_values())
     assert only_text(reply) in (
         NL["unknown_form"],
-        "Uitvraag 99999999999 bestaat niet. Typ *rondes* voor de open uitvragen.",
+        "Uitvraag 99999999999 bestaat niet. Typ rondes voor de open uitvragen.",
     )
     reply = submit(conversation, MEMBER, "response:99999999999999999999", answer_values())
     assert only_text(reply) in (
         NL["unknown_form"],
-        "Ik vind geen inbreng van u met nummer 99999999999999999999. Typ *mijn* voor uw inbreng.",
+        "Ik vind geen inbreng van u met nummer 99999999999999999999. Typ mijn voor uw inbreng.",
     )
     assert snapshot(database_url) == before
 
@@ -618,7 +620,7 @@ def test_someone_elses_answer_is_not_found_and_stays_as_it_was(
     given = given_answer(core, MEMBER, open_round.id)
     linked(conversation, COLLEAGUE)
     before = snapshot(database_url)
-    not_found = f"Ik vind geen inbreng van u met nummer {given.id}. Typ *mijn* voor uw inbreng."
+    not_found = f"Ik vind geen inbreng van u met nummer {given.id}. Typ mijn voor uw inbreng."
 
     assert say(conversation, COLLEAGUE, f"wijzig {given.id}") == not_found
     reply = submit(
@@ -784,7 +786,8 @@ def test_an_english_member_gets_every_kind_of_error_in_english(
     context = f"round:{open_round.id}"
 
     def form_errors(values: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
-        return returned_form(submit(conversation, ENGLISH_MEMBER, context, values)).errors
+        errors = returned_form(submit(conversation, ENGLISH_MEMBER, context, values)).errors
+        return {name: plain(error) for name, error in errors.items()}
 
     assert form_errors(answer_values(text=" ")) == {
         "text": "Please describe the challenge; I cannot store an empty answer."
@@ -803,10 +806,10 @@ def test_an_english_member_gets_every_kind_of_error_in_english(
     def says(text: str) -> str:
         return say(conversation, ENGLISH_MEMBER, text)
 
-    assert says("answer 999") == "Round 999 does not exist. Type *rounds* for the open rounds."
+    assert says("answer 999") == "Round 999 does not exist. Type rounds for the open rounds."
     assert says("answer abc") == "“abc” is not a round number."
     assert says(f"edit {others.id}") == (
-        f"I can't find an answer of yours with number {others.id}. Type *mine* for your answers."
+        f"I can't find an answer of yours with number {others.id}. Type mine for your answers."
     )
     assert says(f"status {open_round.id}") == (
         "Only a pillar lead of this pillar or the secretariat may do that."
@@ -815,18 +818,18 @@ def test_an_english_member_gets_every_kind_of_error_in_english(
     assert says("status") == "Only a pillar lead of this pillar or the secretariat may do that."
     assert says("language fr") == "I don't know language “fr”. Choose from: en, nl."
     assert says("privacy foo") == (
-        "I don't know “foo” for privacy. Choose *privacy export* or *privacy erase*."
+        "I don't know “foo” for privacy. Choose privacy export or privacy erase."
     )
     unknown = conversation.handle(CommandEvent(actor=actor(ENGLISH_MEMBER), text="frobnicate"))
-    assert unknown[0].text == "I don't know that command: “frobnicate”."
+    assert plain(unknown[0].text) == "I don't know that command: “frobnicate”."
     assert unknown[1].title == "Inbreng: what can I do for you, Eva Mulder?"
     pressed = conversation.handle(ButtonEvent(actor=actor(ENGLISH_MEMBER), action="explode"))
-    assert only_text(pressed) == "This button no longer works. Type *help* for what I can do."
+    assert only_text(pressed) == "This button no longer works. Type help for what I can do."
     assert only_text(submit(conversation, ENGLISH_MEMBER, "x", answer_values(), form_id="x")) == (
-        "I cannot process this form (any more). Start again with *answer*."
+        "I cannot process this form (any more). Start again with answer."
     )
     assert only_text(submit(conversation, ENGLISH_MEMBER, "round:abc", answer_values())) == (
-        "I cannot process this form (any more). Start again with *answer*."
+        "I cannot process this form (any more). Start again with answer."
     )
     assert snapshot(database_url) == before
 
@@ -924,10 +927,10 @@ def test_the_console_renderer_drops_escape_sequences_from_any_text() -> None:
     """Even text that did not pass the answer form's cleaning (names from the network file,
     texts of other services) cannot drive the terminal."""
     message = Message(
-        title="\x1b]0;pwned\x07Titel",
-        text="a\x1b[2Jb\x9b31mc\x00d\x1bPe",
-        fields=(Field(label="\x1b[1mLabel", value="waarde\x1b[0m\nregel\x85twee"),),
-        buttons=(Button(label="\x1b[5mKnop", action="help"),),
+        title=m("\x1b]0;pwned\x07Titel"),
+        text=m("a\x1b[2Jb\x9b31mc\x00d\x1bPe"),
+        fields=(Field(label=m("\x1b[1mLabel"), value=m("waarde\x1b[0m\nregel\x85twee")),),
+        buttons=(Button(label=m("\x1b[5mKnop"), action="help"),),
     )
     rendered = render_message(message)
     assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in rendered)

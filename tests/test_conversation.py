@@ -131,7 +131,7 @@ def test_help_depends_on_the_role(chat: Chat) -> None:
     lead_help = chat(LEAD).type("help")
     secretariat_help = chat(SECRETARIAT).type("help")
 
-    assert "*inbreng* [ronde]" in member_help
+    assert "inbreng [ronde]" in member_help
     assert "Voor pijlertrekkers" not in member_help
     assert "Voor pijlertrekkers" in lead_help and "Voor het secretariaat" not in lead_help
     assert "Voor het secretariaat" in secretariat_help
@@ -139,7 +139,7 @@ def test_help_depends_on_the_role(chat: Chat) -> None:
 
 def test_english_members_get_english(chat: Chat, open_round: Round) -> None:
     session = chat(ENGLISH_MEMBER)
-    assert "*answer* [round]" in session.type("help")
+    assert "answer [round]" in session.type("help")
     output = session.type("answer", *ANSWER)
     assert "Thank you! Your answer (no. " in output
     assert "With my name and municipality" in output
@@ -148,7 +148,7 @@ def test_english_members_get_english(chat: Chat, open_round: Round) -> None:
 def test_member_switches_language(chat: Chat) -> None:
     session = chat(MEMBER)
     assert "From now on I will speak English" in session.type("taal en")
-    assert "*answer* [round]" in session.type("help")
+    assert "answer [round]" in session.type("help")
 
 
 def test_member_notes_an_absence_and_returns(chat: Chat, core: Core) -> None:
@@ -335,3 +335,17 @@ def test_a_scheduled_round_opens_when_its_time_comes(
     (opened,) = core.rounds.open_due()
     assert opened.id == round_.id and opened.status == RoundStatus.OPEN
     assert sum(core.reports.deliveries(round_.id).values()) == 39  # the pillar's audience
+
+
+def test_the_terminal_speaks_the_new_language_at_once(chat: Chat, open_round: Round) -> None:
+    """The terminal's own words (prompts, "type a number") follow `taal en` too, not only
+    the bot's messages."""
+    session = chat(MEMBER)
+    assert "Typ een nummer om te kiezen:" in session.type("rondes")
+
+    switched = session.type("taal en")
+    answered = session.type("rounds")
+
+    assert "Type a number to choose:" in switched + answered
+    assert "Typ een nummer" not in answered
+    assert "Several lines; finish with an empty line." in session.type("answer", *ANSWER)

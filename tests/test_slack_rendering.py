@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from adapters.slack import actions, blocks, modals
+from bot.markup import Markup, join
+from bot.markup import escape as m
 from bot.messages import (
     Button,
     ButtonStyle,
@@ -87,51 +89,90 @@ def deadline(seconds: float) -> Iterator[None]:
 def hostile_messages() -> list[Message]:
     return [
         Message(
-            title=HOSTILE,
-            text=HOSTILE,
-            fields=(Field(label="Naam", value=HOSTILE), Field(label=HOSTILE, value="kort")),
-            buttons=(Button(label=HOSTILE, action="answer", value="3"),),
+            title=m(HOSTILE),
+            text=m(HOSTILE),
+            fields=(
+                Field(label=m("Naam"), value=m(HOSTILE)),
+                Field(label=m(HOSTILE), value=m("kort")),
+            ),
+            buttons=(Button(label=m(HOSTILE), action="answer", value="3"),),
         ),
         Message(  # long fields: label and value as sections of their own
-            text="tweede",
-            fields=(Field(label=HOSTILE, value=HOSTILE * 3),),
+            text=m("tweede"),
+            fields=(Field(label=m(HOSTILE), value=m(HOSTILE * 3)),),
         ),
     ]
 
 
-# -- escaping ---------------------------------------------------------------------------------
+# -- text as it reads ---------------------------------------------------------------------
 
 
-def test_member_text_makes_no_mention_or_link_anywhere_slack_parses_it() -> None:
+def rich_texts(posts: Any) -> list[str]:
+    """Every rich_text block as a reader sees it: its text elements joined."""
+    return [
+        "".join(e["text"] for section in block["elements"] for e in section["elements"])
+        for block in nodes_of(posts, "rich_text")
+    ]
+
+
+def nodes_of(node: Any, kind: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("type") == kind:
+            found.append(node)
+        for value in node.values():
+            found += nodes_of(value, kind)
+    elif isinstance(node, list):
+        for item in node:
+            found += nodes_of(item, kind)
+    return found
+
+
+def test_member_text_reads_exactly_as_typed_and_nothing_of_it_is_mrkdwn() -> None:
     posts = blocks.render(hostile_messages())
-    mrkdwn = [t for t in text_objects(posts) if t["type"] == "mrkdwn"]
-    plain = [t for t in text_objects(posts) if t["type"] == "plain_text"]
-    assert len(mrkdwn) >= 5 and plain  # text, both field paths, and header and button
-    parsed = [p["text"] for p in posts] + [t["text"] for t in mrkdwn]
-    for text in parsed:
+
+    # No mrkdwn object in any block: Slack would apply *bold*, _italics_ and more to it.
+    assert [t for t in text_objects(posts) if t["type"] == "mrkdwn"] == []
+    assert all(t["emoji"] is False for t in text_objects(posts))  # :codes: stay text
+    texts = [t.replace(WORD_JOINER, "") for t in rich_texts(posts)]
+    assert texts[0] == HOSTILE  # the message's text, *vet* and all
+    assert HOSTILE * 3 in "".join(texts)  # the long field's value, split and whole
+    plain = [t["text"].replace(WORD_JOINER, "") for t in text_objects(posts)]
+    assert plain[0] == HOSTILE  # the header
+    assert f"Naam\n{HOSTILE}" in plain and f"{HOSTILE}\nkort" in plain  # short fields
+    button = next(b for b in posts[0]["blocks"] if b["type"] == "actions")["elements"][0]
+    assert button["text"]["type"] == "plain_text"
+    label = button["text"]["text"]
+    assert len(label) <= blocks.BUTTON_TEXT and label.endswith("…")
+    assert HOSTILE.startswith(label.replace(WORD_JOINER, "")[:-1])
+
+
+def test_the_notification_text_is_escaped_mrkdwn() -> None:
+    posts = blocks.render(hostile_messages())
+    for text in [p["text"] for p in posts]:
         for ping in PINGS:
             assert ping not in text
         assert "<" not in text and ">" not in text
         assert "&" not in ENTITY.sub("", text)  # every & is part of an entity
-    assert all(t["verbatim"] is True for t in mrkdwn)
-    escaped = (
-        "&lt;!channel&gt; &lt;!here&gt; &lt;@U123ABC&gt; &lt;https://evil.example|klik hier&gt;"
-    )
-    assert all(escaped in text for text in parsed if "channel" in text)
-    assert sum(escaped in text for text in parsed) >= 5
-    assert any("&amp; @" in text for text in parsed)
-    # Header and button labels are plain_text, which Slack shows as typed and never parses
-    # into mentions or links, so `<`, `>` and `&` stay as they are there.
-    header = posts[0]["blocks"][0]
-    assert header["type"] == "header" and header["text"]["type"] == "plain_text"
-    button = next(b for b in posts[0]["blocks"] if b["type"] == "actions")["elements"][0]
-    assert button["text"]["type"] == "plain_text"
-    assert header["text"]["text"].startswith("<!channel> <!here>")
+    assert blocks.render([Message(text=m("a < b & c"))])[0]["text"] == "a &lt; b &amp; c"
+    titled = blocks.render([Message(title=m("<!here> titel"), text=m("tekst"))])[0]
+    assert titled["text"] == "&lt;!here&gt; titel"
+
+
+def test_emphasis_of_the_texts_is_bold_and_member_asterisks_stay_asterisks() -> None:
+    text = join(" ", [Markup("Typ **hulp** of"), m("*niet*")])
+
+    (block,) = nodes_of(blocks.render([Message(text=text)]), "rich_text")
+
+    elements = block["elements"][0]["elements"]
+    assert [(e["text"], e.get("style")) for e in elements] == [
+        ("Typ ", None), ("hulp", {"bold": True}), (" of *niet*", None),
+    ]  # fmt: skip
 
 
 def test_literal_broadcasts_are_defused_with_a_word_joiner_in_every_shown_string() -> None:
     posts = blocks.render(hostile_messages())
-    texts = shown(posts)
+    texts = shown(posts) + rich_texts(posts)
     for text in texts:
         assert re.search(r"@(channel|here|everyone)\b", text, re.IGNORECASE) is None, text
     assert sum(f"@{WORD_JOINER}channel" in t for t in texts) >= 5
@@ -142,15 +183,9 @@ def test_literal_broadcasts_are_defused_with_a_word_joiner_in_every_shown_string
 
 
 def test_other_broadcast_spellings_are_defused_too() -> None:
-    posts = blocks.render([Message(text="@Channel @HERE @everyone", title="@everyone")])
-    for text in shown(posts):
+    posts = blocks.render([Message(text=m("@Channel @HERE @everyone"), title=m("@everyone"))])
+    for text in shown(posts) + rich_texts(posts):
         assert re.search(r"@(channel|here|everyone)\b", text, re.IGNORECASE) is None
-
-
-def test_fallback_text_is_the_escaped_title_or_text() -> None:
-    assert blocks.render([Message(text="a < b & c")])[0]["text"] == "a &lt; b &amp; c"
-    titled = blocks.render([Message(title="<!here> titel", text="tekst")])[0]
-    assert titled["text"] == "&lt;!here&gt; titel"
 
 
 # -- Slack's limits ---------------------------------------------------------------------------
@@ -166,66 +201,46 @@ def long_text(length: int) -> str:
 
 @pytest.mark.parametrize(
     "text",
-    [long_text(10_000), "x" * 10_000, ("lang " * 2000)[:10_000]],
-    ids=["lines", "one-word", "words"],
+    [long_text(10_000), "x" * 10_000, ("lang " * 2000)[:10_000], "&" * 10_000],
+    ids=["lines", "one-word", "words", "ampersands"],
 )
-def test_long_text_becomes_several_sections_and_nothing_is_lost(text: str) -> None:
+def test_long_text_becomes_several_blocks_and_nothing_is_lost(text: str) -> None:
     assert len(text) == 10_000
-    posts = blocks.render([Message(text=text)])
-    pieces = section_texts(posts)
+    with deadline(2.0):
+        pieces = rich_texts(blocks.render([Message(text=m(text))]))
     assert len(pieces) >= 4
-    assert all(0 < len(p) <= blocks.SECTION_TEXT for p in pieces)
-    assert without_space("".join(pieces)) == without_space(text)
-    if " " in text:  # cut between words, never inside one
-        assert " ".join(pieces).split() == text.split()
+    assert all(0 < len(p) <= blocks.RICH_TEXT for p in pieces)
+    assert "".join(pieces) == text
+    if " " in text:  # cut after a space, never inside a word
+        assert all(p.endswith((" ", "\n")) for p in pieces[:-1])
 
 
 def test_a_text_with_no_whitespace_is_cut_exactly_at_the_limit() -> None:
     text = "".join(chr(ord("a") + i % 26) for i in range(7_000))
-    pieces = section_texts(blocks.render([Message(text=text)]))
+    pieces = rich_texts(blocks.render([Message(text=m(text))]))
     assert [len(p) for p in pieces] == [3000, 3000, 1000]
     assert "".join(pieces) == text
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["&" * 600, "a" * 2999 + "&", "x" * 2995 + "@here", "Tom & Jerry\n" * 10],
-    ids=["600-ampersands", "one-ampersand-at-the-end", "broadcast-at-the-end", "short"],
-)
-def test_text_that_grows_when_escaped_still_fits_and_keeps_everything(text: str) -> None:
-    with deadline(2.0):
-        pieces = section_texts(blocks.render([Message(text=text)]))
-    assert all(0 < len(p) <= blocks.SECTION_TEXT for p in pieces)
-    assert unescape("".join(pieces)) == text
+def test_a_broadcast_at_the_end_of_a_full_block_still_fits() -> None:
+    text = "x" * 2995 + "@here" + " y" * 10
+    pieces = rich_texts(blocks.render([Message(text=m(text))]))
+    assert all(len(p) <= blocks.RICH_TEXT for p in pieces)
+    assert "".join(pieces).replace(WORD_JOINER, "") == text
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["&" * 5000, "&" * 601, "Tom & Jerry " * 300, "R&D " * 800, "<b>" * 1000,
-     "b" * 2990 + "<>" * 5],
-    ids=["5000-ampersands", "601-ampersands", "tom-and-jerry", "r-and-d", "tags", "brackets"],
-)  # fmt: skip
-def test_text_full_of_ampersands_still_fits(text: str) -> None:
-    with deadline(1.0):
-        pieces = section_texts(blocks.render([Message(text=text)]))
-    assert all(0 < len(p) <= blocks.SECTION_TEXT for p in pieces)
-    assert without_space(unescape("".join(pieces))) == without_space(text)
-
-
-def test_an_answer_full_of_ampersands_renders_as_a_field() -> None:
+def test_a_long_answer_renders_as_a_field_in_full() -> None:
     answer = "Tom & Jerry " * 300  # 3600 characters
-    with deadline(1.0):
-        posts = blocks.render([Message(fields=(Field(label="Inbreng", value=answer),))])
-    pieces = section_texts(posts)
-    assert all(len(p) <= blocks.SECTION_TEXT for p in pieces)
-    assert without_space(unescape("".join(pieces[1:]))) == without_space(answer)
+    posts = blocks.render([Message(fields=(Field(label=m("Inbreng"), value=m(answer)),))])
+    label, *value = rich_texts(posts)
+    assert label == "Inbreng" and "".join(value) == answer
 
 
 def many_blocks(count: int) -> Message:
     """A message of `count` blocks: long fields are a label section and a value section."""
     assert count % 2 == 0
     return Message(
-        fields=tuple(Field(label=f"V{i}", value=f"{i} " * 100) for i in range(count // 2))
+        fields=tuple(Field(label=m(f"V{i}"), value=m(f"{i} " * 100)) for i in range(count // 2))
     )
 
 
@@ -239,7 +254,7 @@ def test_more_than_fifty_blocks_are_split_over_several_posts() -> None:
 
 
 def test_messages_share_a_post_with_dividers_until_the_block_limit() -> None:
-    messages = [Message(title=f"Ronde {i}", text=f"Tekst {i}") for i in range(30)]
+    messages = [Message(title=m(f"Ronde {i}"), text=m(f"Tekst {i}")) for i in range(30)]
     posts = blocks.render(messages)
     assert len(posts) >= 2
     for post in posts:
@@ -262,9 +277,9 @@ def test_the_home_tab_allows_a_hundred_blocks() -> None:
 
 def test_header_and_button_texts_are_clipped_to_slack_limits() -> None:
     message = Message(
-        title="T" * 500,
-        text="tekst",
-        buttons=(Button(label="K" * 200, action="answer", value="v" * 3000),),
+        title=m("T" * 500),
+        text=m("tekst"),
+        buttons=(Button(label=m("K" * 200), action="answer", value="v" * 3000),),
     )
     post = blocks.render([message])[0]
     header = post["blocks"][0]["text"]["text"]
@@ -279,8 +294,8 @@ def test_header_and_button_texts_are_clipped_to_slack_limits() -> None:
 def test_button_styles_are_carried() -> None:
     message = Message(
         buttons=(
-            Button(label="Ja", action="answer", style=ButtonStyle.PRIMARY),
-            Button(label="Nee", action="decline", style=ButtonStyle.DANGER),
+            Button(label=m("Ja"), action="answer", style=ButtonStyle.PRIMARY),
+            Button(label=m("Nee"), action="decline", style=ButtonStyle.DANGER),
         )
     )
     elements = blocks.render([message])[0]["blocks"][0]["elements"]
@@ -288,8 +303,8 @@ def test_button_styles_are_carried() -> None:
 
 
 def test_thirty_buttons_become_actions_blocks_of_at_most_25_with_unique_ids() -> None:
-    buttons = tuple(Button(label=f"Ronde {i}", action="answer", value=str(i)) for i in range(30))
-    post = blocks.render([Message(text="Kies", buttons=buttons)])[0]
+    buttons = tuple(Button(label=m(f"Ronde {i}"), action="answer", value=str(i)) for i in range(30))
+    post = blocks.render([Message(text=m("Kies"), buttons=buttons)])[0]
     action_blocks = [b for b in post["blocks"] if b["type"] == "actions"]
     assert [len(b["elements"]) for b in action_blocks] == [25, 5]
     elements = [e for b in action_blocks for e in b["elements"]]
@@ -300,31 +315,34 @@ def test_thirty_buttons_become_actions_blocks_of_at_most_25_with_unique_ids() ->
 
 
 def test_short_fields_sit_side_by_side_at_most_ten_per_section() -> None:
-    fields = tuple(Field(label=f"Label {i}", value=f"waarde {i}") for i in range(12))
+    fields = tuple(Field(label=m(f"Label {i}"), value=m(f"waarde {i}")) for i in range(12))
     sections = blocks.render([Message(fields=fields)])[0]["blocks"]
     assert [len(s["fields"]) for s in sections] == [10, 2]
     texts = [f["text"] for s in sections for f in s["fields"]]
-    assert texts == [f"*Label {i}*\nwaarde {i}" for i in range(12)]
-    assert all(
-        f["type"] == "mrkdwn" and f["verbatim"] is True for s in sections for f in s["fields"]
-    )
+    assert texts == [f"Label {i}\nwaarde {i}" for i in range(12)]
+    assert all(f["type"] == "plain_text" for s in sections for f in s["fields"])
     assert all("text" not in s for s in sections)
 
 
 def test_long_fields_become_sections_of_their_own() -> None:
-    fields = (Field(label="Kort", value="ja"), Field(label="Inbreng", value="tekst " * 1000))
+    fields = (
+        Field(label=m("Kort"), value=m("ja")),
+        Field(label=m("Inbreng"), value=m("tekst " * 1000)),
+    )
     rendered = blocks.render([Message(fields=fields)])[0]["blocks"]
-    assert all(b["type"] == "section" and "fields" not in b for b in rendered)
-    texts = [b["text"]["text"] for b in rendered]
-    assert texts[:3] == ["*Kort*", "ja", "*Inbreng*"]
+    assert all(b["type"] == "rich_text" for b in rendered)
+    texts = rich_texts(rendered)
+    assert texts[:3] == ["Kort", "ja", "Inbreng"]
+    labels = [rendered[0], rendered[2]]
+    assert all(e["style"] == {"bold": True} for b in labels for e in b["elements"][0]["elements"])
     assert len(texts) >= 5  # the 6000-character value is split too
-    assert all(len(t) <= blocks.SECTION_TEXT for t in texts)
-    assert " ".join(texts[3:]).split() == ["tekst"] * 1000
+    assert all(len(t) <= blocks.RICH_TEXT for t in texts)
+    assert "".join(texts[3:]) == "tekst " * 1000
 
 
 def test_empty_messages_render_nothing() -> None:
     assert blocks.render([]) == []
-    assert blocks.render([Message(), Message(text="   \n ")]) == []
+    assert blocks.render([Message(), Message(text=m("   \n "))]) == []
 
 
 # -- action and callback ids ------------------------------------------------------------------
@@ -358,8 +376,8 @@ def test_foreign_ids_are_none(foreign: str) -> None:
 
 # -- modals -----------------------------------------------------------------------------------
 
-PILLARS = tuple(Option(value=v, label=v.capitalize()) for v in ("wonen", "zorg", "werk"))
-MANY = tuple(Option(value=f"o{i}", label=f"Optie {i}") for i in range(11))
+PILLARS = tuple(Option(value=v, label=m(v.capitalize())) for v in ("wonen", "zorg", "werk"))
+MANY = tuple(Option(value=f"o{i}", label=m(f"Optie {i}")) for i in range(11))
 
 
 def answer_form(**changes: Any) -> Form:
@@ -371,33 +389,33 @@ def answer_form(**changes: Any) -> Form:
         "cancel_label": "Annuleren en niets bewaren",
         "intro": "Wat vindt u?",
         "fields": (
-            SelectField(name="topic", label="Onderwerp", options=PILLARS, initial="zorg"),
+            SelectField(name="topic", label=m("Onderwerp"), options=PILLARS, initial="zorg"),
             TextField(
                 name="text",
-                label="Uw inbreng",
+                label=m("Uw inbreng"),
                 multiline=True,
                 max_length=4000,
                 initial="Eerder geschreven",
-                hint="Hoogstens 4000 tekens",
+                hint=m("Hoogstens 4000 tekens"),
             ),
             ChoiceField(
                 name="attribution",
-                label="Naam",
+                label=m("Naam"),
                 options=PILLARS,
                 initial=("werk",),
                 required=False,
             ),
             ChoiceField(
                 name="pillars",
-                label="Pijlers",
+                label=m("Pijlers"),
                 options=PILLARS,
                 initial=("wonen", "werk"),
                 multiple=True,
             ),
-            ChoiceField(name="many", label="Veel", options=MANY, initial=("o7",)),
+            ChoiceField(name="many", label=m("Veel"), options=MANY, initial=("o7",)),
             ChoiceField(
                 name="many_multi",
-                label="Veel, meer",
+                label=m("Veel, meer"),
                 options=MANY,
                 initial=("o1", "o10"),
                 multiple=True,
@@ -478,12 +496,12 @@ def test_errors_of_known_fields_go_under_the_field_and_others_on_top() -> None:
     assert modals.field_errors(form) == {"text": "Te lang: hoogstens 4000 tekens"}
     view = modals.modal(form)
     top = view["blocks"][0]
-    assert top["type"] == "section"
-    assert "Er ging iets &lt;mis&gt; &amp; zo" in top["text"]["text"]
+    assert top["type"] == "rich_text"
+    assert rich_texts(top) == ["⚠️ Er ging iets <mis> & zo"]
     assert "Te lang" not in json.dumps(view)
-    assert view["blocks"][1]["text"]["text"] == "Wat vindt u?"  # then the intro
+    assert rich_texts(view["blocks"][1]) == ["Wat vindt u?"]  # then the intro
     clean = modals.modal(answer_form(errors={}))
-    assert clean["blocks"][0]["text"]["text"] == "Wat vindt u?"
+    assert rich_texts(clean["blocks"][0]) == ["Wat vindt u?"]
     assert modals.field_errors(answer_form(errors={"ghost": "x"})) == {}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -40,11 +41,13 @@ from tests.slack_harness import (
     all_text,
     command_body,
     fixture,
+    shown_strings,
     wait_until,
 )
 from tests.test_cli import INBRENG
 
 T = TypeVar("T")
+WORD_JOINER = "\u2060"  # invisible; keeps a typed @channel from notifying everyone
 
 
 @pytest.fixture
@@ -447,7 +450,7 @@ def test_a_member_cannot_open_the_round_form(slack: SlackServer) -> None:
 HOSTILE = "<!channel> <!here> <@U0LEAD> <https://evil.example|klik> @channel & *vet*"
 
 
-def test_hostile_answer_text_is_escaped_in_the_confirmation_and_the_channel(
+def test_hostile_answer_text_is_shown_as_typed_and_inert_in_the_confirmation_and_the_channel(
     slack: SlackServer, open_round: Round
 ) -> None:
     slack.command(MEMBER_ID, "inbreng")
@@ -468,10 +471,16 @@ def test_hostile_answer_text_is_escaped_in_the_confirmation_and_the_channel(
         c for c in slack.slack.calls_to("chat.postMessage") if c.params["channel"] == "C05PMGFIN01"
     )
     for call in (confirmation, preview, channel_post):
-        shown = all_text(call)
-        assert "&lt;!channel&gt;" in shown
+        blocks = call.params["blocks"]
+        blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+        # Rich text and plain text only: nothing Slack would read mentions or links into.
+        assert '"mrkdwn"' not in json.dumps(blocks)
+        shown = [text.replace(WORD_JOINER, "") for text in shown_strings(blocks)]
+        assert any(HOSTILE in text for text in shown)  # whole, exactly as typed
+        for text in shown_strings(blocks):  # a broadcast typed literally cannot ping
+            assert re.search(r"@(channel|here)\b", text) is None
         for ping in ("<!channel>", "<!here>", "<@U0LEAD>", "<https://evil"):
-            assert ping not in shown
+            assert ping not in call.params["text"]  # the notification: escaped mrkdwn
 
 
 def test_oversized_answer_gets_an_inline_error_and_nothing_is_stored(

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from adapters.teams import card_data, cards, text
+from bot.markup import Markup, join
+from bot.markup import escape as m
 from bot.messages import (
     Button,
     ButtonStyle,
@@ -34,9 +36,9 @@ HOSTILE = (
     '</TextBlock>"}]} {{DATE(2017-02-14T06:00:00Z, SHORT)}} ~~weg~~ `code` &lt; @channel'
 )
 
-TOPICS = (Option(value="jeugd", label="Jeugdzorg"), Option(value="wmo", label="Wmo"))
-OPTIONS = (Option(value="a", label="Eerste"), Option(value="b", label="Tweede"))
-ATTRIBUTION = (Option(value="named", label="Met naam"), Option(value="anon", label="Anoniem"))
+TOPICS = (Option(value="jeugd", label=m("Jeugdzorg")), Option(value="wmo", label=m("Wmo")))
+OPTIONS = (Option(value="a", label=m("Eerste")), Option(value="b", label=m("Tweede")))
+ATTRIBUTION = (Option(value="named", label=m("Met naam")), Option(value="anon", label=m("Anoniem")))
 
 JsonObject = dict[str, Any]
 
@@ -117,26 +119,26 @@ def answer_form(**changes: Any) -> Form:
         "fields": (
             SelectField(
                 name="topic",
-                label="Onderwerp",
+                label=m("Onderwerp"),
                 options=TOPICS,
             ),
             TextField(
                 name="text",
-                label="Vraagstuk",
+                label=m("Vraagstuk"),
                 multiline=True,
                 max_length=2000,
-                hint="Bijvoorbeeld: de kosten",
+                hint=m("Bijvoorbeeld: de kosten"),
             ),
             ChoiceField(
                 name="options",
-                label="Opties",
+                label=m("Opties"),
                 options=OPTIONS,
                 multiple=True,
                 required=False,
             ),
             ChoiceField(
                 name="attribution",
-                label="Naamsvermelding",
+                label=m("Naamsvermelding"),
                 options=ATTRIBUTION,
             ),
         ),
@@ -144,69 +146,67 @@ def answer_form(**changes: Any) -> Form:
     return Form(**(settings | changes))
 
 
-# -- escaping -------------------------------------------------------------------------------
+# -- text as it reads ---------------------------------------------------------------------
+
+
+def runs_of(node: Any) -> list[JsonObject]:
+    return of_type(node, "TextRun")
+
+
+def colour(block: JsonObject) -> str | None:
+    """The colour a RichTextBlock's text is shown in (None: the default)."""
+    runs = runs_of(block)
+    return str(runs[0]["color"]) if runs and "color" in runs[0] else None
+
+
+def read(node: Any) -> str:
+    """Every RichTextBlock as a reader sees it, a line each: its runs joined, the
+    invisible word joiners and the no-break space of an empty line left out."""
+    return "\n".join(
+        "".join(run["text"] for run in block["inlines"])
+        .replace(WORD_JOINER, "")
+        .replace(NO_BREAK_SPACE, "")
+        for block in of_type(node, "RichTextBlock")
+    )
 
 
 @pytest.mark.parametrize(
-    "plain",
+    "typed",
     [
         "Onze gemeente worstelt met de kosten van de jeugdzorg, vooral sinds 2025.",
         "Financiën, coöperatie en één café in Zeist 😀👍🏽 — “goed” idee?",
-        "Vraag: hoe verdelen we 1.000 euro over 3 wijken (en wie beslist)?",
+        "**vet** _schuin_ `code` ~~weg~~ a\\b <at>Jan</at> &lt; &#60; R&D",
+        "1. eerst\n- tweede\n+ derde\n# kop\n> citaat\n===\n    ingesprongen\n\nnieuw",
+        '</TextBlock>"}]} <script>x</script> [Klik hier](https://phish.example/login)',
+        "${secret} $${x} {{DATE(2017-02-14T06:00:00Z, SHORT)}} {{{y}}} www.example.org",
     ],
-)
-def test_plain_text_comes_out_unchanged(plain: str) -> None:
-    assert text.escape(plain) == plain
+    ids=["sentence", "accents-emoji", "markdown-html-entities", "line-starts", "tags-links",
+         "templates"],
+)  # fmt: skip
+def test_member_text_reads_exactly_as_typed_and_is_never_markdown(typed: str) -> None:
+    blocks = cards.text_blocks(m(typed))
+
+    assert read(blocks) == typed
+    # Rich text only: no TextBlock or FactSet, whose Markdown could change what is shown.
+    assert of_type(blocks, "TextBlock") == [] and of_type(blocks, "FactSet") == []
+    assert all(run.keys() <= {"type", "text", "weight"} for run in runs_of(blocks))
 
 
-def test_a_markdown_link_stays_text() -> None:
-    escaped = text.escape("[Klik hier](https://phish.example/login)")
+def test_no_template_function_or_link_can_form_from_member_text() -> None:
+    shown_text = "".join(run["text"] for run in runs_of(cards.text_blocks(m(HOSTILE))))
 
-    assert unescaped_markdown(escaped) == []
-    assert "https://" not in escaped  # no bare URL a client would link either
-    assert shown(escaped) == "[Klik hier](https://phish.example/login)"
-
-
-def test_emphasis_code_and_strikethrough_stay_text() -> None:
-    source = "**vet** _schuin_ `code` ~~weg~~ a\\b"
-    escaped = text.escape(source)
-
-    assert unescaped_markdown(escaped) == []
-    assert shown(escaped) == source
+    assert "${" not in shown_text and "{{" not in shown_text and "://" not in shown_text
+    assert "${" not in cards.label(m("Knop ${secret}"), 75)
 
 
-def test_mentions_and_tags_are_shown_not_parsed() -> None:
-    escaped = text.escape('<at>Jan</at> </TextBlock>"}]} <script>x</script>')
+def test_emphasis_of_the_texts_is_bold_and_member_asterisks_stay_asterisks() -> None:
+    text_with_emphasis = join(" ", [Markup("Typ **hulp** of"), m("*niet*")])
 
-    assert "<" not in escaped and ">" not in escaped
-    assert shown(escaped) == '<at>Jan</at> </TextBlock>"}]} <script>x</script>'
+    runs = runs_of(cards.text_blocks(text_with_emphasis))
 
-
-def test_template_expressions_and_card_functions_cannot_form() -> None:
-    escaped = text.escape("${secret} $${x} {{DATE(2017-02-14T06:00:00Z, SHORT)}} {{{y}}}")
-
-    assert "${" not in escaped and "{{" not in escaped
-    assert shown(escaped) == "${secret} $${x} {{DATE(2017-02-14T06:00:00Z, SHORT)}} {{{y}}}"
-    assert "${" not in text.plain("Knop ${secret}")
-
-
-def test_line_start_markdown_is_escaped_only_at_line_start() -> None:
-    source = "1. eerst\n- tweede\n+ derde\n# kop\n> citaat\n===\n    ingesprongen\n\nnieuw"
-    escaped = text.escape(source)
-
-    paragraphs = escaped.split("\n\n")
-    assert paragraphs[0] == "1\\. eerst"
-    assert [p[:2] for p in paragraphs[1:4]] == ["\\-", "\\+", "\\#"]
-    assert paragraphs[4] == "› citaat" and paragraphs[5].startswith("\\=")
-    assert paragraphs[6].startswith(NO_BREAK_SPACE * 4)  # no code block, indent kept
-    assert shown(escaped) == source
-    assert text.escape("Het kost 1. miljoen - ongeveer") == "Het kost 1. miljoen - ongeveer"
-
-
-def test_entities_stay_as_typed() -> None:
-    assert text.escape("R&D en Zeist & Utrecht") == "R&D en Zeist & Utrecht"
-    assert shown(text.escape("&lt;at&gt; &#60;")) == "&lt;at&gt; &#60;"
-    assert text.escape("&lt;").startswith("\\&")
+    assert [(r["text"], r.get("weight")) for r in runs] == [
+        ("Typ ", None), ("hulp", "Bolder"), (" of *niet*", None),
+    ]  # fmt: skip
 
 
 def test_clip_fits_labels_and_marks_the_cut() -> None:
@@ -214,14 +214,14 @@ def test_clip_fits_labels_and_marks_the_cut() -> None:
     assert text.clip("x" * 100, 10) == "x" * 9 + "…"
 
 
-def test_pieces_fit_their_limit_and_hold_all_of_the_text() -> None:
+def test_a_long_text_comes_in_blocks_within_their_share_and_holds_all_of_it() -> None:
     source = ("Ravijnjaar *2026* voor [gemeente](x) met <at>Jan</at> en 😀. " * 400).strip()
 
-    pieces = text.escaped_pieces(source, 1000)
+    blocks = cards.text_blocks(m(source))
 
-    assert len(pieces) > 10
-    assert all(text.json_size(p) <= 1000 for p in pieces)
-    assert "".join(shown(p) for p in pieces) == source
+    assert len(blocks) > 4
+    assert all(text.json_size(b) <= text.TEXT_BLOCK_BYTES for b in blocks)
+    assert read(blocks).replace("\n", "") == source
 
 
 # -- card data ------------------------------------------------------------------------------
@@ -340,13 +340,16 @@ def test_a_foreign_cards_submission_from_teams_is_not_ours(name: str) -> None:
 def test_a_message_becomes_one_adaptive_card_like_a_published_one() -> None:
     published = load_fixture("outbound_adaptive_card_message.json")["attachments"][0]
     message = Message(
-        title="Uitvraag *Financiën*",
-        text=HOSTILE,
-        fields=(Field(label="Sluit", value="11 december"), Field(label="<b>", value="_x_")),
+        title=m("Uitvraag *Financiën*"),
+        text=m(HOSTILE),
+        fields=(
+            Field(label=m("Sluit"), value=m("11 december")),
+            Field(label=m("<b>"), value=m("_x_")),
+        ),
         buttons=(
-            Button(label="Inbreng geven", action="answer", value="7", style=ButtonStyle.PRIMARY),
-            Button(label="Niets", action="decline", value="7", style=ButtonStyle.DANGER),
-            Button(label="Later", action="later"),
+            Button(label=m("Inbreng geven"), action="answer", value="7", style=ButtonStyle.PRIMARY),
+            Button(label=m("Niets"), action="decline", value="7", style=ButtonStyle.DANGER),
+            Button(label=m("Later"), action="later"),
         ),
     )
 
@@ -359,12 +362,13 @@ def test_a_message_becomes_one_adaptive_card_like_a_published_one() -> None:
     assert content["$schema"] == published["content"]["$schema"]
     assert content["msteams"] == {"width": "Full"}
     assert json.loads(json.dumps(attachment)) == attachment
-    title, *rest = content["body"]
-    assert title["weight"] == "Bolder" and shown(title["text"]) == "Uitvraag *Financiën*"
-    assert shown(rest[0]["text"]) == HOSTILE and rest[0]["wrap"] is True
-    (facts,) = of_type(content, "FactSet")
-    assert [shown(f["title"]) for f in facts["facts"]] == ["Sluit", "<b>"]
-    assert unescaped_markdown(facts["facts"][1]["value"]) == []
+    title, text_block, *rows = content["body"]
+    assert runs_of(title)[0]["weight"] == "Bolder"
+    assert read(title) == "Uitvraag *Financiën*" and read(text_block) == HOSTILE
+    assert [(read(r["columns"][0]), read(r["columns"][1])) for r in rows] == [
+        ("Sluit", "11 december"),
+        ("<b>", "_x_"),
+    ]
     assert [a.get("style") for a in content["actions"]] == ["positive", "destructive", None]
     assert [card_data.parse(a["data"]) for a in content["actions"]] == [
         card_data.ButtonPressed("answer", "7"),
@@ -375,44 +379,52 @@ def test_a_message_becomes_one_adaptive_card_like_a_published_one() -> None:
 
 def test_member_text_never_becomes_markup_anywhere_in_a_card() -> None:
     message = Message(
-        title=HOSTILE,
-        text=HOSTILE,
-        fields=(Field(label=HOSTILE, value=HOSTILE),),
-        buttons=(Button(label=HOSTILE, action="answer"),),
+        title=m(HOSTILE),
+        text=m(HOSTILE),
+        fields=(Field(label=m(HOSTILE), value=m(HOSTILE)),),
+        buttons=(Button(label=m(HOSTILE), action="answer"),),
         files=(File(filename="a.txt", media_type="text/plain", content=HOSTILE.encode()),),
     )
     form = answer_form(title=HOSTILE, intro=HOSTILE, errors={"_form": HOSTILE})
 
     attachments = [*cards.render([message]), cards.form_card(form)]
 
-    raw = json.dumps(attachments, ensure_ascii=False)
-    assert "${" not in raw and "{{" not in raw and "<at>" not in raw
-    for block in of_type(attachments, "TextBlock"):
-        assert unescaped_markdown(block["text"]) == []
-        assert "<" not in block["text"] and "https://" not in block["text"]
+    shown_strings = [run["text"] for run in runs_of(attachments)] + [
+        str(node[key])
+        for node in nodes(attachments)
+        for key in ("title", "label", "placeholder", "errorMessage", "altText")
+        if isinstance(node.get(key), str)
+    ]
+    for string in shown_strings:
+        assert "${" not in string and "{{" not in string and "://" not in string
+    # Text only in rich text runs, which Teams shows as they are; no Markdown anywhere.
+    assert of_type(attachments, "TextBlock") == [] and of_type(attachments, "FactSet") == []
+    assert HOSTILE in read(attachments).split("\n")
 
 
 def test_a_long_text_is_split_over_cards_with_all_of_it_and_buttons_last() -> None:
     sentence = "Het ravijnjaar raakt *onze* gemeente hard, zie [dit](https://x.example). "
     long_text = (sentence * (30_000 // len(sentence) + 1))[:30_000]
-    buttons = (Button(label="Inbreng geven", action="answer", value="7"),)
+    buttons = (Button(label=m("Inbreng geven"), action="answer", value="7"),)
 
-    attachments = cards.render([Message(title="Samenvatting", text=long_text, buttons=buttons)])
+    attachments = cards.render(
+        [Message(title=m("Samenvatting"), text=m(long_text), buttons=buttons)]
+    )
 
     assert len(attachments) > 1
     assert all(text.json_size(a) <= text.CARD_BYTES for a in attachments)
     blocks = [b for a in attachments for b in a["content"]["body"]]
-    assert shown(blocks[0]["text"]) == "Samenvatting"
-    assert "".join(shown(b["text"]) for b in blocks[1:]) == long_text
+    assert read(blocks[0]) == "Samenvatting"
+    assert read(blocks[1:]).replace("\n", "") == long_text
     assert [bool(a["content"]["actions"]) for a in attachments] == [False] * (
         len(attachments) - 1
     ) + [True]
 
 
 def test_every_button_beyond_six_stays_reachable_in_order() -> None:
-    buttons = tuple(Button(label=f"Ronde {i}", action="answer", value=str(i)) for i in range(14))
+    buttons = tuple(Button(label=m(f"Ronde {i}"), action="answer", value=str(i)) for i in range(14))
 
-    (attachment,) = cards.render([Message(text="Kies een ronde", buttons=buttons)])
+    (attachment,) = cards.render([Message(text=m("Kies een ronde"), buttons=buttons)])
 
     content = attachment["content"]
     action_sets = of_type(content["body"], "ActionSet")
@@ -425,9 +437,9 @@ def test_every_button_beyond_six_stays_reachable_in_order() -> None:
 
 
 def test_six_buttons_sit_in_the_action_bar() -> None:
-    buttons = tuple(Button(label=f"Knop {i}", action="a", value=str(i)) for i in range(6))
+    buttons = tuple(Button(label=m(f"Knop {i}"), action="a", value=str(i)) for i in range(6))
 
-    (attachment,) = cards.render([Message(text="Kies", buttons=buttons)])
+    (attachment,) = cards.render([Message(text=m("Kies"), buttons=buttons)])
 
     assert len(attachment["content"]["actions"]) == 6
     assert of_type(attachment["content"]["body"], "ActionSet") == []
@@ -441,13 +453,13 @@ def test_a_text_file_is_shown_in_full_in_monospace() -> None:
     document = "# Uitvraag 7\n\n- Jeugdzorg: *3* antwoorden\n    ingesprongen\n" * 200
     file = File(filename="uitvraag-7.md", media_type="text/markdown", content=document.encode())
 
-    attachments = cards.render([Message(text="Het verslag", files=(file,))])
+    attachments = cards.render([Message(text=m("Het verslag"), files=(file,))])
 
     blocks = [b for a in attachments for b in a["content"]["body"]]
-    assert shown(blocks[1]["text"]).startswith("uitvraag-7.md (")
-    code = [b for b in blocks if b.get("fontType") == "Monospace"]
+    assert read(blocks[1]).startswith("uitvraag-7.md (")
+    code = [b for b in blocks if runs_of(b)[0].get("fontType") == "Monospace"]
     assert len(code) > 1 and all(text.json_size(a) <= text.CARD_BYTES for a in attachments)
-    assert "\n".join(shown(b["text"]) for b in code) == document.rstrip("\n")
+    assert read(code).replace(NO_BREAK_SPACE, "") == document.rstrip("\n")
 
 
 def test_a_binary_file_gives_its_name_and_size_only() -> None:
@@ -456,7 +468,7 @@ def test_a_binary_file_gives_its_name_and_size_only() -> None:
     (attachment,) = cards.render([Message(files=(file,))])
 
     (heading,) = attachment["content"]["body"]
-    assert shown(heading["text"]) == "export.pdf (12 kB)"
+    assert read(heading) == "export.pdf (12 kB)"
 
 
 def test_undecodable_bytes_in_a_text_file_are_replaced_not_fatal() -> None:
@@ -464,7 +476,7 @@ def test_undecodable_bytes_in_a_text_file_are_replaced_not_fatal() -> None:
 
     (attachment,) = cards.render([Message(files=(file,))])
 
-    assert "\ufffd" in attachment["content"]["body"][-1]["text"]
+    assert "\ufffd" in read(attachment["content"]["body"][-1])
 
 
 # -- form cards -----------------------------------------------------------------------------
@@ -515,17 +527,17 @@ def test_a_form_shown_again_keeps_what_was_typed_and_shows_the_errors() -> None:
     typed = "Te weinig handen. " * 200 + "${niet} <at>weg</at>"
     form = answer_form(
         fields=(
-            SelectField(name="topic", label="Onderwerp", options=TOPICS, initial="wmo"),
-            TextField(name="text", label="Vraagstuk", multiline=True, initial=typed),
+            SelectField(name="topic", label=m("Onderwerp"), options=TOPICS, initial="wmo"),
+            TextField(name="text", label=m("Vraagstuk"), multiline=True, initial=typed),
             ChoiceField(
                 name="options",
-                label="Opties",
+                label=m("Opties"),
                 options=OPTIONS,
                 multiple=True,
                 initial=("a", "b"),
             ),
         ),
-        errors={"text": "Te lang: hooguit 2000 tekens", "_form": "De ronde is *gesloten*"},
+        errors={"text": m("Te lang: hooguit 2000 tekens"), "_form": m("De ronde is *gesloten*")},
     )
 
     attachment = cards.form_card(form)
@@ -533,11 +545,11 @@ def test_a_form_shown_again_keeps_what_was_typed_and_shows_the_errors() -> None:
     body = attachment["content"]["body"]
     ids = [b.get("id") for b in body]
     error_under_text = body[ids.index("text") + 1]
-    assert error_under_text["color"] == "attention"
-    assert shown(error_under_text["text"]) == "Te lang: hooguit 2000 tekens"
+    assert colour(error_under_text) == "attention"
+    assert read(error_under_text) == "Te lang: hooguit 2000 tekens"
     general = body[1]
-    assert general["color"] == "attention" and shown(general["text"]) == "De ronde is *gesloten*"
-    assert body[ids.index("topic") + 1].get("color") is None  # no error, no red line
+    assert colour(general) == "attention" and read(general) == "De ronde is *gesloten*"
+    assert colour(body[ids.index("topic") + 1]) is None  # no error, no red line
     inputs = {b["id"]: b for b in body if "id" in b}
     assert inputs["text"]["value"] == typed  # exactly as typed: it is sent back as shown
     assert inputs["text"]["errorMessage"] == "Te lang: hooguit 2000 tekens"
@@ -550,12 +562,12 @@ def test_a_form_shown_again_keeps_what_was_typed_and_shows_the_errors() -> None:
 @pytest.mark.parametrize(
     "field",
     [
-        TextField(name="context", label="Context"),
-        TextField(name="inbreng", label="Inbreng"),
+        TextField(name="context", label=m("Context")),
+        TextField(name="inbreng", label=m("Inbreng")),
         ChoiceField(
             name="several",
-            label="Meerdere",
-            options=(Option(value="a,b", label="A en B"),),
+            label=m("Meerdere"),
+            options=(Option(value="a,b", label=m("A en B")),),
             multiple=True,
         ),
     ],
@@ -574,7 +586,7 @@ def test_an_image_travels_inline_and_does_not_count_towards_the_card_size() -> N
     charts = tuple(
         File(filename=f"grafiek-{n}.png", media_type="image/png", content=png) for n in (1, 2)
     )
-    (attachment,) = cards.render([Message(text="Samenvatting", files=charts)])
+    (attachment,) = cards.render([Message(text=m("Samenvatting"), files=charts)])
     images = [e for e in attachment["content"]["body"] if e["type"] == "Image"]
     assert [i["altText"] for i in images] == ["grafiek-1.png", "grafiek-2.png"]
     for image in images:

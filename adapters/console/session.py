@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from adapters.console.render import render_message, safe
+from adapters.console.render import render_message, safe, shown
 from bot.conversation.conversation import Conversation
 from bot.domain import Platform
 from bot.events import Actor, ButtonEvent, Event, FormEvent, MessageEvent
+from bot.markup import Markup, plain
 from bot.messages import Button, ChoiceField, Form, FormField, Message, SelectField, TextField
 
 TENANT = "local"
@@ -37,15 +38,18 @@ class ConsoleSession:
         files_dir: Path,
     ) -> None:
         self._conversation = conversation
+        self._email = email
         self._actor = console_actor(email)
-        self._language = language
+        self._language = language  # the member's; it follows `taal` as it changes
         self._ask = ask
         self._say = say
         self._files_dir = files_dir
         self._buttons: list[Button] = []  # the numbered choices on screen
 
     def t(self, key: str, **values: object) -> str:
-        return self._conversation.core.texts.render(self._language, f"console.{key}", **values)
+        """The terminal's own words, in the member's language."""
+        texts = self._conversation.core.texts
+        return plain(texts.render(self._language, f"console.{key}", **values))
 
     def run(self) -> None:
         """Read lines until `stop` or end of input."""
@@ -70,7 +74,11 @@ class ConsoleSession:
             self._deliver(MessageEvent(actor=self._actor, text=line))
 
     def _deliver(self, event: Event) -> None:
-        self._show(self._conversation.handle(event))
+        messages = self._conversation.handle(event)
+        member = self._conversation.core.members.by_email(self._email)
+        if member is not None:  # `taal en` changes the prompts that follow as well
+            self._language = member.language
+        self._show(messages)
 
     def _show(self, messages: list[Message]) -> None:
         self._buttons = []
@@ -88,11 +96,11 @@ class ConsoleSession:
             self._fill(form)
 
     def _fill(self, form: Form) -> None:
-        self._say(f"== {safe(form.title)} ==")
+        self._say(f"== {shown(form.title)} ==")
         if form.intro:
-            self._say(safe(form.intro))
+            self._say(shown(form.intro))
         for problem in form.errors.values():  # all at once, before the fields are asked again
-            self._say(f"! {safe(problem)}")
+            self._say(f"! {shown(problem)}")
         values: dict[str, str | tuple[str, ...]] = {}
         try:
             for field in form.fields:
@@ -103,23 +111,25 @@ class ConsoleSession:
             FormEvent(actor=self._actor, form_id=form.form_id, context=form.context, values=values)
         )
 
-    def _ask_field(self, field: FormField, errors: Mapping[str, str]) -> str | tuple[str, ...]:
+    def _ask_field(self, field: FormField, errors: Mapping[str, Markup]) -> str | tuple[str, ...]:
         if field.name in errors:
-            self._say(f"! {safe(errors[field.name])}")
+            self._say(f"! {shown(errors[field.name])}")
         if isinstance(field, TextField):
             return self._ask_text(field)
         return self._ask_choice(field)
 
     def _ask_text(self, field: TextField) -> str:
-        notes = [n for n in (field.hint, self.t("multiline") if field.multiline else None) if n]
+        notes = [shown(field.hint)] if field.hint else []
+        if field.multiline:
+            notes.append(self.t("multiline"))
         if field.initial:
             first_line = safe(field.initial).split("\n")[0]
-            shown = first_line if len(first_line) <= 60 else first_line[:59] + "…"
-            notes.append(self.t("keep", value=shown))
+            preview = first_line if len(first_line) <= 60 else first_line[:59] + "…"
+            notes.append(self.t("keep", value=preview))
         elif not field.required:
             notes.append(self.t("optional"))
-        self._say(f"{safe(field.label)} ({' '.join(safe(n) for n in notes)})" if notes
-                  else safe(field.label))  # fmt: skip
+        self._say(f"{shown(field.label)} ({' '.join(notes)})" if notes
+                  else shown(field.label))  # fmt: skip
         lines = [self._ask("  ")]
         while field.multiline and lines[-1]:
             lines.append(self._ask("  "))
@@ -128,10 +138,10 @@ class ConsoleSession:
 
     def _ask_choice(self, field: SelectField | ChoiceField) -> str | tuple[str, ...]:
         initial = field.initial if isinstance(field, SelectField) else (field.initial or (None,))[0]
-        self._say(safe(field.label))
+        self._say(shown(field.label))
         for number, option in enumerate(field.options, start=1):
             marker = "*" if option.value == initial else " "
-            self._say(f" {marker}[{number}] {safe(option.label)}")
+            self._say(f" {marker}[{number}] {shown(option.label)}")
         while True:
             answer = self._ask(f"  {self.t('choose')}: ").strip()
             if answer.lower() in STOP_WORDS:

@@ -1,8 +1,10 @@
-"""Neutral messages as Block Kit: sections, fields and buttons, within Slack's limits.
+"""Neutral messages as Block Kit: rich text, fields and buttons, within Slack's limits.
 
-Every string from a message goes into a mrkdwn object escaped (see `mrkdwn`), or into a
-plain_text object (titles, button labels), which Slack shows as typed and never turns into
-mentions or links; broadcasts are defused in both.
+A message's text is markup (`bot.markup`): it becomes `rich_text` blocks, whose text
+elements Slack shows exactly as given (no mrkdwn, no mentions, no links, no emoji codes),
+with the markup's emphasis as bold style. Titles, labels and short fields go into
+plain_text objects, likewise shown as typed. Only the notification text is mrkdwn, escaped
+(see `mrkdwn`), as Slack parses it regardless.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from typing import Any
 
 from adapters.slack import mrkdwn
 from adapters.slack.actions import action_id
+from bot.markup import Markup, Span, plain, spans
 from bot.messages import Button, ButtonStyle, Field, Message
 
 Block = dict[str, Any]
 
 # Slack's published limits (Block Kit reference).
 SECTION_TEXT = 3000
+RICH_TEXT = 3000  # characters of text per rich_text block, as much as a section holds
 HEADER_TEXT = 150
 BUTTON_TEXT = 75
 BUTTON_VALUE = 2000
@@ -29,38 +33,83 @@ FALLBACK_TEXT = 3000
 SHORT_FIELD = 120  # fields this short sit side by side in two columns
 
 
-def text_object(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text, "verbatim": True}
+def plain_text(text: Markup, limit: int) -> dict[str, Any]:
+    """A label or title, as it reads; emoji codes stay text."""
+    return {
+        "type": "plain_text",
+        "text": mrkdwn.clip(mrkdwn.defused(plain(text)), limit),
+        "emoji": False,
+    }
 
 
-def plain_text(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": mrkdwn.clip(mrkdwn.plain(text), limit), "emoji": True}
-
-
-def sections(text: str, *, bold: bool = False) -> list[Block]:
-    """Text as one or more sections; split, never cut off."""
-    limit = SECTION_TEXT - 2 if bold else SECTION_TEXT
+def rich_text(text: Markup, *, bold: bool = False) -> list[Block]:
+    """Text as one or more rich_text blocks, shown exactly as it reads; split, never cut
+    off. `bold`: all of it strong (a field's label)."""
+    if not plain(text).strip():
+        return []
+    runs = [Span(mrkdwn.defused(run.text), run.strong) for run in spans(text)]
     return [
-        {"type": "section", "text": text_object(f"*{piece}*" if bold else piece)}
-        for piece in mrkdwn.escaped_pieces(text, limit)
+        {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": piece}]}
+        for piece in _pieces(runs, RICH_TEXT, bold=bold)
     ]
 
 
-def _field_text(field: Field) -> str:
-    return f"*{mrkdwn.escape(field.label)}*\n{mrkdwn.escape(field.value)}"
+def _pieces(runs: list[Span], limit: int, *, bold: bool) -> list[list[dict[str, Any]]]:
+    """Text elements in groups of at most `limit` characters, cut at a line end or a space
+    where a run is too long for what is left."""
+    pieces: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    room = limit
+    for run in runs:
+        rest = run.text
+        while rest:
+            if len(rest) > room:
+                cut = max(rest.rfind("\n", 0, room), rest.rfind(" ", 0, room)) + 1
+                cut = cut if cut > room // 2 else room
+            else:
+                cut = len(rest)
+            if rest[:cut]:
+                current.append(_text_element(rest[:cut], bold or run.strong))
+            rest = rest[cut:]
+            room -= cut
+            if rest:
+                pieces.append(current)
+                current, room = [], limit
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _text_element(text: str, strong: bool) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "text", "text": text}
+    if strong:
+        element["style"] = {"bold": True}
+    return element
 
 
 def field_blocks(fields: tuple[Field, ...]) -> list[Block]:
-    if all(len(f.label) + len(f.value) <= SHORT_FIELD for f in fields):
+    """Short fields side by side, as plain text (label and value on two lines); otherwise
+    each as its label in bold and its value in full."""
+    if all(len(plain(f.label)) + len(plain(f.value)) <= SHORT_FIELD for f in fields):
         return [
-            {"type": "section", "fields": [text_object(_field_text(f)) for f in chunk]}
+            {
+                "type": "section",
+                "fields": [
+                    {
+                        "type": "plain_text",
+                        "text": mrkdwn.defused(f"{plain(f.label)}\n{plain(f.value)}"),
+                        "emoji": False,
+                    }
+                    for f in chunk
+                ],
+            }
             for chunk in (
                 fields[i : i + SECTION_FIELDS] for i in range(0, len(fields), SECTION_FIELDS)
             )
         ]
     blocks: list[Block] = []
     for field in fields:
-        blocks += sections(field.label, bold=True) + sections(field.value)
+        blocks += rich_text(field.label, bold=True) + rich_text(field.value)
     return blocks
 
 
@@ -93,15 +142,15 @@ def message_blocks(message: Message) -> list[Block]:
     blocks: list[Block] = []
     if message.title:
         blocks.append({"type": "header", "text": plain_text(message.title, HEADER_TEXT)})
-    blocks += sections(message.text)
+    blocks += rich_text(message.text)
     blocks += field_blocks(message.fields)
     blocks += button_blocks(message.buttons)
     return blocks
 
 
 def fallback_text(message: Message) -> str:
-    """The notification text (and what screen readers get first)."""
-    return mrkdwn.clip(mrkdwn.escape(message.title or message.text), FALLBACK_TEXT)
+    """The notification text (and what screen readers get first): mrkdwn, escaped."""
+    return mrkdwn.clip(mrkdwn.escape(plain(message.title or message.text)), FALLBACK_TEXT)
 
 
 def render(messages: list[Message], *, limit: int = MESSAGE_BLOCKS) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from adapters.slack import blocks, mrkdwn
 from adapters.slack.actions import callback_id
+from bot.markup import escape, join, plain
 from bot.messages import ChoiceField, Form, FormField, Option, SelectField, TextField
 
 # Slack's published limits for views and their elements.
@@ -77,16 +78,16 @@ def modal(form: Form, *, reply_to: str = "") -> dict[str, Any]:
     metadata = json.dumps({"context": form.context, "reply_to": reply_to})
     if len(metadata) > PRIVATE_METADATA:
         raise ValueError("form context too long for a Slack modal")
-    intro = blocks.sections(form.intro) if form.intro else []
+    intro = blocks.rich_text(form.intro) if form.intro else []
     general = [m for name, m in form.errors.items() if name not in {f.name for f in form.fields}]
-    problems = blocks.sections("\n".join(f"⚠️ {m}" for m in general)) if general else []
+    problems = blocks.rich_text(join("\n", (f"⚠️ {plain(m)}" for m in general))) if general else []
     return {
         "type": "modal",
         "callback_id": callback_id(form.form_id),
         "private_metadata": metadata,
         "title": blocks.plain_text(form.title, VIEW_TITLE),
         "submit": blocks.plain_text(form.submit_label, VIEW_BUTTON),
-        "close": blocks.plain_text(form.cancel_label or "×", VIEW_BUTTON),
+        "close": blocks.plain_text(form.cancel_label or escape("×"), VIEW_BUTTON),
         "blocks": [*problems, *intro, *(_input(f) for f in form.fields)],
     }
 
@@ -94,7 +95,9 @@ def modal(form: Form, *, reply_to: str = "") -> dict[str, Any]:
 def field_errors(form: Form) -> dict[str, str]:
     """Errors Slack shows under the fields (`response_action: errors`), by block id."""
     names = {f.name for f in form.fields}
-    return {name: mrkdwn.clip(m, INPUT_LABEL) for name, m in form.errors.items() if name in names}
+    return {
+        name: mrkdwn.clip(plain(m), INPUT_LABEL) for name, m in form.errors.items() if name in names
+    }
 
 
 def metadata(view: Mapping[str, Any]) -> tuple[str, str]:

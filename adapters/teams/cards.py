@@ -1,9 +1,10 @@
 """Neutral messages and forms as Adaptive Cards (plain JSON), within Teams' limits.
 
-Every string from a message goes into a TextBlock or FactSet escaped (see `text`), or into
-a property Teams shows without Markdown (button titles, labels, choices) with only template
-expressions defused. The renderer adds no words of its own: all of them come from the
-message, in the member's language.
+Every string from a message is markup (`bot.markup`): text goes into RichTextBlocks of
+TextRuns, which Teams shows exactly as they read (see `text`); labels, titles and choices
+go into properties Teams shows without Markdown, as plain text. Fields are rows of two
+columns. The renderer adds no words of its own: all of them come from the message, in the
+member's language.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import base64
 from typing import Any
 
 from adapters.teams import card_data, text
+from bot.markup import EMPTY, Markup, Span, escape, lines, plain
 from bot.messages import (
     Button,
     ButtonStyle,
@@ -38,6 +40,8 @@ SHOWN_ACTIONS = 6
 # Teams publishes no limits for these; past them a button or label stops being readable.
 ACTION_TITLE = 75
 LABEL = 300
+SHORT_FIELD = 120  # characters of label and value that sit side by side in one row
+_NO_BREAK_SPACE = "\u00a0"  # an empty line that Teams keeps
 _STYLES = {ButtonStyle.PRIMARY: "positive", ButtonStyle.DANGER: "destructive"}
 # The formats Teams shows in a card; larger than 1024 px or 1 MB it does not.
 _INLINE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif"})
@@ -62,12 +66,47 @@ def card(body: list[Element], actions: list[Element]) -> Card:
     }
 
 
-def text_blocks(source: str, **style: str) -> list[Element]:
-    """Text as one or more TextBlocks; split, never cut off."""
-    return [
-        {"type": "TextBlock", "text": piece, "wrap": True, **style}
-        for piece in text.escaped_pieces(source)
-    ]
+def text_blocks(source: Markup, *, spacing: str = "", **style: str) -> list[Element]:
+    """Text as RichTextBlocks, a line each (Teams would join the lines of a run), split
+    where a line is long, never cut off. `style`: TextRun properties for all of it (weight,
+    size, color, fontType); the markup's emphasis makes a run bold."""
+    blocks: list[Element] = []
+    shown_lines = lines(source)
+    while shown_lines and not shown_lines[-1]:  # a trailing line break shows nothing
+        shown_lines.pop()
+    for line in shown_lines:
+        runs = [_run(span, style) for span in line] or [_run(Span(_NO_BREAK_SPACE), style)]
+        for group in _groups(runs):
+            block: Element = {"type": "RichTextBlock", "inlines": group}
+            if blocks:
+                block["spacing"] = "None"  # the next line of the same text
+            elif spacing:
+                block["spacing"] = spacing
+            blocks.append(block)
+    return blocks
+
+
+def _run(span: Span, style: dict[str, str]) -> Element:
+    run: Element = {"type": "TextRun", "text": text.inert(span.text), **style}
+    if span.strong:
+        run["weight"] = "Bolder"
+    return run
+
+
+def _groups(runs: list[Element]) -> list[list[Element]]:
+    """Runs in groups of at most `text.TEXT_BLOCK_BYTES`, a long run cut into several."""
+    groups: list[list[Element]] = [[]]
+    used = 0
+    for run in runs:
+        for piece in text.pieces(run["text"], text.TEXT_BLOCK_BYTES - 200):
+            part = {**run, "text": piece}
+            size = text.json_size(part)
+            if groups[-1] and used + size > text.TEXT_BLOCK_BYTES:
+                groups.append([])
+                used = 0
+            groups[-1].append(part)
+            used += size
+    return [group for group in groups if group]
 
 
 # -- messages -------------------------------------------------------------------------------
@@ -80,7 +119,7 @@ def render(messages: list[Message]) -> list[Attachment]:
 
 def message_cards(message: Message) -> list[Card]:
     body = [
-        *text_blocks(message.title, weight="Bolder", size="Medium"),
+        *(text_blocks(message.title, weight="Bolder", size="Medium") if message.title else []),
         *text_blocks(message.text),
         *fact_blocks(message.fields),
         *(block for file in message.files for block in file_blocks(file)),
@@ -104,7 +143,7 @@ def message_cards(message: Message) -> list[Card]:
 def _packed(body: list[Element], actions: list[Element]) -> list[Card]:
     """The body over as many cards as keep each within `text.CARD_BYTES`; the actions go
     on the last, after all of the text they are about."""
-    budget = text.CARD_BYTES - text.json_size(card([], actions))
+    budget = text.CARD_BYTES - text.json_size(attachment(card([], actions)))
     bodies: list[list[Element]] = [[]]
     used = 0
     for element in body:
@@ -130,7 +169,7 @@ def _counted_size(element: Element) -> int:
 def button_action(button: Button) -> Element:
     action: Element = {
         "type": "Action.Submit",
-        "title": text.plain(text.clip(button.label, ACTION_TITLE)),
+        "title": label(button.label, ACTION_TITLE),
         "data": card_data.button_data(button.action, button.value),
     }
     if button.style in _STYLES:
@@ -139,25 +178,26 @@ def button_action(button: Button) -> Element:
 
 
 def fact_blocks(fields: tuple[Field, ...]) -> list[Element]:
-    """Fields as FactSets; a field too long for one is shown as its label and text."""
+    """Fields as rows: the label in bold beside its value; a long field as its label and
+    then its text, full width."""
     blocks: list[Element] = []
-    facts: list[Element] = []
     for field in fields:
-        fact = {"title": text.escape(field.label), "value": text.escape(field.value)}
-        if text.json_size(fact) > text.TEXT_BLOCK_BYTES:
-            blocks += _fact_set(facts)
-            facts = []
-            blocks += text_blocks(field.label, weight="Bolder") + text_blocks(field.value)
+        label_blocks = text_blocks(field.label, weight="Bolder")
+        value_blocks = text_blocks(field.value)
+        if len(plain(field.label)) + len(plain(field.value)) > SHORT_FIELD:
+            blocks += label_blocks + value_blocks
             continue
-        if text.json_size([*facts, fact]) > text.TEXT_BLOCK_BYTES:
-            blocks += _fact_set(facts)
-            facts = []
-        facts.append(fact)
-    return blocks + _fact_set(facts)
-
-
-def _fact_set(facts: list[Element]) -> list[Element]:
-    return [{"type": "FactSet", "facts": facts}] if facts else []
+        blocks.append(
+            {
+                "type": "ColumnSet",
+                "spacing": "Small",
+                "columns": [
+                    {"type": "Column", "width": 2, "items": label_blocks},
+                    {"type": "Column", "width": 3, "items": value_blocks},
+                ],
+            }
+        )
+    return blocks
 
 
 def file_blocks(file: File) -> list[Element]:
@@ -170,15 +210,15 @@ def file_blocks(file: File) -> list[Element]:
             {
                 "type": "Image",
                 "url": f"data:{file.media_type};base64,{encoded}",
-                "altText": text.plain(file.filename),
+                "altText": text.inert(file.filename),
                 "size": "Stretch",
             }
         ]
-    heading = text_blocks(f"{file.filename} ({_size(len(file.content))})", weight="Bolder")
+    heading = text_blocks(escape(f"{file.filename} ({_size(len(file.content))})"), weight="Bolder")
     if not _is_text(file.media_type):
         return heading
     content = file.content.decode("utf-8", errors="replace")
-    return heading + text_blocks(content, fontType="Monospace")
+    return heading + text_blocks(escape(content), fontType="Monospace")
 
 
 def _is_image(media_type: str) -> bool:
@@ -210,15 +250,16 @@ def form_card(form: Form) -> Attachment:
     for name, problem in form.errors.items():
         if name not in names:
             body += text_blocks(problem, color="attention")
-    body += text_blocks(form.intro)
+    if form.intro:
+        body += text_blocks(form.intro)
     for field in form.fields:
-        body.append(_input(field, form.errors.get(field.name, "")))
+        body.append(_input(field, form.errors.get(field.name, EMPTY)))
         if field.name in form.errors:
             body += text_blocks(form.errors[field.name], color="attention", spacing="Small")
     actions: list[Element] = [
         {
             "type": "Action.Submit",
-            "title": text.plain(text.clip(form.submit_label, ACTION_TITLE)),
+            "title": label(form.submit_label, ACTION_TITLE),
             "style": "positive",
             "data": card_data.submit_data(form),
         }
@@ -227,7 +268,7 @@ def form_card(form: Form) -> Attachment:
         actions.append(
             {
                 "type": "Action.Submit",
-                "title": text.plain(text.clip(form.cancel_label, ACTION_TITLE)),
+                "title": label(form.cancel_label, ACTION_TITLE),
                 "associatedInputs": "none",
                 "data": card_data.cancel_data(form.form_id),
             }
@@ -248,29 +289,32 @@ def _check(form: Form) -> None:
             raise ValueError(f"an option of {field.name!r} holds the choice separator")
 
 
-def _input(field: FormField, error: str) -> Element:
+def label(source: Markup, limit: int) -> str:
+    """For what Teams shows as plain text (titles, labels, choices): as it reads."""
+    return text.inert(text.clip(plain(source), limit))
+
+
+def _input(field: FormField, error: Markup) -> Element:
     kind = "Input.Text" if isinstance(field, TextField) else "Input.ChoiceSet"
     element: Element = {
         "type": kind,
         "id": field.name,
-        "label": text.plain(text.clip(field.label, LABEL)),
+        "label": label(field.label, LABEL),
         "isRequired": field.required,
     }
     if field.required:
         # Teams shows this when the field is left empty; the label names what is missing.
-        element["errorMessage"] = text.plain(text.clip(error or field.label, LABEL))
+        element["errorMessage"] = label(error or field.label, LABEL)
     if isinstance(field, TextField):
         element["isMultiline"] = field.multiline
         if field.max_length:
             element["maxLength"] = field.max_length
         if field.hint:
-            element["placeholder"] = text.plain(text.clip(field.hint, LABEL))
+            element["placeholder"] = label(field.hint, LABEL)
         if field.initial:
             element["value"] = field.initial  # as typed: it is sent back as it is shown
         return element
-    element["choices"] = [
-        {"title": text.plain(text.clip(o.label, LABEL)), "value": o.value} for o in field.options
-    ]
+    element["choices"] = [{"title": label(o.label, LABEL), "value": o.value} for o in field.options]
     if isinstance(field, SelectField):
         element["style"] = "compact"
         if field.initial is not None:

@@ -61,10 +61,10 @@ def demo(
     migrate.upgrade(url)
     with runtime(config) as app_runtime:
         core, conversation, voice = app_runtime.core, app_runtime.conversation, app_runtime.voice()
-        typer.echo(voice.t("cli.demo.start", path=str(database)))
+        typer.echo(voice.plain("cli.demo.start", path=str(database)))
         load_network(app_runtime.database.unit_of_work, spec)
         typer.echo(
-            voice.t(
+            voice.plain(
                 "cli.demo.network",
                 organisations=len(spec.organisations),
                 members=len(spec.members),
@@ -88,7 +88,7 @@ def demo(
             actor_id=secretary_id,
         )
         typer.echo(
-            voice.t(
+            voice.plain(
                 "cli.demo.round",
                 id=round_.id,
                 meeting=round_.meeting.title,
@@ -116,7 +116,7 @@ def demo(
             if not stored:
                 reason = " ".join(r.text or " ".join(r.form.errors.values()) if r.form else r.text
                                   for r in replies)  # fmt: skip
-                typer.echo(voice.t("cli.demo.refused", email=answer["email"], reason=reason))
+                typer.echo(voice.plain("cli.demo.refused", email=answer["email"], reason=reason))
                 continue
             given += 1
             members.add(answer["email"])
@@ -127,7 +127,7 @@ def demo(
                 )
             )
         typer.echo(
-            voice.t(
+            voice.plain(
                 "cli.demo.answers",
                 answers=given,
                 members=len(members),
@@ -136,7 +136,7 @@ def demo(
         )
 
         core.rounds.close(round_.id, actor_id=secretary_id)
-        typer.echo(voice.t("cli.demo.closed", id=round_.id))
+        typer.echo(voice.plain("cli.demo.closed", id=round_.id))
         typer.echo("")
         round_, pillars = core.reports.round_with_pillars(round_.id)
         typer.echo(
@@ -150,6 +150,6 @@ def demo(
         )
     member = next(m for m in spec.members if DEMO_PILLAR in m.pillars and not m.lead_of)
     lead = next(m for m in spec.members if DEMO_PILLAR in m.lead_of)
-    typer.echo(voice.t("cli.demo.done", seconds=f"{time.perf_counter() - started:.1f}"))
+    typer.echo(voice.plain("cli.demo.done", seconds=f"{time.perf_counter() - started:.1f}"))
     for email in (member.email, lead.email, secretary.email):
         typer.echo(f"  INBRENG_DATABASE_URL={url} inbreng chat --as {email}")

@@ -38,17 +38,17 @@ def doctor(
         faults = sum(finding.level is Level.FAULT for finding in findings)
         typer.echo("")
         warnings = sum(finding.level is Level.WARNING for finding in findings)
-        typer.echo(voice.t("doctor.verdict", faults=faults, warnings=warnings))
+        typer.echo(voice.plain("doctor.verdict", faults=faults, warnings=warnings))
     if faulty(findings):
         raise typer.Exit(code=1)
 
 
 def line(voice: Voice, finding: Finding) -> str:
-    return voice.t(
+    return voice.plain(
         "doctor.line",
-        mark=voice.t(f"doctor.marks.{finding.level}"),
-        area=voice.t(f"doctor.areas.{finding.area}"),
-        text=voice.t(finding.text_key, **finding.params),
+        mark=voice.plain(f"doctor.marks.{finding.level}"),
+        area=voice.plain(f"doctor.areas.{finding.area}"),
+        text=voice.plain(finding.text_key, **finding.params),
     )
 
 
@@ -57,5 +57,5 @@ def _record(voice: Voice, finding: Finding) -> dict[str, str]:
         "area": finding.area,
         "level": finding.level.value,
         "check": finding.key,
-        "message": voice.t(finding.text_key, **finding.params),
+        "message": voice.plain(finding.text_key, **finding.params),
     }

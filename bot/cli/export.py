@@ -76,7 +76,7 @@ def export(
         try:
             path.write_bytes(file.content)
         except OSError as error:
-            fail(voice.t("export_file.errors.not_written", path=path, reason=error.strerror))
+            fail(voice.plain("export_file.errors.not_written", path=path, reason=error.strerror))
     typer.echo(str(path))
 
 
@@ -85,10 +85,10 @@ def _check_subject(
 ) -> None:
     """Exactly one of a round and a pillar; a period only with a pillar, and in order."""
     if round_id is None and pillar is None:
-        fail(voice.t("export_file.errors.no_subject"))
+        fail(voice.plain("export_file.errors.no_subject"))
     if round_id is not None and pillar is not None:
-        fail(voice.t("export_file.errors.both_subjects"))
+        fail(voice.plain("export_file.errors.both_subjects"))
     if round_id is not None and (since or until):
-        fail(voice.t("export_file.errors.period_without_pillar"))
+        fail(voice.plain("export_file.errors.period_without_pillar"))
     if since and until and since > until:
-        fail(voice.t("export_file.errors.period_reversed", value=since, until=until))
+        fail(voice.plain("export_file.errors.period_reversed", value=since, until=until))

@@ -56,7 +56,7 @@ app.command(name="export")(export_command.export)
 
 def error_lines(voice: Voice, error: InbrengError) -> list[str]:
     errors = error.errors if isinstance(error, FieldErrors) else [error]
-    return [voice.t(f"errors.{item.key}", **item.params) for item in errors]
+    return [voice.plain(f"errors.{item.key}", **item.params) for item in errors]
 
 
 @db_app.command("upgrade")
@@ -65,7 +65,7 @@ def db_upgrade() -> None:
     config = load_settings()
     migrate.upgrade(config.database_url)
     voice = operator_voice(config, Texts(timezone=config.timezone), SystemClock())
-    typer.echo(voice.t("cli.migrated", revision=migrate.current_revision(config.database_url)))
+    typer.echo(voice.plain("cli.migrated", revision=migrate.current_revision(config.database_url)))
 
 
 @network_app.command("load")
@@ -106,21 +106,23 @@ def network_load(
             if finding.level is not Level.OK
         ]
     if not changes.changed:
-        typer.echo(voice.t("cli.network_unchanged", name=spec.network.name))
+        typer.echo(voice.plain("cli.network_unchanged", name=spec.network.name))
     else:
-        typer.echo(voice.t("cli.network_loaded", name=spec.network.name))
+        typer.echo(voice.plain("cli.network_loaded", name=spec.network.name))
     kinds = dict.fromkeys(kind for kind, _ in changes.counts)
     for kind in kinds:
         counts = [
-            (voice.t(f"cli.changes.{change}"), changes.count(kind, change))
+            (voice.plain(f"cli.changes.{change}"), changes.count(kind, change))
             for change in ("added", "changed", "deactivated", "reactivated")
             if changes.count(kind, change)
         ]
-        typer.echo(voice.t("cli.change_line", kind=voice.t(f"cli.kinds.{kind}"), changes=counts))
+        typer.echo(
+            voice.plain("cli.change_line", kind=voice.plain(f"cli.kinds.{kind}"), changes=counts)
+        )
     for email in changes.readmitted:
-        typer.echo(voice.t("cli.member_readmitted", email=email))
+        typer.echo(voice.plain("cli.member_readmitted", email=email))
     for email in changes.skipped:
-        typer.echo(voice.t("cli.member_skipped", email=email))
+        typer.echo(voice.plain("cli.member_skipped", email=email))
     # Who can be recognised at all: without a trusted workspace or tenant, nobody there.
     for finding in gaps:
         typer.echo(doctor_command.line(voice, finding))
@@ -163,7 +165,7 @@ def summary(
         if post:
             postings = review.post(round_id, actor_id=None)
             channels = [f"{p.platform}:{p.channel}" for p in postings]
-            typer.echo(voice.t("cli.summary_posted", where=", ".join(channels)), err=True)
+            typer.echo(voice.plain("cli.summary_posted", where=", ".join(channels)), err=True)
 
 
 @app.command("chat")
@@ -179,7 +181,7 @@ def chat(
             fail(app_runtime.conversation.stranger_message().text)
         voice = Voice(texts=app_runtime.core.texts, language=member.language,
                       now=app_runtime.core.clock.now())  # fmt: skip
-        typer.echo(voice.t("console.welcome", name=member.name, email=member.email))
+        typer.echo(voice.plain("console.welcome", name=member.name, email=member.email))
         ConsoleSession(
             conversation=app_runtime.conversation,
             email=member.email,

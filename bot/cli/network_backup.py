@@ -43,7 +43,7 @@ def export_network(
         raise InbrengError("file_unwritable", path=str(output), reason=error.strerror) from None
     counts = backup.row_counts(document)
     typer.echo(
-        _voice().t(
+        _voice().plain(
             "cli.network_exported",
             path=str(output),
             total=sum(counts.values()),
@@ -74,7 +74,7 @@ def import_network(
     result = backup.import_network(config.database_url, document, tombstones=erased)
     voice = _voice()
     typer.echo(
-        voice.t(
+        voice.plain(
             "cli.network_imported",
             name=result.network_name,
             total=result.total_rows,
@@ -83,11 +83,11 @@ def import_network(
         )
     )
     if tombstones is not None:
-        typer.echo(voice.t("cli.tombstones_taken", count=result.tombstones_added,
+        typer.echo(voice.plain("cli.tombstones_taken", count=result.tombstones_added,
                            path=str(tombstones)))  # fmt: skip
     for member in result.skipped_members:
         typer.echo(
-            voice.t(
+            voice.plain(
                 "cli.import_skipped",
                 id=member.member_id,
                 answers=member.answers,

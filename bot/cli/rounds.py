@@ -70,11 +70,11 @@ def create(
         voice = app_runtime.voice()
         invitations = sum(app_runtime.core.reports.deliveries(round_.id).values())
         typer.echo(
-            voice.t(
+            voice.plain(
                 "cli.round_created",
                 id=round_.id,
                 meeting=round_.meeting.title,
-                status=voice.t(f"status_names.{round_.status.value}"),
+                status=voice.plain(f"status_names.{round_.status.value}"),
                 opens_at=round_.opens_at,
                 closes_at=round_.closes_at,
                 invitations=invitations,
@@ -90,14 +90,14 @@ def list_rounds() -> None:
         voice = app_runtime.voice()
         rounds = sorted(app_runtime.core.rounds.find(), key=lambda r: r.id, reverse=True)
         if not rounds:
-            typer.echo(voice.t("cli.rounds_none"))
+            typer.echo(voice.plain("cli.rounds_none"))
         pillars = app_runtime.core.rounds.all_pillars()
         for round_ in rounds:
             typer.echo(
-                voice.t(
+                voice.plain(
                     "cli.round_row",
                     id=round_.id,
-                    status=voice.t(f"status_names.{round_.status.value}"),
+                    status=voice.plain(f"status_names.{round_.status.value}"),
                     meeting=round_.meeting.title,
                     pillars=pillar_names(pillars, round_),
                     opens_at=round_.opens_at,
@@ -130,5 +130,7 @@ def close(round_id: RoundId) -> None:
     with runtime(load_settings()) as app_runtime:
         round_ = app_runtime.core.rounds.close(round_id, actor_id=None)
         typer.echo(
-            app_runtime.voice().t("cli.round_closed", id=round_.id, meeting=round_.meeting.title)
+            app_runtime.voice().plain(
+                "cli.round_closed", id=round_.id, meeting=round_.meeting.title
+            )
         )

@@ -11,6 +11,7 @@ from bot.conversation.core import Core
 from bot.conversation.turn import Turn
 from bot.errors import InbrengError
 from bot.events import Actor, ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
+from bot.markup import join
 from bot.messages import Button, ButtonStyle, Message
 from bot.services.members import Refusal
 from bot.texts import DEFAULT_LANGUAGE, available_languages
@@ -95,8 +96,8 @@ class Conversation:
         since we cannot know theirs."""
         texts = self.core.texts
         return Message(
-            text="\n\n".join(texts.render(lang, f"errors.{refusal.value}")
-                             for lang in sorted(available_languages(), key=_default_first))
+            text=join("\n\n", (texts.render(lang, f"errors.{refusal.value}")
+                                for lang in sorted(available_languages(), key=_default_first)))
         )  # fmt: skip
 
     def _dispatch(self, turn: Turn, event: Event) -> list[Message]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from bot.conversation.turn import Turn
 from bot.domain import Attribution, Audience, Pillar, Response, Round, Topic
 from bot.errors import FieldErrors, InbrengError
+from bot.markup import Markup, escape
 from bot.messages import ChoiceField, Form, Option, SelectField, TextField
 from bot.services.responses import OTHER_TOPIC, AnswerInput
 
@@ -39,10 +40,10 @@ def chosen(values: FormValues, name: str) -> tuple[str, ...]:
     return (raw,) if isinstance(raw, str) and raw else tuple(raw) if raw else ()
 
 
-def field_errors(turn: Turn, error: InbrengError) -> dict[str, str]:
+def field_errors(turn: Turn, error: InbrengError) -> dict[str, Markup]:
     """Messages per form field; errors that belong to no field go under "_form"."""
     errors = error.errors if isinstance(error, FieldErrors) else [error]
-    by_field: dict[str, str] = {}
+    by_field: dict[str, Markup] = {}
     for item in errors:
         by_field[item.field or "_form"] = turn.t(f"errors.{item.key}", **item.params)
     return by_field
@@ -56,12 +57,12 @@ def answer_form(
     pillars: list[Pillar],
     max_chars: int,
     values: FormValues | None = None,
-    errors: dict[str, str] | None = None,
+    errors: Mapping[str, Markup] | None = None,
 ) -> Form:
     values = values or {}
     several = len(pillars) > 1
     topics = [
-        Option(value=t.slug, label=f"{p.name}: {t.name}" if several else t.name)
+        Option(value=t.slug, label=escape(f"{p.name}: {t.name}" if several else t.name))
         for p in pillars
         for t in p.topics
     ]
@@ -69,8 +70,10 @@ def answer_form(
     attributions = tuple(
         Option(value=a.value, label=turn.t(f"attribution.{a.value}")) for a in Attribution
     )
-    question = round_.question or turn.t(
-        "round.default_question", pillars=", ".join(p.name for p in pillars)
+    question = (
+        escape(round_.question)
+        if round_.question
+        else turn.t("round.default_question", pillars=", ".join(p.name for p in pillars))
     )
     return Form(
         form_id=ANSWER_FORM,
@@ -112,7 +115,7 @@ def answer_form(
                 initial=(value(values, "attribution") or Attribution.NAME.value,),
             ),
         ),
-        errors=errors or {},
+        errors=dict(errors or {}),
     )
 
 
@@ -139,10 +142,10 @@ def round_form(
     *,
     pillars: list[Pillar],
     values: FormValues | None = None,
-    errors: dict[str, str] | None = None,
+    errors: Mapping[str, Markup] | None = None,
 ) -> Form:
     values = values or {}
-    pillar_options = [Option(value=p.slug, label=p.name) for p in pillars]
+    pillar_options = [Option(value=p.slug, label=escape(p.name)) for p in pillars]
     pillar_options.append(Option(value=ALL_PILLARS, label=turn.t("round_form.all_pillars")))
     audiences = tuple(
         Option(value=a.value, label=turn.t(f"round_form.audience_{a.value}")) for a in Audience
@@ -201,12 +204,12 @@ def round_form(
                 initial=chosen(values, "options"),
             ),
         ),
-        errors=errors or {},
+        errors=dict(errors or {}),
     )
 
 
 def erase_form(
-    turn: Turn, *, values: FormValues | None = None, errors: dict[str, str] | None = None
+    turn: Turn, *, values: FormValues | None = None, errors: Mapping[str, Markup] | None = None
 ) -> Form:
     values = values or {}
     yes_no = (
@@ -235,5 +238,5 @@ def erase_form(
                 required=False,
             ),
         ),
-        errors=errors or {},
+        errors=dict(errors or {}),
     )

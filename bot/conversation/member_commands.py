@@ -12,6 +12,7 @@ from bot.conversation.turn import Turn
 from bot.domain import Response, Round, Topic
 from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
+from bot.markup import Markup
 from bot.messages import Message
 from bot.policy import may_manage_rounds
 from bot.services.audience import in_audience
@@ -50,10 +51,13 @@ def home(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     messages = [
         Message(title=turn.t("home.title"), text=turn.t("home.intro")),
         Message(
-            title=turn.t("home.open_rounds"), text="" if open_rounds else turn.t("home.no_rounds")
+            title=turn.t("home.open_rounds"),
+            text=Markup() if open_rounds else turn.t("home.no_rounds"),
         ),
         *(views.invitation(turn, r, core.rounds.pillars_of(r)) for r in open_rounds),
-        Message(title=turn.t("home.mine"), text="" if responses else turn.t("home.no_answers")),
+        Message(
+            title=turn.t("home.mine"), text=Markup() if responses else turn.t("home.no_answers")
+        ),
     ]
     messages += _own_responses(core, turn, responses[:HOME_ANSWERS])
     if len(responses) > HOME_ANSWERS:

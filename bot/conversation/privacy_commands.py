@@ -10,6 +10,7 @@ from bot.conversation.core import Core
 from bot.conversation.turn import Turn
 from bot.errors import InbrengError
 from bot.events import FormEvent
+from bot.markup import Markup
 from bot.messages import Button, ButtonStyle, File, Message
 
 _EXPORT_WORDS = frozenset({"export", "download", "gegevens"})
@@ -63,7 +64,7 @@ def submit_erase(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
     confirm = event.values.get("confirm", ())
     confirmed = confirm == "yes" or (isinstance(confirm, tuple) and "yes" in confirm)
     if answers not in ("keep", "delete") or not confirmed:
-        errors = {}
+        errors: dict[str, Markup] = {}
         if answers not in ("keep", "delete"):
             errors["answers"] = turn.t("errors.field_required")
         if not confirmed:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain import Member
+from bot.markup import Markup, plain
 from bot.texts import Texts
 
 
@@ -18,8 +19,17 @@ class Voice:
     language: str
     now: datetime
 
-    def t(self, key: str, /, **values: Any) -> str:
+    def t(self, key: str, /, **values: Any) -> Markup:
+        """The text in the neutral markup, for messages (`bot.markup`)."""
         return self.texts.render(self.language, key, **values)
+
+    def plain(self, key: str, /, **values: Any) -> str:
+        """The text as it reads, without markup: for a terminal, a document or a chart."""
+        return plain(self.texts.render(self.language, key, **values))
+
+    def document(self, key: str, /, **values: Any) -> str:
+        """A Markdown document from the catalogue (`Texts.document`)."""
+        return self.texts.document(self.language, key, **values)
 
 
 @dataclass(frozen=True, kw_only=True)

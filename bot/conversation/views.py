@@ -16,6 +16,7 @@ from bot.domain import (
     RoundStatus,
     SummaryStatus,
 )
+from bot.markup import Markup, escape, join
 from bot.messages import Button, ButtonStyle, Field, Message
 from bot.policy import may_manage_rounds, may_report_on
 from bot.services.participation import Participation
@@ -30,16 +31,18 @@ def help_message(turn: Turn) -> Message:
         lines.append(turn.t("help.lead"))
     if may_manage_rounds(member):
         lines.append(turn.t("help.secretariat"))
-    return Message(title=turn.t("help.title", name=member.name), text="\n\n".join(lines))
+    return Message(title=turn.t("help.title", name=member.name), text=join("\n\n", lines))
 
 
 def pillar_names(pillars: list[Pillar], round_: Round) -> str:
     return ", ".join(p.name for p in pillars if p.id in round_.pillar_ids)
 
 
-def question_of(turn: Voice, round_: Round, pillars: list[Pillar]) -> str:
-    return round_.question or turn.t(
-        "round.default_question", pillars=pillar_names(pillars, round_)
+def question_of(turn: Voice, round_: Round, pillars: list[Pillar]) -> Markup:
+    return (
+        escape(round_.question)
+        if round_.question
+        else turn.t("round.default_question", pillars=pillar_names(pillars, round_))
     )
 
 
@@ -101,12 +104,17 @@ def response_fields(
     turn: Turn, response: Response, round_: Round, topic_name: str | None
 ) -> tuple[Field, ...]:
     fields = [
-        Field(label=turn.t("labels.round"), value=f"{round_.meeting.title} (#{round_.id})"),
-        Field(label=turn.t("labels.topic"), value=topic_name or turn.t("answer_form.other_topic")),
-        Field(label=turn.t("labels.text"), value=response.text),
+        Field(label=turn.t("labels.round"), value=escape(f"{round_.meeting.title} (#{round_.id})")),
+        Field(
+            label=turn.t("labels.topic"),
+            value=escape(topic_name) if topic_name else turn.t("answer_form.other_topic"),
+        ),
+        Field(label=turn.t("labels.text"), value=escape(response.text)),
     ]
     if response.network_help:
-        fields.append(Field(label=turn.t("labels.network_help"), value=response.network_help))
+        fields.append(
+            Field(label=turn.t("labels.network_help"), value=escape(response.network_help))
+        )
     fields.append(
         Field(
             label=turn.t("labels.attribution"),
@@ -164,7 +172,7 @@ def participation_message(turn: Voice, round_: Round, participation: Participati
     """Per municipality, as published; the secretariat's complete view says it is one."""
     rows = [
         Field(
-            label=row.organisation,
+            label=escape(row.organisation),
             value=turn.t(
                 "status.row",
                 asked=row.asked,
@@ -188,9 +196,9 @@ def participation_message(turn: Voice, round_: Round, participation: Participati
         open=round_.status == RoundStatus.OPEN,
     )
     if participation.complete:
-        text += "\n\n" + turn.t("disclosure.secretariat_only")
+        text = join("\n\n", [text, turn.t("disclosure.secretariat_only")])
     elif participation.anonymous_withheld:
-        text += "\n\n" + turn.t("disclosure.withheld")
+        text = join("\n\n", [text, turn.t("disclosure.withheld")])
     return Message(
         title=turn.t("status.title", id=round_.id, meeting=round_.meeting.title),
         text=text,
@@ -198,8 +206,8 @@ def participation_message(turn: Voice, round_: Round, participation: Participati
     )
 
 
-def theme_title(turn: Voice, theme: Theme) -> str:
-    return theme.title or turn.t("answer_form.other_topic")
+def theme_title(turn: Voice, theme: Theme) -> Markup:
+    return escape(theme.title) if theme.title else turn.t("answer_form.other_topic")
 
 
 def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Message:
@@ -234,13 +242,13 @@ def review_message(
         )
     return Message(
         title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
-        text=f"{_summary_text(turn, round_, summary)}\n\n{hint}",
+        text=join("\n\n", [_summary_text(turn, round_, summary), hint]),
         fields=tuple(fields),
         buttons=buttons,
     )
 
 
-def _summary_text(turn: Voice, round_: Round, summary: RoundSummary) -> str:
+def _summary_text(turn: Voice, round_: Round, summary: RoundSummary) -> Markup:
     parts = [
         turn.t(
             "summary.text",
@@ -253,14 +261,17 @@ def _summary_text(turn: Voice, round_: Round, summary: RoundSummary) -> str:
     if summary.anonymous_withheld:
         parts.append(turn.t("disclosure.withheld"))
     if summary.synthesis:
-        parts.append(summary.synthesis)
-    return "\n\n".join(parts)
+        parts.append(escape(summary.synthesis))
+    return join("\n\n", parts)
 
 
 def _theme_field(turn: Voice, theme: Theme) -> Field:
-    quotes = "\n".join(
-        turn.t("summary.quote", text=q.text, member=q.member, organisation=q.organisation)
-        for q in theme.quotes
+    quotes = join(
+        "\n",
+        (
+            turn.t("summary.quote", text=q.text, member=q.member, organisation=q.organisation)
+            for q in theme.quotes
+        ),
     )
     return Field(
         label=turn.t(
@@ -296,15 +307,15 @@ def with_post_button(
     return replace(message, buttons=(*message.buttons, post))
 
 
-def reminder_text(turn: Voice, round_: Round) -> str:
-    parts = [format_reminders(round_.reminders)] if round_.reminders else []
+def reminder_text(turn: Voice, round_: Round) -> Markup:
+    parts = [escape(format_reminders(round_.reminders))] if round_.reminders else []
     if round_.remind_last_morning:
         parts.append(turn.t("round.last_morning"))
     if parts and round_.remind_per_organisation:
         parts.append(turn.t("round.per_organisation"))
     if round_.post_summary_directly:
         parts.append(turn.t("round.post_summary"))
-    return ", ".join(parts) or "-"
+    return join(", ", parts) or escape("-")
 
 
 def round_detail(
@@ -323,7 +334,7 @@ def round_detail(
         Field(label=turn.t("labels.meeting"), value=turn.t(
             "round.meeting", title=round_.meeting.title, starts_at=round_.meeting.starts_at,
             place=round_.meeting.place or "")),
-        Field(label=turn.t("labels.pillars"), value=pillar_names(pillars, round_)),
+        Field(label=turn.t("labels.pillars"), value=escape(pillar_names(pillars, round_))),
         Field(label=turn.t("labels.question"), value=question_of(turn, round_, pillars)),
         Field(label=turn.t("labels.period"), value=turn.t(
             "round.period", opens_at=round_.opens_at, closes_at=round_.closes_at)),
@@ -336,13 +347,13 @@ def round_detail(
             anonymous=participation.anonymous_answers)),
     ]  # fmt: skip
     if operations:
-        fields.append(Field(label=turn.t("labels.deliveries"), value=", ".join(
-            f"{turn.t(f'delivery_status.{status.value}')}: {count}"
-            for status, count in sorted(deliveries.items())) or "-"))  # fmt: skip
+        fields.append(Field(label=turn.t("labels.deliveries"), value=join(", ", (
+            join(": ", [turn.t(f"delivery_status.{status.value}"), str(count)])
+            for status, count in sorted(deliveries.items()))) or escape("-")))  # fmt: skip
     if operations and failures:
-        fields.append(Field(label=turn.t("labels.failures"), value="\n".join(
+        fields.append(Field(label=turn.t("labels.failures"), value=join("\n", (
             turn.t("round.failure", error=error, count=count)
-            for error, count in failures.most_common())))  # fmt: skip
+            for error, count in failures.most_common()))))  # fmt: skip
     buttons = []
     if round_.status in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
         buttons.append(

@@ -8,6 +8,7 @@ from bot.conversation import views
 from bot.conversation.core import Core
 from bot.conversation.turn import Turn, Voice
 from bot.domain import Delivery, DeliveryKind, Member
+from bot.markup import join
 from bot.messages import Message
 from bot.policy import may_report_on
 from bot.services.audience import in_audience
@@ -28,7 +29,7 @@ def for_member(core: Core, delivery: Delivery, member: Member) -> Message | None
         status = core.summary_review.status(round_.id)
         summary = views.review_message(turn, round_, core.reports.summary(round_.id), status)
         intro = turn.t("summary.ready", id=round_.id, meeting=round_.meeting.title)
-        review = replace(summary, text=f"{intro}\n\n{summary.text}")
+        review = replace(summary, text=join("\n\n", [intro, summary.text]))
         return views.with_post_button(turn, review, DeliveryKind.SUMMARY, round_, pillars)
     if not round_.is_open_at(now) or not in_audience(member, round_, pillars):
         return None

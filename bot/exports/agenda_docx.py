@@ -36,7 +36,7 @@ def knowledge_agenda(
     if intro:
         document.add_paragraph(xml_safe(intro))
     if not rounds:
-        document.add_paragraph(words.t("export_file.agenda.no_rounds"))
+        document.add_paragraph(words.plain("export_file.agenda.no_rounds"))
     for export in rounds:
         _round_section(document, export, words)
     buffer = io.BytesIO()
@@ -48,31 +48,31 @@ def _round_section(document: DocumentObject, export: RoundExport, words: Words) 
     _round_intro(document, export, words)
     shown = export.summary.shown
     if not shown:
-        _say(document, words.t("export_file.agenda.no_themes"))
+        _say(document, words.plain("export_file.agenda.no_themes"))
     rank = {theme.key: number for number, theme in enumerate(shown, start=1)}
     for heading, themes in _per_pillar(export, shown, words):
         if heading is not None:
             document.add_heading(xml_safe(heading), level=2)
         for theme in themes:
             _theme(document, theme, rank[theme.key], words, level=2 if heading is None else 3)
-    document.add_heading(words.t("export_file.agenda.charts"), level=2)
+    document.add_heading(words.plain("export_file.agenda.charts"), level=2)
     for png in (
         charts.answers_per_theme(shown, words),
         charts.response_per_municipality(export.participation, words),
     ):
         document.add_picture(io.BytesIO(png), width=_CHART_WIDTH)
-    document.add_heading(words.t("export_file.agenda.participation"), level=2)
-    _say(document, words.t("disclosure.per_organisation"))
+    document.add_heading(words.plain("export_file.agenda.participation"), level=2)
+    _say(document, words.plain("disclosure.per_organisation"))
     _participation_table(document, export, words)
 
 
 def _round_intro(document: DocumentObject, export: RoundExport, words: Words) -> None:
     round_, participation = export.round_, export.participation
-    heading = words.t("export_file.agenda.round", id=round_.id, meeting=round_.meeting.title)
+    heading = words.plain("export_file.agenda.round", id=round_.id, meeting=round_.meeting.title)
     document.add_heading(xml_safe(heading), level=1)
     _say(
         document,
-        words.t(
+        words.plain(
             "export_file.agenda.meeting",
             meeting_at=round_.meeting.starts_at,
             place=round_.meeting.place,
@@ -80,11 +80,11 @@ def _round_intro(document: DocumentObject, export: RoundExport, words: Words) ->
         ),
     )
     if not export.final:
-        interim = words.t("export_file.agenda.interim", closes_at=round_.closes_at)
+        interim = words.plain("export_file.agenda.interim", closes_at=round_.closes_at)
         _say(document, interim).runs[0].italic = True
     _say(
         document,
-        words.t(
+        words.plain(
             "export_file.agenda.rate",
             answered=participation.answered_organisations,
             organisations=len(participation.organisations),
@@ -94,7 +94,7 @@ def _round_intro(document: DocumentObject, export: RoundExport, words: Words) ->
         ),
     )
     if export.summary.anonymous_withheld:
-        _say(document, words.t("disclosure.withheld"))
+        _say(document, words.plain("disclosure.withheld"))
     if export.summary.synthesis:
         _say(document, export.summary.synthesis)
 
@@ -126,16 +126,16 @@ def _per_pillar(
             groups.append((pillar.name, themes))
     rest = [t for t in shown if t.pillar_slug not in slugs]
     if rest:
-        groups.append((words.t("export_file.agenda.outside_pillars"), rest))
+        groups.append((words.plain("export_file.agenda.outside_pillars"), rest))
     return groups
 
 
 def _theme(document: DocumentObject, theme: Theme, rank: int, words: Words, *, level: int) -> None:
-    title = theme.title or words.t("export_file.other_theme")
+    title = theme.title or words.plain("export_file.other_theme")
     document.add_heading(xml_safe(f"{rank}. {title}"), level=level)
     _say(
         document,
-        words.t(
+        words.plain(
             "export_file.agenda.theme_line",
             new=theme.novelty == Novelty.NEW,
             answers=theme.answers,
@@ -144,10 +144,10 @@ def _theme(document: DocumentObject, theme: Theme, rank: int, words: Words, *, l
         ),
     )
     if theme.keywords:
-        _say(document, words.t("export_file.agenda.keywords", keywords=theme.keywords))
+        _say(document, words.plain("export_file.agenda.keywords", keywords=theme.keywords))
     for quote in theme.quotes:
         paragraph = document.add_paragraph(xml_safe(quote.text), style="Quote")
-        attribution = words.t(
+        attribution = words.plain(
             "export_file.agenda.attribution", member=quote.member, organisation=quote.organisation
         )
         paragraph.add_run().add_break()
@@ -155,7 +155,7 @@ def _theme(document: DocumentObject, theme: Theme, rank: int, words: Words, *, l
         if quote.network_help:
             paragraph.add_run().add_break()
             paragraph.add_run(
-                xml_safe(words.t("export_file.agenda.network_help", text=quote.network_help))
+                xml_safe(words.plain("export_file.agenda.network_help", text=quote.network_help))
             )
 
 

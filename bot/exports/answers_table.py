@@ -37,7 +37,7 @@ Cell = str | int
 
 
 def headers(words: Words) -> list[str]:
-    return [words.t(f"export_file.columns.{column}") for column in COLUMNS]
+    return [words.plain(f"export_file.columns.{column}") for column in COLUMNS]
 
 
 def cells(row: AnswerRow, words: Words) -> list[Cell]:
@@ -47,6 +47,6 @@ def cells(row: AnswerRow, words: Words) -> list[Cell]:
         if value is None:
             value = ""
         elif isinstance(value, bool):
-            value = words.t(f"export_file.{'assigned_by_bot' if value else 'chosen_by_member'}")
+            value = words.plain(f"export_file.{'assigned_by_bot' if value else 'chosen_by_member'}")
         values.append(value)
     return values

@@ -39,7 +39,7 @@ class ResponseBar:
 def theme_bars(themes: Sequence[Theme], words: Words) -> list[ThemeBar]:
     """The largest themes, in the order given (largest first)."""
     return [
-        ThemeBar(label=t.title or words.t("export_file.other_theme"), answers=t.answers)
+        ThemeBar(label=t.title or words.plain("export_file.other_theme"), answers=t.answers)
         for t in list(themes)[:MAX_THEMES]
     ]
 

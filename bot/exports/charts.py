@@ -36,9 +36,9 @@ _COLOURS = {"answers": "#1f5f8b", "answered": "#2e7d32", "declined": "#f9a825", 
 def answers_per_theme(themes: Sequence[Theme], words: Words) -> bytes:
     """Horizontal bars, largest theme on top, each labelled with its number of answers."""
     shown = theme_bars(themes, words)
-    title = words.t("export_file.charts.themes_title")
+    title = words.plain("export_file.charts.themes_title")
     if len(themes) > len(shown):
-        title += " " + words.t("export_file.charts.largest", count=len(shown))
+        title += " " + words.plain("export_file.charts.largest", count=len(shown))
     with _plain_text():
         figure, axes = _figure(len(shown), title)
         if not shown:
@@ -51,7 +51,7 @@ def answers_per_theme(themes: Sequence[Theme], words: Words) -> bytes:
             axes.bar_label(bars, labels=[str(c) for c in counts], padding=3)
             axes.set_yticks(positions, labels=labels)
             axes.invert_yaxis()
-            axes.set_xlabel(words.t("export_file.charts.themes_axis"))
+            axes.set_xlabel(words.plain("export_file.charts.themes_axis"))
             _counts_axis(axes)
         return _png(figure)
 
@@ -60,7 +60,7 @@ def response_per_municipality(participation: Participation, words: Words) -> byt
     """Per municipality, its asked members split into answered, nothing this time and silent."""
     rows = response_bars(participation)
     with _plain_text():
-        figure, axes = _figure(len(rows), words.t("export_file.charts.response_title"))
+        figure, axes = _figure(len(rows), words.plain("export_file.charts.response_title"))
         if not rows:
             _empty(axes, words)
         else:
@@ -70,21 +70,21 @@ def response_per_municipality(participation: Participation, words: Words) -> byt
             silent = [o.silent for o in rows]
             axes.barh(
                 positions, answered, color=_COLOURS["answered"],
-                label=words.t("export_file.charts.answered"),
+                label=words.plain("export_file.charts.answered"),
             )  # fmt: skip
             axes.barh(
                 positions, declined, left=answered, color=_COLOURS["declined"],
-                label=words.t("export_file.charts.declined"),
+                label=words.plain("export_file.charts.declined"),
             )  # fmt: skip
             totals = axes.barh(
                 positions, silent, left=[a + d for a, d in zip(answered, declined, strict=True)],
                 color=_COLOURS["silent"], edgecolor=_SILENT_EDGE,
-                label=words.t("export_file.charts.silent"),
+                label=words.plain("export_file.charts.silent"),
             )  # fmt: skip
             axes.bar_label(totals, labels=[f"{o.answered}/{o.asked}" for o in rows], padding=3)
             axes.set_yticks(positions, labels=[_label(o.organisation) for o in rows])
             axes.invert_yaxis()
-            axes.set_xlabel(words.t("export_file.charts.response_axis"))
+            axes.set_xlabel(words.plain("export_file.charts.response_axis"))
             figure.legend(loc="outside lower center", ncols=3, frameon=False)
             _counts_axis(axes)
         return _png(figure)
@@ -118,7 +118,7 @@ def _counts_axis(axes: Axes) -> None:
 
 def _empty(axes: Axes, words: Words) -> None:
     axes.set_axis_off()
-    axes.text(0.5, 0.5, words.t("export_file.charts.empty"), ha="center", va="center")
+    axes.text(0.5, 0.5, words.plain("export_file.charts.empty"), ha="center", va="center")
 
 
 def _label(text: str, *, width: int = _LABEL_WIDTH) -> str:

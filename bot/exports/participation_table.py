@@ -9,7 +9,7 @@ COLUMNS = ("organisation", "asked", "answered", "declined", "answers")
 
 
 def headers(words: Words) -> list[str]:
-    return [words.t(f"export_file.participation_columns.{column}") for column in COLUMNS]
+    return [words.plain(f"export_file.participation_columns.{column}") for column in COLUMNS]
 
 
 def rows(participation: Participation) -> list[list[str | int]]:

@@ -1,4 +1,5 @@
-"""What the renderers need of the texts catalogue: one language's `t(key, **values)`.
+"""What the renderers of files need of the texts catalogue: one language's texts as they
+read, without markup (`plain(key, **values)`).
 
 `bot.conversation.turn.Voice` fits; the renderers depend on this protocol only.
 """
@@ -9,4 +10,4 @@ from typing import Any, Protocol
 
 
 class Words(Protocol):
-    def t(self, key: str, /, **values: Any) -> str: ...
+    def plain(self, key: str, /, **values: Any) -> str: ...

@@ -35,7 +35,7 @@ def answers_xlsx(rounds: Sequence[RoundExport], words: Words, *, title: str) -> 
 
     answers = workbook.active
     assert answers is not None  # a new workbook has one sheet
-    answers.title = _sheet_title(words.t("export_file.sheets.answers"))
+    answers.title = _sheet_title(words.plain("export_file.sheets.answers"))
     _fill(
         answers,
         answers_table.headers(words),
@@ -43,12 +43,12 @@ def answers_xlsx(rounds: Sequence[RoundExport], words: Words, *, title: str) -> 
         wrapped={i for i, c in enumerate(answers_table.COLUMNS) if c in _WRAPPED},
     )
 
-    response = workbook.create_sheet(_sheet_title(words.t("export_file.sheets.participation")))
+    response = workbook.create_sheet(_sheet_title(words.plain("export_file.sheets.participation")))
     _fill(
         response,
         [
-            words.t("export_file.participation_columns.round_id"),
-            words.t("export_file.participation_columns.meeting"),
+            words.plain("export_file.participation_columns.round_id"),
+            words.plain("export_file.participation_columns.meeting"),
             *participation_table.headers(words),
         ],
         [

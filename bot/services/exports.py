@@ -76,8 +76,8 @@ class ExportService:
             [export],
             fmt,
             voice,
-            stem=voice.t("export_file.names.round", id=round_id),
-            title=voice.t("export_file.agenda.title", pillars=export.pillar_names),
+            stem=voice.plain("export_file.names.round", id=round_id),
+            title=voice.plain("export_file.agenda.title", pillars=export.pillar_names),
         )
 
     def for_pillar(
@@ -119,7 +119,7 @@ class ExportService:
             uow.commit()
         exports = [self._gather(r.id, voice, audit=None) for r in rounds]
         period = (
-            voice.t("export_file.agenda.period", starts_at=since, until=until)
+            voice.plain("export_file.agenda.period", starts_at=since, until=until)
             if since or until
             else ""
         )
@@ -127,13 +127,13 @@ class ExportService:
             exports,
             fmt,
             voice,
-            stem=voice.t(
+            stem=voice.plain(
                 "export_file.names.pillar",
                 pillar=pillar.slug,
                 starts_at=since.isoformat() if since else None,
                 until=until.isoformat() if until else None,
             ),
-            title=voice.t("export_file.agenda.title", pillars=pillar.name),
+            title=voice.plain("export_file.agenda.title", pillars=pillar.name),
             intro=period,
             several=True,
         )
@@ -146,12 +146,12 @@ class ExportService:
         export = self._gather(round_id, voice, audit=None)  # for a channel post: no reader
         return (
             File(
-                filename=voice.t("export_file.names.themes_chart", id=round_id) + ".png",
+                filename=voice.plain("export_file.names.themes_chart", id=round_id) + ".png",
                 media_type=PNG_MEDIA_TYPE,
                 content=charts.answers_per_theme(export.summary.shown, voice),
             ),
             File(
-                filename=voice.t("export_file.names.response_chart", id=round_id) + ".png",
+                filename=voice.plain("export_file.names.response_chart", id=round_id) + ".png",
                 media_type=PNG_MEDIA_TYPE,
                 content=charts.response_per_municipality(export.participation, voice),
             ),
@@ -220,9 +220,9 @@ class ExportService:
                     meeting=round_.meeting.title,
                     meeting_date=self._day_of(round_.meeting.starts_at).isoformat(),
                     pillar=pillar.name if pillar else round_pillars,
-                    topic=topic_name or voice.t("export_file.other_topic"),
+                    topic=topic_name or voice.plain("export_file.other_topic"),
                     topic_assigned=chosen is None and bool(topic_name),
-                    theme=(theme.title or voice.t("export_file.other_theme")) if theme else "",
+                    theme=(theme.title or voice.plain("export_file.other_theme")) if theme else "",
                     text=response.text,
                     network_help=response.network_help,
                     member=_shown_name(response, lookups.members),
@@ -305,9 +305,9 @@ def _markdown(
     if not several:
         return documents[0]
     # A pillar's export: its own heading, then each round's summary in turn.
-    head = voice.t("export_file.markdown_head", title=title, text=intro)
+    head = voice.document("export_file.markdown_head", title=title, text=intro)
     if not exports:
-        return f"{head}\n\n{voice.t('export_file.agenda.no_rounds')}\n"
+        return f"{head}\n\n{voice.plain('export_file.agenda.no_rounds')}\n"
     return f"{head}\n\n" + "\n---\n\n".join(documents)
 
 
