@@ -13,10 +13,31 @@ from enum import StrEnum
 from bot.markup import EMPTY, Markup
 
 
+class Placement(StrEnum):
+    """Where a message goes, when the member acted on a message (a button on it, or a form
+    opened from it): as a new message, or in the place of that message, whose buttons are
+    then gone. Where nothing was acted on, REPLACE is shown as new and REPLACE_ONLY not at
+    all (it only updates what it replaces, e.g. an invitation that is answered now)."""
+
+    NEW = "new"
+    REPLACE = "replace"
+    REPLACE_ONLY = "replace_only"
+
+
 class ButtonStyle(StrEnum):
     DEFAULT = "default"
     PRIMARY = "primary"
     DANGER = "danger"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Confirmation:
+    """Asked before a button's action runs (withdrawing, closing a round)."""
+
+    title: Markup
+    text: Markup
+    confirm: Markup  # the button that goes ahead
+    deny: Markup  # the button that changes nothing
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +46,7 @@ class Button:
     action: str  # the command the button runs, e.g. "answer"
     value: str = ""  # its argument, e.g. a round id
     style: ButtonStyle = ButtonStyle.DEFAULT
+    confirm: Confirmation | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,7 +93,20 @@ class ChoiceField:
     required: bool = True
 
 
-FormField = SelectField | TextField | ChoiceField
+@dataclass(frozen=True, kw_only=True)
+class DateTimeField:
+    """A moment, picked with the platform's date and time pickers where it has them.
+    `initial` and the value that comes back: local time as `YYYY-MM-DDTHH:MM`; where a
+    member types instead (the terminal), any text that `bot.timeparse` reads."""
+
+    name: str
+    label: Markup
+    initial: str | None = None
+    required: bool = True
+    hint: Markup | None = None
+
+
+FormField = SelectField | TextField | ChoiceField | DateTimeField
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +122,9 @@ class Form:
     cancel_label: Markup = EMPTY
     intro: Markup = EMPTY
     errors: dict[str, Markup] = field(default_factory=dict)  # field name -> message
+    # The button that opens this form again: where a platform can open a form only from a
+    # button press (Slack's modals need one), it offers this button instead.
+    opened_by: Button | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,3 +142,4 @@ class Message:
     buttons: tuple[Button, ...] = ()
     form: Form | None = None
     files: tuple[File, ...] = ()
+    placement: Placement = Placement.NEW

@@ -145,7 +145,9 @@ class SlackServer:
         *,
         channel: str | None = None,
         ephemeral: bool = False,
+        message_ts: str = "1700000000.000100",
     ) -> Reply:
+        """A press on a button of the message `message_ts` in `channel` (the DM)."""
         body = button_payload(
             self.slack,
             user_id,
@@ -153,6 +155,7 @@ class SlackServer:
             value,
             channel=channel or f"D{user_id}",
             ephemeral=ephemeral,
+            message_ts=message_ts,
         )
         return self.post_signed(urlencode({"payload": json.dumps(body)}), content_type=FORM)
 
@@ -278,13 +281,14 @@ def button_payload(
     *,
     channel: str,
     ephemeral: bool,
+    message_ts: str = "1700000000.000100",
 ) -> dict[str, Any]:
     body: dict[str, Any] = fixture("interactivity/block_actions_button.json")
     body["team"] = {"id": TEAM, "domain": "pmg"}
     body["user"] = {"id": user_id, "username": user_id.lower(), "team_id": TEAM}
     body["container"] = {
         "type": "message",
-        "message_ts": "1700000000.000100",
+        "message_ts": message_ts,
         "channel_id": channel,
         "is_ephemeral": ephemeral,
     }
@@ -304,7 +308,8 @@ def button_payload(
 
 def view_submission(user_id: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """Submit a modal the bot opened (`view` as sent to views.open) with these values:
-    a string for text inputs and selects, a list for checkboxes."""
+    a string for text inputs and selects, a list for checkboxes, Unix time for a
+    datetimepicker (None: as prefilled)."""
     body: dict[str, Any] = fixture("interactivity/view_submission.json")
     body["team"] = {"id": TEAM, "domain": "pmg"}
     body["user"] = {"id": user_id, "username": user_id.lower(), "team_id": TEAM}
@@ -323,6 +328,9 @@ def _state(element: dict[str, Any], given: Any) -> dict[str, Any]:
     kind = element["type"]
     if kind == "plain_text_input":
         return {"type": kind, "value": given}
+    if kind == "datetimepicker":
+        picked = element.get("initial_date_time") if given is None else given
+        return {"type": kind, "selected_date_time": picked}
     options = {o["value"]: o for o in element.get("options", [])}
     if kind in ("checkboxes", "multi_static_select"):
         return {"type": kind, "selected_options": [options[v] for v in given or []]}

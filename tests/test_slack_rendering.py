@@ -485,8 +485,10 @@ def test_the_modal_carries_context_and_reply_channel_in_private_metadata() -> No
     view = modals.modal(answer_form(), reply_to="C0CHANNEL")
     assert json.loads(view["private_metadata"]) == {"context": "round:3", "reply_to": "C0CHANNEL"}
     assert len(view["private_metadata"]) <= modals.PRIVATE_METADATA
-    assert modals.metadata(view) == ("round:3", "C0CHANNEL")
-    assert modals.metadata(modals.modal(answer_form())) == ("round:3", "")
+    assert modals.metadata(view) == modals.Metadata("round:3", "C0CHANNEL")
+    assert modals.metadata(modals.modal(answer_form())) == modals.Metadata("round:3", "")
+    sourced = modals.modal(answer_form(), source=("D0DM", "1700000000.000100"))
+    assert modals.metadata(sourced).source == ("D0DM", "1700000000.000100")
     with pytest.raises(ValueError, match="too long"):
         modals.modal(answer_form(context="x" * 3000))
 
@@ -587,10 +589,14 @@ def test_an_untouched_modal_submits_its_initial_values() -> None:
     ["This is for you!", "[1, 2]", '["round:3", "C1"]', "42", "null", '"round:3"', "", "{"],
 )
 def test_garbage_private_metadata_gives_empty_strings(metadata: str) -> None:
-    assert modals.metadata(submitted_view({}, metadata)) == ("", "")
+    assert modals.metadata(submitted_view({}, metadata)) == modals.Metadata()
 
 
 def test_missing_private_metadata_gives_empty_strings() -> None:
-    assert modals.metadata({}) == ("", "")
-    assert modals.metadata({"private_metadata": None}) == ("", "")
-    assert modals.metadata({"private_metadata": '{"context": "round:3"}'}) == ("round:3", "")
+    assert modals.metadata({}) == modals.Metadata()
+    assert modals.metadata({"private_metadata": None}) == modals.Metadata()
+    assert modals.metadata({"private_metadata": '{"context": "round:3"}'}) == modals.Metadata(
+        "round:3"
+    )
+    forged = '{"context": "round:3", "source": ["D0DM", {"ts": 1}]}'
+    assert modals.metadata({"private_metadata": forged}).source is None

@@ -12,6 +12,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -247,9 +248,17 @@ def test_invitation_answer_modal_confirmation_and_home(
 
 
 def test_decline_button_stops_reminders(slack: SlackServer, core: Core, open_round: Round) -> None:
-    slack.click(MEMBER_ID, action_id("decline", 1), str(open_round.id))
-    reply = wait_until(lambda: dm_posts(slack, MEMBER_ID))[0]
-    assert "geen herinneringen" in all_text(reply) or "niets" in all_text(reply).lower()
+    slack.run_outbox()
+    [invitation] = slack.slack.messages(slack.slack.dm_channel(MEMBER_ID))
+    slack.click(
+        MEMBER_ID,
+        action_id("decline", 1),
+        str(open_round.id),
+        channel=invitation.channel,
+        message_ts=invitation.ts,
+    )
+    [reply] = slack.slack.wait_for("chat.update")  # in the invitation's place
+    assert "geen herinneringen" in all_text(reply)
     member = core.members.by_email(SLACK_USERS[MEMBER_ID])
     assert member is not None
     assert not core.deliveries.still_to_remind(member, open_round)
@@ -426,9 +435,10 @@ def test_secretariat_creates_a_round_in_a_modal(slack: SlackServer, core: Core) 
     values = {
         "pillar": "bestuur",
         "meeting_title": "Pijleroverleg Bestuur",
-        "meeting_at": "2026-12-20 14:00",
-        "opens_at": "nu",
-        "closes_at": "2026-12-15 17:00",
+        # Picked with Slack's datetimepicker, which sends Unix time (UTC).
+        "meeting_at": int(datetime(2026, 12, 20, 13, 0, tzinfo=UTC).timestamp()),
+        "opens_at": None,  # as prefilled: now
+        "closes_at": int(datetime(2026, 12, 15, 16, 0, tzinfo=UTC).timestamp()),
         "question": "",
         "reminders": "7d,2d",
         "audience": "pillar",

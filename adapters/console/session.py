@@ -13,10 +13,21 @@ from bot.conversation.conversation import Conversation
 from bot.domain import Platform
 from bot.events import Actor, ButtonEvent, Event, FormEvent, MessageEvent
 from bot.markup import Markup, plain
-from bot.messages import Button, ChoiceField, Form, FormField, Message, SelectField, TextField
+from bot.messages import (
+    Button,
+    ChoiceField,
+    DateTimeField,
+    Form,
+    FormField,
+    Message,
+    Placement,
+    SelectField,
+    TextField,
+)
 
 TENANT = "local"
 STOP_WORDS = frozenset({"stop", "exit", "quit", "bye"})
+YES_WORDS = frozenset({"ja", "j", "yes", "y"})
 
 Ask = Callable[[str], str]  # shows a prompt, returns the typed line; EOFError at the end
 Say = Callable[[str], None]
@@ -69,9 +80,22 @@ class ConsoleSession:
         """One line as the member typed it: a number picks a button on screen."""
         if line.isdecimal() and 1 <= int(line) <= len(self._buttons):
             button = self._buttons[int(line) - 1]
+            if button.confirm is not None and not self._confirmed(button):
+                self._say(self.t("not_confirmed"))
+                return
             self._deliver(ButtonEvent(actor=self._actor, action=button.action, value=button.value))
         else:
             self._deliver(MessageEvent(actor=self._actor, text=line))
+
+    def _confirmed(self, button: Button) -> bool:
+        """The button's question, answered with yes: anything else changes nothing."""
+        assert button.confirm is not None
+        self._say(f"{shown(button.confirm.title)} {shown(button.confirm.text)}")
+        try:
+            answer = self._ask(f"  {self.t('confirm')} ")
+        except EOFError:
+            return False
+        return answer.strip().lower() in YES_WORDS
 
     def _deliver(self, event: Event) -> None:
         messages = self._conversation.handle(event)
@@ -82,7 +106,8 @@ class ConsoleSession:
 
     def _show(self, messages: list[Message]) -> None:
         self._buttons = []
-        for message in messages:
+        # A terminal has no message to update: what only replaces one has nothing to say.
+        for message in (m for m in messages if m.placement != Placement.REPLACE_ONLY):
             self._say(render_message(message, first_number=len(self._buttons) + 1))
             self._buttons.extend(message.buttons)
             for file in message.files:
@@ -114,15 +139,18 @@ class ConsoleSession:
     def _ask_field(self, field: FormField, errors: Mapping[str, Markup]) -> str | tuple[str, ...]:
         if field.name in errors:
             self._say(f"! {shown(errors[field.name])}")
-        if isinstance(field, TextField):
+        if isinstance(field, TextField | DateTimeField):
             return self._ask_text(field)
         return self._ask_choice(field)
 
-    def _ask_text(self, field: TextField) -> str:
+    def _ask_text(self, field: TextField | DateTimeField) -> str:
         notes = [shown(field.hint)] if field.hint else []
-        if field.multiline:
+        multiline = isinstance(field, TextField) and field.multiline
+        if multiline:
             notes.append(self.t("multiline"))
-        if field.initial:
+        if isinstance(field, DateTimeField) and field.initial:
+            notes.append(self.t("keep", value=_readable_moment(field.initial)))
+        elif field.initial:
             first_line = safe(field.initial).split("\n")[0]
             preview = first_line if len(first_line) <= 60 else first_line[:59] + "…"
             notes.append(self.t("keep", value=preview))
@@ -131,7 +159,7 @@ class ConsoleSession:
         self._say(f"{shown(field.label)} ({' '.join(notes)})" if notes
                   else shown(field.label))  # fmt: skip
         lines = [self._ask("  ")]
-        while field.multiline and lines[-1]:
+        while multiline and lines[-1]:
             lines.append(self._ask("  "))
         text = "\n".join(lines).strip()
         return text or (field.initial or "")
@@ -160,3 +188,8 @@ class ConsoleSession:
             if isinstance(field, ChoiceField) and field.multiple:
                 return (chosen,)
             return chosen
+
+
+def _readable_moment(initial: str) -> str:
+    """`2026-12-10T14:00+01:00` as `2026-12-10 14:00`: the network's time, as one types it."""
+    return safe(initial[:16].replace("T", " "))

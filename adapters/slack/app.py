@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -28,7 +28,7 @@ from adapters.slack.messenger import error_code
 from bot.conversation.conversation import Conversation
 from bot.domain import Platform
 from bot.events import Actor, CommandEvent
-from bot.messages import File, Form, Message
+from bot.messages import File, Form, Message, Placement
 from bot.texts import DEFAULT_LANGUAGE
 
 logger = logging.getLogger(__name__)
@@ -130,14 +130,24 @@ class SlackBot:
         who = await self._actor(body)
         messages = await self._handle(body, who)
         container = body.get("container") or {}
-        if container.get("type") == "view":  # the App Home tab
-            await self._reply(messages, who, trigger_id=body.get("trigger_id"))
+        trigger_id = body.get("trigger_id")
+        if container.get("type") == "view":  # the App Home tab, published again below
+            await self._reply(messages, who, trigger_id=trigger_id)
             await self._publish_home(who)
         elif container.get("is_ephemeral"):
-            await self._reply(messages, who, trigger_id=body.get("trigger_id"), respond=respond)
+            await self._reply(
+                messages, who, trigger_id=trigger_id, respond=respond, replacing=Replaced()
+            )
         else:
+            source = payloads.source(body)
             channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-            await self._reply(messages, who, trigger_id=body.get("trigger_id"), channel=channel)
+            await self._reply(
+                messages,
+                who,
+                trigger_id=trigger_id,
+                channel=channel,
+                replacing=Replaced(source) if source else None,
+            )
 
     async def _on_form(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
         if not await self._first_time(request):
@@ -154,8 +164,14 @@ class SlackBot:
                 await ack(response_action="update", view=modals.modal(again))
             return
         await ack()
-        _, reply_to = modals.metadata(body.get("view") or {})
-        await self._reply(messages, who, channel=reply_to or None)
+        stored = modals.metadata(body.get("view") or {})
+        source = payloads.Source(*stored.source) if stored.source else None
+        await self._reply(
+            messages,
+            who,
+            channel=stored.reply_to or None,
+            replacing=Replaced(source) if source else None,
+        )
         await self._publish_home(who)
 
     async def _on_form_closed(self, ack: AsyncAck) -> None:
@@ -252,14 +268,24 @@ class SlackBot:
         trigger_id: str | None = None,
         respond: AsyncRespond | None = None,
         channel: str | None = None,
+        replacing: Replaced | None = None,
     ) -> None:
         """Forms open as modals, files go to the DM, the rest to where the member asked:
-        privately (`respond`, ephemeral), in `channel`, or else in the DM."""
+        privately (`respond`, ephemeral), in `channel`, or else in the DM. Messages placed
+        in the place of the one acted on (`replacing`) update it."""
         forms = [m.form for m in messages if m.form is not None]
         files = [f for m in messages for f in m.files]
         shown = [replace(m, form=None, files=()) for m in messages]
+        if replacing is not None and replacing.takes(shown):
+            await self._update(replacing, [m for m in shown if m.placement != Placement.NEW],
+                               who, respond=respond, channel=channel)  # fmt: skip
+            shown = [m for m in shown if m.placement == Placement.NEW]
+        else:
+            shown = [m for m in shown if m.placement != Placement.REPLACE_ONLY]
+        source = replacing.source if replacing is not None else None
         for form in forms:
-            await self._open_form(form, who, trigger_id=trigger_id, reply_to=channel or "")
+            await self._open_form(form, who, trigger_id=trigger_id, reply_to=channel or "",
+                                  source=source)  # fmt: skip
         for post in blocks.render(shown):
             if respond is not None:
                 await respond(response_type="ephemeral", replace_original=False, **post)
@@ -268,20 +294,60 @@ class SlackBot:
         for file in files:
             await self._send_file(file, who)
 
-    async def _open_form(
-        self, form: Form, who: Actor, *, trigger_id: str | None, reply_to: str
+    async def _update(
+        self,
+        replacing: Replaced,
+        messages: list[Message],
+        who: Actor,
+        *,
+        respond: AsyncRespond | None,
+        channel: str | None,
     ) -> None:
+        """The first post takes the place of the message acted on; a longer replacement
+        goes on in posts after it."""
+        posts = blocks.render(messages)
+        first, rest = posts[0], posts[1:]
+        if replacing.source is not None:
+            with refusals_logged():
+                await self._client.chat_update(
+                    channel=replacing.source.channel, ts=replacing.source.ts, **first
+                )
+        elif respond is not None:
+            await respond(response_type="ephemeral", replace_original=True, **first)
+        for post in rest:
+            if respond is not None:
+                await respond(response_type="ephemeral", replace_original=False, **post)
+            else:
+                await self._post(channel, who, post)
+
+    async def _open_form(
+        self,
+        form: Form,
+        who: Actor,
+        *,
+        trigger_id: str | None,
+        reply_to: str,
+        source: payloads.Source | None = None,
+    ) -> None:
+        """A modal needs a button press (a trigger id, valid 3 s). Without one, as after a
+        typed message, the form's own button is offered to open it."""
+        where = (source.channel, source.ts) if source is not None else None
         try:
             if not trigger_id:
                 raise ValueError("no trigger id")
             await self._client.views_open(
-                trigger_id=trigger_id, view=modals.modal(form, reply_to=reply_to)
+                trigger_id=trigger_id, view=modals.modal(form, reply_to=reply_to, source=where)
             )
         except (SlackApiError, ValueError) as error:
-            logger.warning("could not open a modal: %s", error_code(error))
             language = await self._language(who)
-            text = self._core.texts.render(language, "slack.form_not_opened")
-            await self._post(None, who, blocks.render([Message(text=text)])[0])
+            if trigger_id or form.opened_by is None:
+                logger.warning("could not open a modal: %s", error_code(error))
+                text = self._core.texts.render(language, "slack.form_not_opened")
+                message = Message(text=text)
+            else:
+                text = self._core.texts.render(language, "slack.open_form")
+                message = Message(text=text, buttons=(form.opened_by,))
+            await self._post(reply_to or None, who, blocks.render([message])[0])
 
     async def _post(self, channel: str | None, who: Actor, post: dict[str, Any]) -> None:
         """In `channel`, or in the member's DM."""
@@ -315,6 +381,17 @@ class SlackBot:
     async def _language(self, who: Actor) -> str:
         member = await asyncio.to_thread(self._core.members.member, who)
         return member.language if member is not None else DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """The message a member acted on, which replies placed in its stead update: a message
+    in a channel or DM (`source`), else the ephemeral message behind `respond`."""
+
+    source: payloads.Source | None = None
+
+    def takes(self, messages: list[Message]) -> bool:
+        return any(m.placement != Placement.NEW for m in messages)
 
 
 @contextmanager

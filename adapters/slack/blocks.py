@@ -14,7 +14,7 @@ from typing import Any
 from adapters.slack import mrkdwn
 from adapters.slack.actions import action_id
 from bot.markup import Markup, Span, plain, spans
-from bot.messages import Button, ButtonStyle, Field, Message
+from bot.messages import Button, ButtonStyle, Confirmation, Field, Message
 
 Block = dict[str, Any]
 
@@ -31,6 +31,9 @@ MESSAGE_BLOCKS = 50
 HOME_BLOCKS = 100
 FALLBACK_TEXT = 3000
 SHORT_FIELD = 120  # fields this short sit side by side in two columns
+CONFIRM_TITLE = 100
+CONFIRM_TEXT = 300
+CONFIRM_BUTTON = 30
 
 
 def plain_text(text: Markup, limit: int) -> dict[str, Any]:
@@ -122,7 +125,22 @@ def button(element: Button, index: int) -> dict[str, Any]:
     }
     if element.style != ButtonStyle.DEFAULT:
         rendered["style"] = element.style.value
+    if element.confirm is not None:
+        rendered["confirm"] = confirm_dialog(element.confirm, element.style)
     return rendered
+
+
+def confirm_dialog(confirmation: Confirmation, style: ButtonStyle) -> dict[str, Any]:
+    """Slack's own dialog before the button's action runs."""
+    dialog: dict[str, Any] = {
+        "title": plain_text(confirmation.title, CONFIRM_TITLE),
+        "text": plain_text(confirmation.text, CONFIRM_TEXT),
+        "confirm": plain_text(confirmation.confirm, CONFIRM_BUTTON),
+        "deny": plain_text(confirmation.deny, CONFIRM_BUTTON),
+    }
+    if style != ButtonStyle.DEFAULT:
+        dialog["style"] = style.value
+    return dialog
 
 
 def button_blocks(buttons: tuple[Button, ...]) -> list[Block]:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.slack import blocks, mrkdwn
 from adapters.slack.actions import callback_id
 from bot.markup import escape, join, plain
-from bot.messages import ChoiceField, Form, FormField, Option, SelectField, TextField
+from bot.messages import (
+    ChoiceField,
+    DateTimeField,
+    Form,
+    FormField,
+    Option,
+    SelectField,
+    TextField,
+)
 
 # Slack's published limits for views and their elements.
 VIEW_TITLE = 24
@@ -33,6 +43,12 @@ def _option(option: Option) -> dict[str, Any]:
 
 
 def _element(field: FormField) -> dict[str, Any]:
+    if isinstance(field, DateTimeField):
+        picker: dict[str, Any] = {"type": "datetimepicker"}
+        moment = _epoch(field.initial)
+        if moment is not None:
+            picker["initial_date_time"] = moment
+        return picker
     if isinstance(field, TextField):
         element: dict[str, Any] = {
             "type": "plain_text_input",
@@ -73,9 +89,34 @@ def _input(field: FormField) -> dict[str, Any]:
     return block
 
 
-def modal(form: Form, *, reply_to: str = "") -> dict[str, Any]:
-    """The form as a modal view. `reply_to` (a channel) travels along for the answer."""
-    metadata = json.dumps({"context": form.context, "reply_to": reply_to})
+def _epoch(initial: str | None) -> int | None:
+    """A moment (ISO 8601 with its offset) as the picker's Unix time; None for text that
+    is no such moment, which the picker then leaves empty."""
+    try:
+        moment = datetime.fromisoformat(initial or "")
+    except ValueError:
+        return None
+    return int(moment.timestamp()) if moment.tzinfo is not None else None
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What travels with a modal: the form's context, the channel to reply in, and the
+    message the form was opened from (channel and ts), to update once it is answered."""
+
+    context: str = ""
+    reply_to: str = ""
+    source: tuple[str, str] | None = None
+
+
+def modal(
+    form: Form, *, reply_to: str = "", source: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """The form as a modal view. `reply_to` (a channel) and `source` travel along."""
+    stored: dict[str, Any] = {"context": form.context, "reply_to": reply_to}
+    if source is not None:
+        stored["source"] = list(source)
+    metadata = json.dumps(stored)
     if len(metadata) > PRIVATE_METADATA:
         raise ValueError("form context too long for a Slack modal")
     intro = blocks.rich_text(form.intro) if form.intro else []
@@ -100,15 +141,25 @@ def field_errors(form: Form) -> dict[str, str]:
     }
 
 
-def metadata(view: Mapping[str, Any]) -> tuple[str, str]:
-    """The form's context and the channel to reply in, from a submitted view."""
+def metadata(view: Mapping[str, Any]) -> Metadata:
+    """What travelled with a submitted view; anything malformed reads as absent."""
     try:
         stored = json.loads(view.get("private_metadata") or "{}")
     except json.JSONDecodeError:
         stored = {}
     if not isinstance(stored, dict):
         stored = {}
-    return str(stored.get("context") or ""), str(stored.get("reply_to") or "")
+    source = stored.get("source")
+    match source:
+        case [str(channel), str(ts)] if channel and ts:
+            where: tuple[str, str] | None = (channel, ts)
+        case _:
+            where = None
+    return Metadata(
+        context=str(stored.get("context") or ""),
+        reply_to=str(stored.get("reply_to") or ""),
+        source=where,
+    )
 
 
 def values(view: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:
@@ -130,4 +181,16 @@ def _element_value(element: Mapping[str, Any]) -> str | tuple[str, ...]:
         return str(selected.get("value", ""))
     if kind == "datepicker":
         return str(element.get("selected_date") or "")
+    if kind == "datetimepicker":
+        return _moment(element.get("selected_date_time"))
     return str(element.get("value") or "")
+
+
+def _moment(selected: object) -> str:
+    """The picker's Unix time as ISO 8601 (UTC, with its offset); "" when none was picked."""
+    if isinstance(selected, bool) or not isinstance(selected, int | float):
+        return ""
+    try:
+        return datetime.fromtimestamp(selected, UTC).isoformat(timespec="minutes")
+    except (OverflowError, OSError, ValueError):
+        return ""

@@ -32,6 +32,25 @@ class Sender:
     enterprise_id: str = ""
 
 
+@dataclass(frozen=True)
+class Source:
+    """The message a member acted on: its channel and timestamp, for `chat.update`."""
+
+    channel: str
+    ts: str
+
+
+def source(body: Payload) -> Source | None:
+    """The message whose button was pressed, when it is one the bot can update (not an
+    ephemeral message, not the App Home tab)."""
+    container = body.get("container") or {}
+    if container.get("type") != "message" or container.get("is_ephemeral"):
+        return None
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    return Source(str(channel), str(ts)) if channel and ts else None
+
+
 def sender(body: Payload) -> Sender | None:
     """Whoever caused the payload, for any payload type. The user's own team comes first: in
     a channel shared with another organisation (Slack Connect) the payload's `team` is the
@@ -117,7 +136,7 @@ def view_submission(body: Payload, who: Actor) -> Event | None:
     form_id = form_of(str(view.get("callback_id", "")))
     if form_id is None:
         return None
-    context, _ = modals.metadata(view)
+    context = modals.metadata(view).context
     return FormEvent(actor=who, form_id=form_id, context=context, values=modals.values(view))
 
 

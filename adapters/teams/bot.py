@@ -3,7 +3,9 @@
 Members talk to the bot in a personal chat. Every message there refreshes the member's
 stored conversation reference, so the outbox can reach them later from any instance. A
 submitted form card is replaced by what follows it (the confirmation, or the same form
-with its errors and everything typed), so a card is never submitted twice. The
+with its errors and everything typed), so a card is never submitted twice. A button's
+reply placed in the stead of its card (a declined invitation, a withdrawn answer) updates
+that card, and an answer given from an invitation updates the invitation. The
 conversation is synchronous (it talks to the database), so it runs in threads.
 """
 
@@ -25,8 +27,8 @@ from msrest.exceptions import ClientException
 from adapters.teams import activities, card_data, cards, references
 from bot.conversation.conversation import Conversation
 from bot.domain import Installation, Platform
-from bot.events import Actor, FormEvent
-from bot.messages import Message
+from bot.events import Actor, ButtonEvent, FormEvent
+from bot.messages import Message, Placement
 from bot.texts import DEFAULT_LANGUAGE
 
 logger = logging.getLogger(__name__)
@@ -72,8 +74,16 @@ class TeamsBot:
                     await turn.delete_activity(activity.reply_to_id)
         elif event is not None:
             messages = await asyncio.to_thread(self._conversation.handle, event)
-            replacing = activity.reply_to_id if isinstance(event, FormEvent) else None
-            await self._reply(turn, messages, replacing=replacing)
+            if isinstance(event, FormEvent):
+                submitted = card_data.parse(activity.value)
+                source = submitted.source if isinstance(submitted, card_data.FormSubmitted) else ""
+                await self._reply(
+                    turn, messages, form_card=activity.reply_to_id, source=source or None
+                )
+            elif isinstance(event, ButtonEvent):
+                await self._reply(turn, messages, source=activity.reply_to_id)
+            else:
+                await self._reply(turn, messages)
         # After the conversation, which links the identity on first contact.
         await asyncio.to_thread(self._core.members.remember_address, who, references.of(activity))
 
@@ -169,21 +179,42 @@ class TeamsBot:
     # -- replies ------------------------------------------------------------------
 
     async def _reply(
-        self, turn: TurnContext, messages: list[Message], *, replacing: str | None = None
+        self,
+        turn: TurnContext,
+        messages: list[Message],
+        *,
+        form_card: str | None = None,
+        source: str | None = None,
     ) -> None:
-        """Messages as cards, forms last; the first card replaces the card `replacing`."""
+        """Messages as cards, forms last. What is placed in the stead of the card acted on
+        updates `source`; the first new card takes the place of the submitted `form_card`,
+        which goes away when nothing follows it."""
         forms = [m.form for m in messages if m.form is not None]
         shown = [replace(m, form=None) for m in messages if _has_content(m)]
-        attachments = cards.render(shown) + [cards.form_card(form) for form in forms]
-        if replacing is not None and attachments:
-            card = message_activity(attachments[0])
-            card.id = replacing
-            with refusals_logged():
-                await turn.update_activity(card)
-            attachments = attachments[1:]
-        for attachment in attachments:
+        if source is not None:
+            in_place = cards.render([m for m in shown if m.placement != Placement.NEW])
+            if in_place:
+                await self._update(turn, source, in_place[0])
+            new = in_place[1:] + cards.render([m for m in shown if m.placement == Placement.NEW])
+        else:
+            new = cards.render([m for m in shown if m.placement != Placement.REPLACE_ONLY])
+        # A form opened by a button on a card may update that card once it is answered.
+        new += [cards.form_card(form, source=source or "") for form in forms]
+        if form_card is not None:
+            if new:
+                await self._update(turn, form_card, new.pop(0))
+            else:
+                with refusals_logged():
+                    await turn.delete_activity(form_card)
+        for attachment in new:
             with refusals_logged():
                 await turn.send_activity(message_activity(attachment))
+
+    async def _update(self, turn: TurnContext, activity_id: str, attachment: Any) -> None:
+        card = message_activity(attachment)
+        card.id = activity_id
+        with refusals_logged():
+            await turn.update_activity(card)
 
 
 def message_activity(attachment: dict[str, Any]) -> Activity:

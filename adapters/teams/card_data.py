@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import ChoiceField, Form
+from bot.messages import ChoiceField, DateTimeField, Form
 
 JsonObject = dict[str, Any]
 FormValue = str | tuple[str, ...]
@@ -25,8 +25,11 @@ VALUE = "value"
 FORM_ID = "form"
 CONTEXT = "context"
 MULTIPLE = "multiple"  # names of the fields whose value is several choices
-OWN_KEYS = frozenset({KIND, ACTION, VALUE, FORM_ID, CONTEXT, MULTIPLE})
+MOMENTS = "moments"  # names of the date-time fields: a date input and a time input each
+SOURCE = "source"  # the id of the card the form was opened from, to update when answered
+OWN_KEYS = frozenset({KIND, ACTION, VALUE, FORM_ID, CONTEXT, MULTIPLE, MOMENTS, SOURCE})
 CHOICE_SEPARATOR = ","  # how Input.ChoiceSet with isMultiSelect joins its values
+TIME_SUFFIX = ".time"  # a date-time field's time input: its name with this; the date: its name
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class FormSubmitted:
     form_id: str
     context: str
     values: dict[str, FormValue]
+    source: str = ""  # the activity id of the card the form was opened from
 
 
 @dataclass(frozen=True)
@@ -54,9 +58,14 @@ def button_data(action: str, value: str) -> JsonObject:
     return {KIND: BUTTON, ACTION: action, VALUE: value}
 
 
-def submit_data(form: Form) -> JsonObject:
+def submit_data(form: Form, *, source: str = "") -> JsonObject:
     multiple = [f.name for f in form.fields if isinstance(f, ChoiceField) and f.multiple]
-    return {KIND: FORM, FORM_ID: form.form_id, CONTEXT: form.context, MULTIPLE: multiple}
+    moments = [f.name for f in form.fields if isinstance(f, DateTimeField)]
+    data: JsonObject = {KIND: FORM, FORM_ID: form.form_id, CONTEXT: form.context,
+                        MULTIPLE: multiple, MOMENTS: moments}  # fmt: skip
+    if source:
+        data[SOURCE] = source
+    return data
 
 
 def cancel_data(form_id: str) -> JsonObject:
@@ -82,10 +91,11 @@ def _button(value: dict[Any, Any]) -> Submitted | None:
 
 def _form(value: dict[Any, Any]) -> Submitted | None:
     form_id, context = value.get(FORM_ID), value.get(CONTEXT, "")
-    multiple = value.get(MULTIPLE, [])
+    multiple, moments = value.get(MULTIPLE, []), value.get(MOMENTS, [])
+    source = value.get(SOURCE, "")
     if not isinstance(form_id, str) or not form_id or not isinstance(context, str):
         return None
-    if not isinstance(multiple, list) or not all(isinstance(n, str) for n in multiple):
+    if not _names(multiple) or not _names(moments) or not isinstance(source, str):
         return None
     values: dict[str, FormValue] = {}
     for name, entered in value.items():
@@ -97,7 +107,23 @@ def _form(value: dict[Any, Any]) -> Submitted | None:
     for name in multiple:
         if name not in OWN_KEYS:
             values.setdefault(name, ())  # Teams leaves out a multi-select with nothing chosen
-    return FormSubmitted(form_id=form_id, context=context, values=values)
+    for name in moments:
+        if name not in OWN_KEYS:
+            values[name] = _moment(values, name)
+    return FormSubmitted(form_id=form_id, context=context, values=values, source=source)
+
+
+def _names(names: object) -> bool:
+    return isinstance(names, list) and all(isinstance(n, str) for n in names)
+
+
+def _moment(values: dict[str, FormValue], name: str) -> str:
+    """A date input and a time input as one moment, `YYYY-MM-DDTHH:MM` (the network's
+    time); a date alone stays a date, which the round's rules refuse with a clear line."""
+    day, time = values.pop(name, ""), values.pop(name + TIME_SUFFIX, "")
+    if not isinstance(day, str) or not isinstance(time, str):
+        return ""
+    return f"{day.strip()}T{time.strip()}" if day.strip() and time.strip() else day.strip()
 
 
 def _cancel(value: dict[Any, Any]) -> Submitted | None:

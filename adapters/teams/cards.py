@@ -10,6 +10,7 @@ member's language.
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 from adapters.teams import card_data, text
@@ -18,6 +19,7 @@ from bot.messages import (
     Button,
     ButtonStyle,
     ChoiceField,
+    DateTimeField,
     Field,
     File,
     Form,
@@ -167,6 +169,8 @@ def _counted_size(element: Element) -> int:
 
 
 def button_action(button: Button) -> Element:
+    """A button; one that asks first opens its question below it (Action.ShowCard), with
+    the button that goes ahead: Teams has no confirmation dialog of its own."""
     action: Element = {
         "type": "Action.Submit",
         "title": label(button.label, ACTION_TITLE),
@@ -174,7 +178,19 @@ def button_action(button: Button) -> Element:
     }
     if button.style in _STYLES:
         action["style"] = _STYLES[button.style]
-    return action
+    if button.confirm is None:
+        return action
+    question = button.confirm
+    go_ahead = {**action, "title": label(question.confirm, ACTION_TITLE)}
+    shown = {
+        "type": "AdaptiveCard",
+        "body": [
+            *text_blocks(question.title, weight="Bolder"),
+            *text_blocks(question.text),
+        ],
+        "actions": [go_ahead],
+    }
+    return {"type": "Action.ShowCard", "title": action["title"], "card": shown}
 
 
 def fact_blocks(fields: tuple[Field, ...]) -> list[Element]:
@@ -241,9 +257,10 @@ def _size(count: int) -> str:
 # -- forms ----------------------------------------------------------------------------------
 
 
-def form_card(form: Form) -> Attachment:
+def form_card(form: Form, *, source: str = "") -> Attachment:
     """The form as a card: inputs prefilled with `initial`, each field's error under it and
-    the form's other errors at the top, so a form shown again loses nothing typed."""
+    the form's other errors at the top, so a form shown again loses nothing typed.
+    `source`: the id of the card it was opened from, which its answer may update."""
     _check(form)
     names = {f.name for f in form.fields}
     body = text_blocks(form.title, weight="Bolder", size="Medium")
@@ -253,7 +270,7 @@ def form_card(form: Form) -> Attachment:
     if form.intro:
         body += text_blocks(form.intro)
     for field in form.fields:
-        body.append(_input(field, form.errors.get(field.name, EMPTY)))
+        body += _inputs(field, form.errors.get(field.name, EMPTY))
         if field.name in form.errors:
             body += text_blocks(form.errors[field.name], color="attention", spacing="Small")
     actions: list[Element] = [
@@ -261,7 +278,7 @@ def form_card(form: Form) -> Attachment:
             "type": "Action.Submit",
             "title": label(form.submit_label, ACTION_TITLE),
             "style": "positive",
-            "data": card_data.submit_data(form),
+            "data": card_data.submit_data(form, source=source),
         }
     ]
     if form.cancel_label:
@@ -294,7 +311,48 @@ def label(source: Markup, limit: int) -> str:
     return text.inert(text.clip(plain(source), limit))
 
 
-def _input(field: FormField, error: Markup) -> Element:
+def _inputs(field: FormField, error: Markup) -> list[Element]:
+    if isinstance(field, DateTimeField):
+        return _moment_inputs(field, error)
+    return [_input(field, error)]
+
+
+def _moment_inputs(field: DateTimeField, error: Markup) -> list[Element]:
+    """Teams' date picker and time picker side by side, read back as one moment
+    (`card_data`); prefilled with the network's local date and time of `initial`."""
+    try:
+        initial: datetime | None = datetime.fromisoformat(field.initial or "")
+    except ValueError:
+        initial = None
+    date: Element = {
+        "type": "Input.Date",
+        "id": field.name,
+        "label": label(field.label, LABEL),
+        "isRequired": field.required,
+    }
+    time: Element = {
+        "type": "Input.Time",
+        "id": field.name + card_data.TIME_SUFFIX,
+        "label": "\u00a0",  # lines up with the date's label, which names both
+        "isRequired": field.required,
+    }
+    if field.required:
+        date["errorMessage"] = time["errorMessage"] = label(error or field.label, LABEL)
+    if initial is not None:
+        date["value"] = initial.strftime("%Y-%m-%d")
+        time["value"] = initial.strftime("%H:%M")
+    return [
+        {
+            "type": "ColumnSet",
+            "columns": [
+                {"type": "Column", "width": 3, "items": [date]},
+                {"type": "Column", "width": 2, "items": [time]},
+            ],
+        }
+    ]
+
+
+def _input(field: SelectField | ChoiceField | TextField, error: Markup) -> Element:
     kind = "Input.Text" if isinstance(field, TextField) else "Input.ChoiceSet"
     element: Element = {
         "type": kind,

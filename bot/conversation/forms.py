@@ -7,13 +7,16 @@ error beside each field at fault, so nothing a member typed is lost.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.conversation.turn import Turn
 from bot.domain import Attribution, Audience, Pillar, Response, Round, Topic
 from bot.errors import FieldErrors, InbrengError
 from bot.markup import Markup, escape
-from bot.messages import ChoiceField, Form, Option, SelectField, TextField
+from bot.messages import Button, ChoiceField, DateTimeField, Form, Option, SelectField, TextField
 from bot.services.responses import OTHER_TOPIC, AnswerInput
+from bot.timeparse import parse_moment
 
 ANSWER_FORM = "answer"
 ROUND_FORM = "round"
@@ -58,6 +61,7 @@ def answer_form(
     max_chars: int,
     values: FormValues | None = None,
     errors: Mapping[str, Markup] | None = None,
+    opened_by: Button | None = None,
 ) -> Form:
     values = values or {}
     several = len(pillars) > 1
@@ -116,6 +120,7 @@ def answer_form(
             ),
         ),
         errors=dict(errors or {}),
+        opened_by=opened_by,
     )
 
 
@@ -137,10 +142,23 @@ def read_answer(values: FormValues) -> AnswerInput:
     )
 
 
+def moment_initial(raw: str, *, zone: ZoneInfo, now: datetime) -> str | None:
+    """A moment as a date-time field shows it: ISO 8601 in the network's time, with its
+    offset (what the pickers read); text that is no moment stays as typed."""
+    if not raw.strip():
+        return None
+    try:
+        moment = parse_moment(raw, zone=zone, now=now, field="")
+    except InbrengError:
+        return raw
+    return moment.astimezone(zone).isoformat(timespec="minutes")
+
+
 def round_form(
     turn: Turn,
     *,
     pillars: list[Pillar],
+    zone: ZoneInfo,
     values: FormValues | None = None,
     errors: Mapping[str, Markup] | None = None,
 ) -> Form:
@@ -160,6 +178,14 @@ def round_form(
             initial=value(values, name) or default or None,
         )
 
+    def moment(name: str, *, default: str = "") -> DateTimeField:
+        return DateTimeField(
+            name=name,
+            label=turn.t(f"round_form.{name}"),
+            hint=turn.t(f"round_form.{name}_hint"),
+            initial=moment_initial(value(values, name) or default, zone=zone, now=turn.now),
+        )
+
     return Form(
         form_id=ROUND_FORM,
         context="",
@@ -174,9 +200,9 @@ def round_form(
                 initial=value(values, "pillar") or None,
             ),
             text("meeting_title", required=False),
-            text("meeting_at"),
-            text("opens_at", default="nu" if turn.language == "nl" else "now"),
-            text("closes_at"),
+            moment("meeting_at"),
+            moment("opens_at", default=turn.now.isoformat()),
+            moment("closes_at"),
             TextField(
                 name="question",
                 label=turn.t("round_form.question"),

@@ -13,7 +13,7 @@ from bot.domain import Response, Round, Topic
 from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
 from bot.markup import Markup
-from bot.messages import Message
+from bot.messages import Button, Message, Placement
 from bot.policy import may_manage_rounds
 from bot.services.audience import in_audience
 from bot.timeparse import parse_day
@@ -94,13 +94,17 @@ def answer(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     if isinstance(chosen, list):
         return chosen
     _answerable(core, turn, chosen)
+    from_invitation = args[1:2] == [views.FROM_INVITATION]
+    context = f"round:{chosen.id}" + (f":{views.FROM_INVITATION}" if from_invitation else "")
     form = forms.answer_form(
         turn,
-        context=f"round:{chosen.id}",
+        context=context,
         round_=chosen,
         pillars=core.rounds.pillars_of(chosen),
         max_chars=core.responses.max_chars,
-    )
+        opened_by=Button(label=turn.t("buttons.open_form"), action=Command.ANSWER,
+                         value=" ".join([str(chosen.id), *args[1:2]])),
+    )  # fmt: skip
     return [Message(form=form)]
 
 
@@ -110,7 +114,8 @@ def decline(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         return chosen
     had_answered = core.responses.decline(turn.member, chosen.id)
     key = "declined.after_answer" if had_answered else "declined.text"
-    return [Message(text=turn.t(key, meeting=chosen.meeting.title))]
+    # In the place of the invitation that was declined: its buttons are done with.
+    return [Message(text=turn.t(key, meeting=chosen.meeting.title), placement=Placement.REPLACE)]
 
 
 def _topic(core: Core, response: Response) -> Topic | None:
@@ -162,7 +167,9 @@ def edit(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         pillars=core.rounds.pillars_of(round_),
         max_chars=core.responses.max_chars,
         values=forms.answer_values(response, _topic(core, response)),
-    )
+        opened_by=Button(label=turn.t("buttons.open_form"), action=Command.EDIT,
+                         value=str(response.id)),
+    )  # fmt: skip
     return [Message(form=form)]
 
 
@@ -170,14 +177,18 @@ def withdraw(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     response_id = required_id(args, what="response", command=Command.WITHDRAW)
     response = core.responses.withdraw(turn.member, response_id)
     round_ = core.rounds.get(response.round_id)
-    return [Message(text=turn.t("withdrawn.text", id=response_id, meeting=round_.meeting.title))]
+    text = turn.t("withdrawn.text", id=response_id, meeting=round_.meeting.title)
+    return [Message(text=text, placement=Placement.REPLACE)]  # the answer is gone, so its buttons
 
 
 def submit_answer(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
     """The answer form came back: store it, or return it with errors and the values kept."""
-    kind, _, raw_id = event.context.partition(":")
+    kind, _, rest = event.context.partition(":")
+    raw_id, _, source = rest.partition(":")
     # A forged id beyond any database's integer range must not reach a query (max 9 digits).
     if kind not in ("round", "response") or not raw_id.isdecimal() or len(raw_id) > 9:
+        raise InbrengError("unknown_form")
+    if source not in ("", views.FROM_INVITATION):
         raise InbrengError("unknown_form")
     answer_input = forms.read_answer(event.values)
     try:
@@ -200,11 +211,12 @@ def submit_answer(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
         )
         return [Message(form=form)]
     round_ = core.rounds.get(response.round_id)
-    return [
-        views.confirmation(
-            turn, response, round_, _topic_name(core, response), edited=kind == "response"
-        )
-    ]
+    confirmation = views.confirmation(
+        turn, response, round_, _topic_name(core, response), edited=kind == "response"
+    )
+    if source == views.FROM_INVITATION:
+        return [confirmation, views.answered_invitation(turn, round_)]
+    return [confirmation]
 
 
 def _round_of_form(core: Core, turn: Turn, kind: str, object_id: int) -> Round:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.audit import AuditActor
 from bot.conversation import forms, privacy_commands, views
 from bot.conversation.arguments import id_argument, required_id
@@ -13,7 +15,7 @@ from bot.domain import DeliveryKind, Pillar, Round, RoundStatus
 from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
 from bot.exports.formats import ExportFormat
-from bot.messages import Message
+from bot.messages import Button, Message, Placement
 from bot.policy import may_manage_rounds, may_report_on
 from bot.round_input import read_round_request
 
@@ -78,7 +80,9 @@ def summary(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         message = views.review_message(turn, round_, stored, status)
     else:
         message = views.summary_message(turn, round_, stored)
-    return [views.with_post_button(turn, message, DeliveryKind.SUMMARY, round_, pillars)]
+    shown = views.with_post_button(turn, message, DeliveryKind.SUMMARY, round_, pillars)
+    # A change made with a button (approving) shows in the place of the draft it changed.
+    return [replace(shown, placement=Placement.REPLACE) if change else shown]
 
 
 def _review(core: Core, turn: Turn, round_: Round, change: list[str]) -> None:
@@ -174,8 +178,9 @@ def close(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     _require_manager(turn)
     round_id = required_id(args, what="round", command=Command.CLOSE)
     round_ = core.rounds.close(round_id, actor_id=turn.member.id)
+    closed = turn.t("round.closed", id=round_.id, meeting=round_.meeting.title)
     return [
-        Message(text=turn.t("round.closed", id=round_.id, meeting=round_.meeting.title)),
+        Message(text=closed, placement=Placement.REPLACE),  # no close button left to press
         views.summary_message(
             turn,
             round_,
@@ -186,7 +191,9 @@ def close(core: Core, turn: Turn, args: list[str]) -> list[Message]:
 
 def new_round(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     _require_manager(turn)
-    return [Message(form=forms.round_form(turn, pillars=core.rounds.all_pillars()))]
+    form = forms.round_form(turn, pillars=core.rounds.all_pillars(), zone=core.texts.zone)
+    opened_by = Button(label=turn.t("buttons.open_form"), action=Command.NEW)
+    return [Message(form=replace(form, opened_by=opened_by))]
 
 
 def submit_round(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
@@ -200,6 +207,7 @@ def submit_round(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
         form = forms.round_form(
             turn,
             pillars=core.rounds.all_pillars(),
+            zone=core.texts.zone,
             values=event.values,
             errors=forms.field_errors(turn, error),
         )

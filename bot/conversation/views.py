@@ -17,7 +17,7 @@ from bot.domain import (
     SummaryStatus,
 )
 from bot.markup import Markup, escape, join
-from bot.messages import Button, ButtonStyle, Field, Message
+from bot.messages import Button, ButtonStyle, Confirmation, Field, Message, Placement
 from bot.policy import may_manage_rounds, may_report_on
 from bot.services.participation import Participation
 from bot.themes.model import Novelty, RoundSummary, Theme
@@ -46,6 +46,20 @@ def question_of(turn: Voice, round_: Round, pillars: list[Pillar]) -> Markup:
     )
 
 
+# The answer button of an invitation says so, so that the invitation can say it is answered.
+FROM_INVITATION = "invitation"
+
+
+def confirm(turn: Voice, kind: str) -> Confirmation:
+    """The question asked before a button's action that cannot be undone."""
+    return Confirmation(
+        title=turn.t(f"confirm.{kind}.title"),
+        text=turn.t(f"confirm.{kind}.text"),
+        confirm=turn.t(f"confirm.{kind}.button"),
+        deny=turn.t("confirm.back"),
+    )
+
+
 def invitation(turn: Turn, round_: Round, pillars: list[Pillar]) -> Message:
     return Message(
         title=turn.t("invitation.title", meeting=round_.meeting.title),
@@ -60,11 +74,20 @@ def invitation(turn: Turn, round_: Round, pillars: list[Pillar]) -> Message:
             Button(
                 label=turn.t("buttons.answer"),
                 action=Command.ANSWER,
-                value=str(round_.id),
+                value=f"{round_.id} {FROM_INVITATION}",
                 style=ButtonStyle.PRIMARY,
             ),
             Button(label=turn.t("buttons.decline"), action=Command.DECLINE, value=str(round_.id)),
         ),
+    )
+
+
+def answered_invitation(turn: Turn, round_: Round) -> Message:
+    """The invitation once answered from it: what it was, and no buttons to press again."""
+    return Message(
+        title=turn.t("invitation.title", meeting=round_.meeting.title),
+        text=turn.t("invitation.answered", meeting=round_.meeting.title),
+        placement=Placement.REPLACE_ONLY,
     )
 
 
@@ -132,6 +155,7 @@ def response_buttons(turn: Turn, response: Response, *, another: bool) -> tuple[
             action=Command.WITHDRAW,
             value=str(response.id),
             style=ButtonStyle.DANGER,
+            confirm=confirm(turn, "withdraw"),
         ),
     ]
     if another:
@@ -362,6 +386,7 @@ def round_detail(
                 action=Command.CLOSE,
                 value=str(round_.id),
                 style=ButtonStyle.DANGER,
+                confirm=confirm(turn, "close"),
             )
         )
     return Message(
