@@ -7,6 +7,7 @@ escaped with `markup.escape`, so member text is shown as typed. What goes back i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -96,6 +97,11 @@ class File:
     content: bytes
 
 
+# The line that opens part `part` of `parts` of a message too long for one post, e.g.
+# "Samenvatting uitvraag 3, deel 2 van 4": the adapter that splits a message numbers it.
+Continuation = Callable[[int, int], Markup]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Message:
     text: Markup = EMPTY
@@ -104,3 +110,4 @@ class Message:
     buttons: tuple[Button, ...] = ()
     form: Form | None = None
     files: tuple[File, ...] = ()
+    continuation: Continuation | None = field(default=None, compare=False)

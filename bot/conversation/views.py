@@ -16,12 +16,19 @@ from bot.domain import (
     RoundStatus,
     SummaryStatus,
 )
-from bot.markup import Markup, escape, join
-from bot.messages import Button, ButtonStyle, Field, Message
+from bot.markup import Markup, escape, join, plain
+from bot.messages import Button, ButtonStyle, Continuation, Field, Message
 from bot.policy import may_manage_rounds, may_report_on
 from bot.services.participation import Participation
 from bot.themes.model import Novelty, RoundSummary, Theme
 from bot.timeparse import format_reminders
+
+
+def continued(turn: Voice, title: Markup) -> Continuation:
+    """How each further part of a message titled `title` says what it continues, when a
+    platform needs several posts for it."""
+    heading = plain(title)
+    return lambda part, parts: turn.t("parts.line", title=heading, part=part, parts=parts)
 
 
 def help_message(turn: Turn) -> Message:
@@ -31,7 +38,8 @@ def help_message(turn: Turn) -> Message:
         lines.append(turn.t("help.lead"))
     if may_manage_rounds(member):
         lines.append(turn.t("help.secretariat"))
-    return Message(title=turn.t("help.title", name=member.name), text=join("\n\n", lines))
+    title = turn.t("help.title", name=member.name)
+    return Message(title=title, text=join("\n\n", lines), continuation=continued(turn, title))
 
 
 def pillar_names(pillars: list[Pillar], round_: Round) -> str:
@@ -199,11 +207,8 @@ def participation_message(turn: Voice, round_: Round, participation: Participati
         text = join("\n\n", [text, turn.t("disclosure.secretariat_only")])
     elif participation.anonymous_withheld:
         text = join("\n\n", [text, turn.t("disclosure.withheld")])
-    return Message(
-        title=turn.t("status.title", id=round_.id, meeting=round_.meeting.title),
-        text=text,
-        fields=tuple(rows),
-    )
+    title = turn.t("status.title", id=round_.id, meeting=round_.meeting.title)
+    return Message(title=title, text=text, fields=tuple(rows), continuation=continued(turn, title))
 
 
 def theme_title(turn: Voice, theme: Theme) -> Markup:
@@ -212,11 +217,47 @@ def theme_title(turn: Voice, theme: Theme) -> Markup:
 
 def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Message:
     """The summary as its readers see it: the themes not hidden."""
+    title = turn.t("summary.title", id=round_.id, meeting=round_.meeting.title)
     return Message(
-        title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
+        title=title,
         text=_summary_text(turn, round_, summary),
         fields=tuple(_theme_field(turn, theme) for theme in summary.shown),
+        continuation=continued(turn, title),
     )
+
+
+QUOTE_CHARS = 240  # of a quote in a channel's summary
+
+
+def channel_summary(turn: Voice, round_: Round, summary: RoundSummary) -> Message:
+    """The summary for a channel, compact: each quote its first `QUOTE_CHARS` characters,
+    up to a word's end, then "…" when it goes on. A quote is an excerpt, so the member's
+    text is not changed, only quoted; the summary says who reads every answer in full."""
+    shortened = any(excerpt(q.text) != q.text for t in summary.shown for q in t.quotes)
+    compact = replace(
+        summary,
+        themes=[
+            replace(t, quotes=[replace(q, text=excerpt(q.text)) for q in t.quotes])
+            for t in summary.themes
+        ],
+    )
+    message = summary_message(turn, round_, compact)
+    if not shortened:
+        return message
+    note = turn.t("summary.shortened", id=round_.id)
+    return replace(message, text=join("\n\n", [message.text, note]))
+
+
+def excerpt(text: str, limit: int = QUOTE_CHARS) -> str:
+    """The beginning of `text`, at most `limit` characters and whole words, and "…" when
+    there is more; a text within the limit as it is."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + " …"
 
 
 def review_message(
@@ -240,11 +281,13 @@ def review_message(
                 value=f"{round_.id} approve",
             ),
         )
+    title = turn.t("summary.title", id=round_.id, meeting=round_.meeting.title)
     return Message(
-        title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
+        title=title,
         text=join("\n\n", [_summary_text(turn, round_, summary), hint]),
         fields=tuple(fields),
         buttons=buttons,
+        continuation=continued(turn, title),
     )
 
 

@@ -52,6 +52,6 @@ def for_channel(core: Core, delivery: Delivery) -> Message | None:
     if delivery.kind == DeliveryKind.STATUS:
         return views.participation_message(voice, round_, core.reports.participation(round_.id))
     if delivery.kind == DeliveryKind.SUMMARY:
-        message = views.summary_message(voice, round_, core.reports.summary(round_.id))
+        message = views.channel_summary(voice, round_, core.reports.summary(round_.id))
         return replace(message, files=core.exports.charts(round_.id, language=voice.language))
     return None

@@ -1,0 +1,234 @@
+"""Every kind of message the bot sends in Teams, at the sizes of a 300-answer round of
+4,000-character answers, within Teams' published limits (`tests.fakes.teams_limits`).
+
+Through the real routes: members type in their personal chat (POST /api/messages) and the
+outbox sends invitations, reminders, summaries for review and posts in a channel. The fake
+connector refuses what Teams would refuse or not show, so an excess is a lost message; every
+test also checks that nothing was refused and that what should arrive arrived whole.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.conversation.conversation import Conversation
+from bot.conversation.core import Core
+from bot.domain import Attribution, ResponseData, Round
+from bot.ports import UnitOfWorkFactory
+from bot.services.rounds import MAX_QUESTION_CHARS, MAX_TITLE_CHARS, RoundRequest
+from tests import teams_cards
+from tests.fakes import teams_limits
+from tests.fakes.teams_connector import FakeTeamsConnector
+from tests.large_round import ANSWER_CHARS, large_round, long_text
+from tests.support import LEAD, MEMBER, SECRETARIAT, FakeClock, teams_tenant_of
+from tests.teams_harness import JsonObject, TeamsServer, personal_message, team_install
+
+# Every test on SQLite only: what is measured here is the messages, not the database.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+USERS = {"29:member": MEMBER, "29:lead": LEAD, "29:secretariat": SECRETARIAT}
+FINANCE_CHANNEL = "19:4f1c9a7e5b2d4c6e8a0b1d3f5e7a9c1b@thread.tacv2"
+WORD_JOINER = "\u2060"
+CONTINUED = re.compile(r", (deel|part) \d+ (van|of) \d+$")
+_IDS = itertools.count(1)
+
+
+@pytest.fixture
+def connector() -> Iterator[FakeTeamsConnector]:
+    with FakeTeamsConnector() as fake:
+        teams: dict[str, list[str]] = {}
+        for user_id, email in USERS.items():
+            tenant = teams_tenant_of(email)
+            fake.add_user(user_id, name=email, email=email, tenant_id=tenant)
+            teams.setdefault(tenant, []).append(user_id)
+        for tenant, members in teams.items():
+            fake.add_team(f"19:{tenant}@thread.tacv2", name=tenant, members=members)
+        yield fake
+
+
+@pytest.fixture
+def teams(conversation: Conversation, connector: FakeTeamsConnector) -> Iterator[TeamsServer]:
+    server = TeamsServer(conversation)
+    for tenant in {teams_tenant_of(email) for email in USERS.values()}:
+        install = team_install(
+            connector.url, team_id=f"19:{tenant}@thread.tacv2", name=tenant, tenant=tenant
+        )
+        assert server.post(install).status == 201
+    yield server
+    server.stop()
+
+
+def say(teams: TeamsServer, connector: FakeTeamsConnector, user_id: str, text: str,
+        **extra: Any) -> list[JsonObject]:  # fmt: skip
+    """What the bot answers in the user's personal chat to `text` (or to a pressed button)."""
+    chat = f"a:{user_id}"
+    before = len(connector.activities(chat))
+    activity = personal_message(
+        connector.url, user_id, text=text or None, tenant=teams_tenant_of(USERS[user_id]), **extra
+    )
+    assert teams.post(activity).status in (200, 201)
+    return connector.activities(chat)[before:]
+
+
+def within_limits(connector: FakeTeamsConnector) -> None:
+    """Nothing refused, and every activity the connector holds measured again."""
+    refused = [[str(e) for e in excesses] for _, excesses in connector.refused]
+    assert refused == []
+    for conversation in connector.conversations():
+        for activity in connector.activities(conversation):
+            assert teams_limits.excesses(activity) == [], conversation
+
+
+def runs(activities: list[JsonObject]) -> str:
+    """All the text on the cards, run after run, without line breaks or word joiners: a
+    long text is whole on them when its lines, joined, are in here."""
+    found = []
+    for number, activity in enumerate(activities):
+        for attachment in activity.get("attachments") or []:
+            body = (attachment.get("content") or {}).get("body") or []
+            if number and body and CONTINUED.search(teams_cards.text({"attachments": [
+                {**attachment, "content": {"body": body[:1]}}]})):  # fmt: skip
+                body = body[1:]  # the line that says which part this is
+            found += [
+                str(node.get("text", "")) for node in _walk(body) if node.get("type") == "TextRun"
+            ]
+    return "".join(found).replace(WORD_JOINER, "")
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
+
+
+def whole(text: str) -> str:
+    return text.replace("\n", "")
+
+
+def answers_of(core: Core, uow_factory: UnitOfWorkFactory, clock: FakeClock, email: str,
+               round_: Round, count: int) -> list[str]:  # fmt: skip
+    """`count` answers of ANSWER_CHARS characters by one member, as `large_round` stores them."""
+    member = core.members.by_email(email)
+    assert member is not None
+    texts = [long_text(next(_IDS), "jeugdzorg", "Zeist") for _ in range(count)]
+    with uow_factory() as uow:
+        for text in texts:
+            uow.responses.add(
+                ResponseData(
+                    round_id=round_.id,
+                    member_id=member.id,
+                    organisation_id=member.organisation_id,
+                    topic_id=None,
+                    text=text,
+                    network_help=long_text(next(_IDS), "lobby", "Den Haag", length=1000),
+                    attribution=Attribution.NAME,
+                ),
+                at=clock.now(),
+            )
+        uow.commit()
+    return texts
+
+
+@pytest.mark.parametrize("count", [29, 300])
+def test_mine_shows_every_answer_whole_within_the_limits(
+    teams: TeamsServer, connector: FakeTeamsConnector, core: Core,
+    uow_factory: UnitOfWorkFactory, clock: FakeClock, open_round: Round, count: int,
+) -> None:  # fmt: skip
+    texts = answers_of(core, uow_factory, clock, MEMBER, open_round, count)
+
+    shown = say(teams, connector, "29:member", "mijn")
+
+    within_limits(connector)
+    on_cards = runs(shown)
+    assert all(whole(t) in on_cards for t in texts)
+    # As few cards as hold them, each part after the first saying what it continues.
+    assert len(shown) < count
+    for number, activity in enumerate(shown[1:], start=2):
+        assert f"deel {number} van {len(shown)}" in teams_cards.text(activity).splitlines()[0]
+
+
+def test_a_300_answer_round_in_every_message_within_the_limits(
+    teams: TeamsServer, connector: FakeTeamsConnector, core: Core,
+    uow_factory: UnitOfWorkFactory, clock: FakeClock,
+) -> None:  # fmt: skip
+    round_ = large_round(core, uow_factory, clock)
+    core.rounds.create(
+        RoundRequest(
+            pillar_slug="financien",
+            meeting_title=("Pijleroverleg Financiën, " + "lange titel " * 20)[:MAX_TITLE_CHARS],
+            question=("Welke vraagstukken spelen er? " * 60)[:MAX_QUESTION_CHARS],
+            meeting_at=clock.now() + timedelta(days=14),
+            closes_at=clock.now() + timedelta(days=7),
+            reminders=(timedelta(days=2),),
+        ),
+        actor_id=None,
+    )
+
+    # Invitations, then (on the Monday) reminders: from the outbox.
+    teams.run_outbox()
+    invitations = connector.activities("a:29:member")
+    assert len(invitations) == 2
+    clock.advance(days=6)
+    teams.run_outbox()
+    assert len(connector.activities("a:29:member")) == 3
+    within_limits(connector)
+
+    # Help, rounds, status, the round's view, the draft summary; the forms for a new
+    # round and for editing a 4,000-character answer.
+    assert say(teams, connector, "29:member", "hulp")
+    assert say(teams, connector, "29:secretariat", "hulp")
+    assert say(teams, connector, "29:secretariat", "rondes")
+    assert say(teams, connector, "29:lead", "rondes")
+    assert say(teams, connector, "29:lead", f"status {round_.id}")
+    assert say(teams, connector, "29:secretariat", f"status {round_.id}")
+    assert say(teams, connector, "29:secretariat", f"ronde {round_.id}")
+    assert say(teams, connector, "29:lead", f"samenvatting {round_.id}")
+    assert say(teams, connector, "29:secretariat", "nieuw")
+    mine = core.responses.of_member(core.members.by_email(MEMBER))  # type: ignore[arg-type]
+    longest = max(mine, key=lambda r: len(r.text))
+    assert len(longest.text) == ANSWER_CHARS
+    (form,) = say(teams, connector, "29:member", f"wijzig {longest.id}")
+    assert teams_cards.inputs(form)["text"]["value"] == longest.text
+    within_limits(connector)
+
+    # A confirmation of an answer as long as a form takes.
+    limit = teams_cards.inputs(form)["text"].get("maxLength") or ANSWER_CHARS
+    submit = next(t for t, d in teams_cards.actions(form).items() if d.get("inbreng") == "form")
+    value = teams_cards.press(form, submit, text="Nieuwe tekst. " * (limit // 14))
+    confirmation = say(teams, connector, "29:member", "", value=value, replyToId=form["id"])
+    within_limits(connector)
+    assert "Nieuwe tekst." in runs(connector.activities("a:29:member")[-len(confirmation) - 1 :])
+
+    # The member's own data, with every answer in it.
+    exported = say(teams, connector, "29:member", "privacy export")
+    within_limits(connector)
+    kept = next(r for r in mine if r.id != longest.id)
+    assert json.dumps(kept.text, ensure_ascii=False)[1:-1] in runs(exported)
+
+    # Closed: the summary for review, in the lead's chat; posted: one thread in the channel.
+    core.rounds.close(round_.id, actor_id=None)
+    teams.run_outbox()
+    assert say(teams, connector, "29:lead", f"samenvatting {round_.id}")
+    say(teams, connector, "29:lead", f"plaats samenvatting {round_.id}")
+    teams.run_outbox()
+    within_limits(connector)
+    posts = [c for c in connector.conversations() if c.startswith(FINANCE_CHANNEL)]
+    assert posts, "the summary was posted"
+    threads = {c.split(";messageid=")[0] for c in posts}
+    assert threads == {FINANCE_CHANNEL}
+    started = connector.activities(FINANCE_CHANNEL)
+    assert len(started) == 1, "one post in the channel; any further part replies to it"
+    images = teams_limits.inline_images(started)
+    charts = core.exports.charts(round_.id, language="nl")
+    assert [data for _, data in images] == [f.content for f in charts]
