@@ -32,6 +32,10 @@ class Button:
 class Field:
     label: Markup
     value: Markup
+    # The value in full where `value` shortens it (quotes cut to their beginning), for a
+    # surface that can show it on request, behind a button labelled `more_label`.
+    more: Markup = EMPTY
+    more_label: Markup = EMPTY
 
 
 @dataclass(frozen=True, kw_only=True)

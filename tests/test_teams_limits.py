@@ -9,35 +9,46 @@ test also checks that nothing was refused and that what should arrive arrived wh
 
 from __future__ import annotations
 
+import base64
+import io
 import itertools
 import json
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
+from bot.conversation import views
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
-from bot.domain import Attribution, ResponseData, Round
+from bot.domain import Attribution, DeliveryKind, ResponseData, Round
 from bot.ports import UnitOfWorkFactory
 from bot.services.rounds import MAX_QUESTION_CHARS, MAX_TITLE_CHARS, RoundRequest
 from tests import teams_cards
 from tests.fakes import teams_limits
 from tests.fakes.teams_connector import FakeTeamsConnector
+from tests.fakes.teams_limits import ADAPTIVE_CARD
 from tests.large_round import ANSWER_CHARS, large_round, long_text
-from tests.support import LEAD, MEMBER, SECRETARIAT, FakeClock, teams_tenant_of
+from tests.support import LEAD, MEMBER, SECRETARIAT, FakeClock, answer, teams_tenant_of
 from tests.teams_harness import JsonObject, TeamsServer, personal_message, team_install
-
-# Every test on SQLite only: what is measured here is the messages, not the database.
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 USERS = {"29:member": MEMBER, "29:lead": LEAD, "29:secretariat": SECRETARIAT}
 FINANCE_CHANNEL = "19:4f1c9a7e5b2d4c6e8a0b1d3f5e7a9c1b@thread.tacv2"
 WORD_JOINER = "\u2060"
 CONTINUED = re.compile(r", (deel|part) \d+ (van|of) \d+$")
 _IDS = itertools.count(1)
+
+
+@pytest.fixture
+def database_url(sqlite_database_url: str) -> str:
+    """SQLite only: what is measured here is the messages, not the database."""
+    return sqlite_database_url
 
 
 @pytest.fixture
@@ -229,6 +240,142 @@ def test_a_300_answer_round_in_every_message_within_the_limits(
     assert threads == {FINANCE_CHANNEL}
     started = connector.activities(FINANCE_CHANNEL)
     assert len(started) == 1, "one post in the channel; any further part replies to it"
-    images = teams_limits.inline_images(started)
+    thread = [a for c in posts if c != FINANCE_CHANNEL for a in connector.activities(c)]
+    images = teams_limits.inline_images(started + thread)
     charts = core.exports.charts(round_.id, language="nl")
     assert [data for _, data in images] == [f.content for f in charts]
+    for number, part in enumerate(thread, start=2):
+        assert f"deel {number} van {len(thread) + 1}" in teams_cards.text(part).splitlines()[0]
+
+
+# -- one card -----------------------------------------------------------------------------
+
+
+def test_mine_and_rounds_are_one_card_each(
+    teams: TeamsServer, connector: FakeTeamsConnector, core: Core, clock: FakeClock,
+    open_round: Round, scheduled_round: Round,
+) -> None:  # fmt: skip
+    given = [
+        answer(core, open_round, MEMBER, "onderwijshuisvesting", f"Vraagstuk {n}: bouwkosten.")
+        for n in range(1, 8)
+    ]
+
+    (mine,) = say(teams, connector, "29:member", "mijn")
+    (rounds,) = say(teams, connector, "29:secretariat", "rondes")
+
+    shown = teams_cards.text(mine)
+    assert all(f"Vraagstuk {n}: bouwkosten." in shown for n in range(1, 8))
+    edits = [n["data"] for n in _walk(mine["attachments"]) if n.get("type") == "Action.Submit"]
+    assert sorted(d["value"] for d in edits if d["action"] == "edit") == sorted(
+        str(r.id) for r in given
+    )
+    listed = teams_cards.text(rounds)
+    assert f"Uitvraag {open_round.id}:" in listed and f"Uitvraag {scheduled_round.id}:" in listed
+    within_limits(connector)
+
+
+def test_a_posted_summary_is_one_compact_card_with_the_quotes_in_full_behind_more(
+    teams: TeamsServer, connector: FakeTeamsConnector, core: Core, open_round: Round,
+) -> None:  # fmt: skip
+    long = "De bouwkosten van scholen stijgen sneller dan de normbedragen. " * 12
+    answer(core, open_round, MEMBER, "onderwijshuisvesting", long.strip())
+    answer(core, open_round, LEAD, "onderwijshuisvesting", "Kort en krachtig.")
+    core.rounds.close(open_round.id, actor_id=None)
+    teams.run_outbox()
+    lead = core.members.by_email(LEAD)
+    assert lead is not None and lead.id is not None
+    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor_id=lead.id)
+
+    teams.run_outbox()
+
+    within_limits(connector)
+    (post,) = [a for c in connector.conversations() if c.startswith(FINANCE_CHANNEL)
+               for a in connector.activities(c)]  # fmt: skip
+    body = teams_cards.card_of(post)["body"]
+    folded = [e for e in body if e["type"] != "ActionSet"]  # what shows before "Meer"
+    shown = teams_cards.text(
+        {"attachments": [{**post["attachments"][0], "content": {"body": folded}}]}
+    )
+    # The long quote: its beginning, whole words, then "…"; the short one as it is.
+    start = views.excerpt(long.strip())
+    assert start.endswith(" …") and len(start) <= views.QUOTE_CHARS + 2
+    assert long.strip().startswith(start.removesuffix(" …"))
+    assert start in shown and long.strip() not in shown
+    assert "Kort en krachtig." in shown
+    assert "ingekort" in shown  # and who reads every answer in full
+    # "Meer" shows the theme with its quotes in full, in the card itself.
+    (more,) = [n for n in _walk(body) if n.get("type") == "Action.ShowCard"]
+    assert more["title"] == "Meer"
+    assert long.strip() in runs([{"attachments": [{"content": more["card"]}]}])
+
+
+def test_a_quote_is_cut_at_a_word_boundary_only_when_it_is_long() -> None:
+    assert views.excerpt("Kort.") == "Kort."
+    assert views.excerpt("a" * views.QUOTE_CHARS) == "a" * views.QUOTE_CHARS
+    assert views.excerpt("woord " * 100) == ("woord " * 40).strip() + " …"
+    unbroken = "x" * (views.QUOTE_CHARS * 2)
+    assert views.excerpt(unbroken) == "x" * views.QUOTE_CHARS + " …"
+
+
+# -- the fake enforces the limits as Teams does ----------------------------------------------
+
+
+def post_activity(connector: FakeTeamsConnector, activity: JsonObject) -> tuple[int, JsonObject]:
+    request = urllib.request.Request(
+        connector.url + "v3/conversations/a:29:member/activities",
+        data=json.dumps(activity).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def card_activity(body: list[JsonObject]) -> JsonObject:
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": body}
+    return {"type": "message", "attachments": [{"contentType": ADAPTIVE_CARD, "content": card}]}
+
+
+def png_of(width: int, height: int) -> bytes:
+    figure = Figure(figsize=(width / 100, height / 100), dpi=100)
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def test_the_fake_refuses_a_message_teams_counts_as_too_large_and_keeps_nothing(
+    connector: FakeTeamsConnector,
+) -> None:
+    # In UTF-8 both cards are within 28 KB; Teams counts the message in UTF-16: 38 KB fits,
+    # 42 KB does not.
+    fits = card_activity([{"type": "TextBlock", "text": "a" * 19_000}])
+    too_large = card_activity([{"type": "TextBlock", "text": "a" * 21_000}])
+
+    assert post_activity(connector, fits)[0] == 201
+    status, answer_ = post_activity(connector, too_large)
+
+    assert (status, answer_["error"]["code"]) == (413, "MessageSizeTooBig")
+    assert len(connector.activities("a:29:member")) == 1
+    ((refused, excesses),) = connector.refused
+    assert refused == too_large and [e.what for e in excesses] == ["message (UTF-16 bytes)"]
+
+
+def test_the_fake_leaves_inline_images_out_of_the_size_but_refuses_one_too_large_to_show(
+    connector: FakeTeamsConnector,
+) -> None:
+    def image(png: bytes) -> JsonObject:
+        return {"type": "Image", "url": "data:image/png;base64," + base64.b64encode(png).decode()}
+
+    shown = png_of(1024, 1024)
+    wide = png_of(1100, 400)
+    assert teams_limits.png_size(shown) == (1024, 1024) and len(shown) > 1_000
+
+    assert post_activity(connector, card_activity([image(shown)] * 4))[0] == 201
+    status, answer_ = post_activity(connector, card_activity([image(wide)]))
+
+    assert status == 400 and "inline image width (px): 1100 > 1024" in answer_["error"]["message"]
+    assert len(connector.activities("a:29:member")) == 1

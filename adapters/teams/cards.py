@@ -174,6 +174,13 @@ def fact_blocks(fields: tuple[Field, ...]) -> list[Element]:
     for field in fields:
         label_blocks = text_blocks(field.label, weight="Bolder")
         value_blocks = text_blocks(field.value)
+        if field.more:
+            more = _more(field)
+            if parts.counted_size(more) <= text.CARD_BYTES // 2:
+                blocks += label_blocks + value_blocks + [more]
+            else:  # too long to fold away within one card: in full, over the cards it takes
+                blocks += label_blocks + text_blocks(field.more)
+            continue
         if len(plain(field.label)) + len(plain(field.value)) > SHORT_FIELD:
             blocks += label_blocks + value_blocks
             continue
@@ -188,6 +195,13 @@ def fact_blocks(fields: tuple[Field, ...]) -> list[Element]:
             }
         )
     return blocks
+
+
+def _more(field: Field) -> Element:
+    """The field's value in full, shown in the card when its button is pressed."""
+    shown = {"type": "AdaptiveCard", "body": text_blocks(field.more)}
+    action = {"type": "Action.ShowCard", "title": label(field.more_label, ACTION_TITLE)}
+    return {"type": "ActionSet", "actions": [action | {"card": shown}]}
 
 
 def file_blocks(file: File) -> list[Element]:

@@ -232,20 +232,29 @@ QUOTE_CHARS = 240  # of a quote in a channel's summary
 def channel_summary(turn: Voice, round_: Round, summary: RoundSummary) -> Message:
     """The summary for a channel, compact: each quote its first `QUOTE_CHARS` characters,
     up to a word's end, then "…" when it goes on. A quote is an excerpt, so the member's
-    text is not changed, only quoted; the summary says who reads every answer in full."""
-    shortened = any(excerpt(q.text) != q.text for t in summary.shown for q in t.quotes)
-    compact = replace(
-        summary,
-        themes=[
-            replace(t, quotes=[replace(q, text=excerpt(q.text)) for q in t.quotes])
-            for t in summary.themes
-        ],
-    )
-    message = summary_message(turn, round_, compact)
+    text is not changed, only quoted: a theme with a shortened quote has its quotes in full
+    behind "Meer" where the surface can show that, and the summary says who reads every
+    answer in full."""
+    message = summary_message(turn, round_, summary)
+    fields = []
+    shortened = False
+    for theme, field in zip(summary.shown, message.fields, strict=True):
+        short = replace(theme, quotes=[replace(q, text=excerpt(q.text)) for q in theme.quotes])
+        if short == theme:
+            fields.append(field)
+            continue
+        shortened = True
+        fields.append(
+            replace(
+                _theme_field(turn, short),
+                more=field.value,
+                more_label=turn.t("buttons.more"),
+            )
+        )
     if not shortened:
         return message
     note = turn.t("summary.shortened", id=round_.id)
-    return replace(message, text=join("\n\n", [message.text, note]))
+    return replace(message, text=join("\n\n", [message.text, note]), fields=tuple(fields))
 
 
 def excerpt(text: str, limit: int = QUOTE_CHARS) -> str:
