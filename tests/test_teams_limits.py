@@ -24,10 +24,13 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from adapters.teams import cards
 from bot.conversation import views
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.domain import Attribution, DeliveryKind, ResponseData, Round
+from bot.markup import escape
+from bot.messages import Button, Field, Message
 from bot.ports import UnitOfWorkFactory
 from bot.services.rounds import MAX_QUESTION_CHARS, MAX_TITLE_CHARS, RoundRequest
 from tests import teams_cards
@@ -379,3 +382,50 @@ def test_the_fake_leaves_inline_images_out_of_the_size_but_refuses_one_too_large
 
     assert status == 400 and "inline image width (px): 1100 > 1024" in answer_["error"]["message"]
     assert len(connector.activities("a:29:member")) == 1
+
+
+# -- packing, without the server -------------------------------------------------------------
+
+
+def test_messages_go_on_in_parts_whole_and_each_message_on_one_card() -> None:
+    answers = [
+        Message(
+            title=escape(f"Inbreng {n}"),
+            fields=(Field(label=escape("Tekst"), value=escape(long_text(n, "jeugdzorg", "Ede"))),),
+            buttons=(Button(label=escape("Wijzigen"), action="edit", value=str(n)),),
+        )
+        for n in range(9)
+    ]
+    header = Message(
+        title=escape("Uw inbreng (9)"),
+        continuation=lambda part, parts: escape(f"Uw inbreng (9), deel {part} van {parts}"),
+    )
+
+    attachments = cards.render([header, *answers])
+
+    assert 1 < len(attachments) < len(answers)
+    activities = [{"type": "message", "attachments": [a]} for a in attachments]
+    assert all(teams_limits.excesses(a) == [] for a in activities)
+    for number, activity in enumerate(activities, start=1):
+        lines = teams_cards.text(activity).splitlines()
+        if number > 1:
+            assert lines[0] == f"Uw inbreng (9), deel {number} van {len(activities)}"
+    for n in range(9):  # each answer whole, on exactly one card, with its button
+        holding = [a for a in activities if f"Inbreng {n}" in teams_cards.text(a).splitlines()]
+        assert len(holding) == 1
+        assert whole(long_text(n, "jeugdzorg", "Ede")) in runs(holding)
+
+
+def test_more_than_one_card_can_fold_away_is_shown_in_full_in_place() -> None:
+    full = escape("“" + "Lang citaat. " * 1500 + "” (Zeist)")
+    theme = Field(
+        label=escape("Thema"), value=escape("“Lang citaat. …” (Zeist)"), more=full,
+        more_label=escape("Meer"),
+    )  # fmt: skip
+
+    attachments = cards.render([Message(title=escape("Samenvatting"), fields=(theme,))])
+
+    activities = [{"type": "message", "attachments": [a]} for a in attachments]
+    assert all(teams_limits.excesses(a) == [] for a in activities)
+    assert not [n for n in _walk(attachments) if n.get("type") == "Action.ShowCard"]
+    assert whole("Lang citaat. " * 1500) in runs(activities)
