@@ -626,7 +626,9 @@ def test_a_pillar_export_covers_its_rounds_whose_meeting_falls_in_the_period(
         f"Uitvraag {open_round.id}: Pijleroverleg Financiën",
         f"Uitvraag {january.id}: Overleg over 60 dagen",
     ]
-    assert len(document.inline_shapes) == 4
+    # Each round's two charts, each chart on one image or more.
+    images = sum(len(exports.charts(r.id, language="nl")) for r in (open_round, january))
+    assert len(document.inline_shapes) == images >= 4
     assert len(document.tables) == 2
 
     workbook = openpyxl.load_workbook(
@@ -761,7 +763,7 @@ def test_inbreng_export_writes_the_file_and_prints_its_path(
     assert agenda == folder / "financien.docx"
     document = docx.Document(str(agenda))
     assert document.paragraphs[0].text == "Kennisagenda Financiën"
-    assert len(document.inline_shapes) == 2
+    assert len(document.inline_shapes) >= 2  # two charts, each on one image or more
 
 
 def test_inbreng_export_refuses_unclear_requests_with_one_line(
