@@ -101,17 +101,20 @@ class File:
     content: bytes
 
 
-# The line that opens part `part` of `parts` of a message too long for one post, e.g.
-# "Samenvatting uitvraag 3, deel 2 van 4": the adapter that splits a message numbers it.
-Continuation = Callable[[int, int], Markup]
+# What part `part` of `parts` says it continues, e.g. "Samenvatting uitvraag 3, deel 2 van 4".
+PartTitle = Callable[[int, int], Markup]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Message:
+    """One message. A platform that cannot carry it (or a reply of several messages, whose
+    first message this is) in one piece divides it into parts, each headed by `part_title`
+    with its number and how many there are."""
+
     text: Markup = EMPTY
     title: Markup = EMPTY
     fields: tuple[Field, ...] = ()
     buttons: tuple[Button, ...] = ()
     form: Form | None = None
     files: tuple[File, ...] = ()
-    continuation: Continuation | None = field(default=None, compare=False)
+    part_title: PartTitle | None = field(default=None, compare=False)

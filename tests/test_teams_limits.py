@@ -398,7 +398,7 @@ def test_messages_go_on_in_parts_whole_and_each_message_on_one_card() -> None:
     ]
     header = Message(
         title=escape("Uw inbreng (9)"),
-        continuation=lambda part, parts: escape(f"Uw inbreng (9), deel {part} van {parts}"),
+        part_title=lambda part, parts: escape(f"Uw inbreng (9), deel {part} van {parts}"),
     )
 
     attachments = cards.render([header, *answers])

@@ -114,7 +114,8 @@ def _groups(runs: list[Element]) -> list[list[Element]]:
 
 def render(messages: list[Message]) -> list[Attachment]:
     """The messages as one card, one after the other; as consecutive cards when they hold
-    more than one card takes (see `parts`)."""
+    more than one card takes (see `parts`), each after the first headed by the first
+    message's `part_title`."""
     return [attachment(c) for c in message_cards(messages)]
 
 
@@ -150,10 +151,10 @@ def message_cards(messages: list[Message]) -> list[Card]:
 
 
 def _opening(messages: list[Message]) -> parts.Opening | None:
-    continuation = next((m.continuation for m in messages if m.continuation), None)
-    if continuation is None:
+    part_title = messages[0].part_title if messages else None
+    if part_title is None:
         return None
-    return lambda part, count: text_blocks(continuation(part, count), weight="Bolder")
+    return lambda part, count: text_blocks(part_title(part, count), weight="Bolder")
 
 
 def button_action(button: Button) -> Element:

@@ -32,8 +32,7 @@ def list_rounds(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         rounds = [core.rounds.get(round_id) for round_id in sorted(open_rounds)]
     if not rounds:
         return [Message(text=turn.t("rounds.none"))]
-    title = turn.t("rounds.title", count=len(rounds))
-    messages = [Message(title=title, continuation=views.continued(turn, title))]
+    messages = [Message(title=turn.t("rounds.title", count=len(rounds)))]
     for round_ in rounds:
         pillars = core.rounds.pillars_of(round_)
         messages.append(
@@ -49,9 +48,8 @@ def home(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     """An overview: the open rounds to answer and the member's own latest answers."""
     open_rounds = core.rounds.open_for(turn.member)
     responses = core.responses.of_member(turn.member)
-    title = turn.t("home.title")
     messages = [
-        Message(title=title, text=turn.t("home.intro"), continuation=views.continued(turn, title)),
+        Message(title=turn.t("home.title"), text=turn.t("home.intro")),
         Message(
             title=turn.t("home.open_rounds"),
             text=Markup() if open_rounds else turn.t("home.no_rounds"),
@@ -128,9 +126,11 @@ def mine(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     responses = core.responses.of_member(turn.member)
     if not responses:
         return [Message(text=turn.t("mine.none"))]
-    title = turn.t("mine.title", count=len(responses))
     return [
-        Message(title=title, continuation=views.continued(turn, title)),
+        Message(
+            title=turn.t("mine.title", count=len(responses)),
+            part_title=lambda part, parts: turn.t("mine.part", part=part, parts=parts),
+        ),
         *_own_responses(core, turn, responses),
     ]
 

@@ -16,19 +16,12 @@ from bot.domain import (
     RoundStatus,
     SummaryStatus,
 )
-from bot.markup import Markup, escape, join, plain
-from bot.messages import Button, ButtonStyle, Continuation, Field, Message
+from bot.markup import Markup, escape, join
+from bot.messages import Button, ButtonStyle, Field, Message, PartTitle
 from bot.policy import may_manage_rounds, may_report_on
 from bot.services.participation import Participation
 from bot.themes.model import Novelty, RoundSummary, Theme
 from bot.timeparse import format_reminders
-
-
-def continued(turn: Voice, title: Markup) -> Continuation:
-    """How each further part of a message titled `title` says what it continues, when a
-    platform needs several posts for it."""
-    heading = plain(title)
-    return lambda part, parts: turn.t("parts.line", title=heading, part=part, parts=parts)
 
 
 def help_message(turn: Turn) -> Message:
@@ -38,8 +31,7 @@ def help_message(turn: Turn) -> Message:
         lines.append(turn.t("help.lead"))
     if may_manage_rounds(member):
         lines.append(turn.t("help.secretariat"))
-    title = turn.t("help.title", name=member.name)
-    return Message(title=title, text=join("\n\n", lines), continuation=continued(turn, title))
+    return Message(title=turn.t("help.title", name=member.name), text=join("\n\n", lines))
 
 
 def pillar_names(pillars: list[Pillar], round_: Round) -> str:
@@ -207,8 +199,11 @@ def participation_message(turn: Voice, round_: Round, participation: Participati
         text = join("\n\n", [text, turn.t("disclosure.secretariat_only")])
     elif participation.anonymous_withheld:
         text = join("\n\n", [text, turn.t("disclosure.withheld")])
-    title = turn.t("status.title", id=round_.id, meeting=round_.meeting.title)
-    return Message(title=title, text=text, fields=tuple(rows), continuation=continued(turn, title))
+    return Message(
+        title=turn.t("status.title", id=round_.id, meeting=round_.meeting.title),
+        text=text,
+        fields=tuple(rows),
+    )
 
 
 def theme_title(turn: Voice, theme: Theme) -> Markup:
@@ -217,12 +212,11 @@ def theme_title(turn: Voice, theme: Theme) -> Markup:
 
 def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Message:
     """The summary as its readers see it: the themes not hidden."""
-    title = turn.t("summary.title", id=round_.id, meeting=round_.meeting.title)
     return Message(
-        title=title,
+        title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
         text=_summary_text(turn, round_, summary),
         fields=tuple(_theme_field(turn, theme) for theme in summary.shown),
-        continuation=continued(turn, title),
+        part_title=_summary_part(turn, round_),
     )
 
 
@@ -290,13 +284,28 @@ def review_message(
                 value=f"{round_.id} approve",
             ),
         )
-    title = turn.t("summary.title", id=round_.id, meeting=round_.meeting.title)
     return Message(
-        title=title,
+        title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
         text=join("\n\n", [_summary_text(turn, round_, summary), hint]),
         fields=tuple(fields),
         buttons=buttons,
-        continuation=continued(turn, title),
+        part_title=_summary_part(turn, round_),
+    )
+
+
+def _summary_part(turn: Voice, round_: Round) -> PartTitle:
+    return lambda part, parts: turn.t("summary.part", id=round_.id, part=part, parts=parts)
+
+
+def in_parts(turn: Voice, message: Message) -> Message:
+    """The message, saying what each part continues when a platform divides it: its own
+    part title, or else its title with the part's number."""
+    if message.part_title is not None or not message.title:
+        return message
+    title = message.title
+    return replace(
+        message,
+        part_title=lambda part, parts: turn.t("parts.of", what=title, part=part, parts=parts),
     )
 
 
