@@ -104,15 +104,14 @@ def runs(activities: list[JsonObject]) -> str:
     """All the text on the cards, run after run, without line breaks or word joiners: a
     long text is whole on them when its lines, joined, are in here."""
     found = []
-    for number, activity in enumerate(activities):
+    for activity in activities:
         for attachment in activity.get("attachments") or []:
-            body = (attachment.get("content") or {}).get("body") or []
-            if number and body and CONTINUED.search(teams_cards.text({"attachments": [
-                {**attachment, "content": {"body": body[:1]}}]})):  # fmt: skip
-                body = body[1:]  # the line that says which part this is
-            found += [
-                str(node.get("text", "")) for node in _walk(body) if node.get("type") == "TextRun"
-            ]
+            for element in (attachment.get("content") or {}).get("body") or []:
+                shown = [
+                    str(n.get("text", "")) for n in _walk(element) if n.get("type") == "TextRun"
+                ]
+                if not CONTINUED.search("".join(shown)):  # not the line saying which part
+                    found += shown
     return "".join(found).replace(WORD_JOINER, "")
 
 
@@ -167,9 +166,12 @@ def test_mine_shows_every_answer_whole_within_the_limits(
     on_cards = runs(shown)
     assert all(whole(t) in on_cards for t in texts)
     # As few cards as hold them, each part after the first saying what it continues.
-    assert len(shown) < count
+    assert 1 < len(shown) < count
+    assert teams_cards.text(shown[0]).splitlines()[1] == f"Uw inbreng, deel 1 van {len(shown)}"
     for number, activity in enumerate(shown[1:], start=2):
-        assert f"deel {number} van {len(shown)}" in teams_cards.text(activity).splitlines()[0]
+        assert teams_cards.text(activity).splitlines()[0] == (
+            f"Uw inbreng, deel {number} van {len(shown)}"
+        )
 
 
 def test_a_300_answer_round_in_every_message_within_the_limits(
@@ -247,8 +249,10 @@ def test_a_300_answer_round_in_every_message_within_the_limits(
     images = teams_limits.inline_images(started + thread)
     charts = core.exports.charts(round_.id, language="nl")
     assert [data for _, data in images] == [f.content for f in charts]
+    parts = len(thread) + 1
+    assert f"deel 1 van {parts}" in teams_cards.text(started[0]).splitlines()[1]
     for number, part in enumerate(thread, start=2):
-        assert f"deel {number} van {len(thread) + 1}" in teams_cards.text(part).splitlines()[0]
+        assert f"deel {number} van {parts}" in teams_cards.text(part).splitlines()[0]
 
 
 # -- one card -----------------------------------------------------------------------------
@@ -408,8 +412,8 @@ def test_messages_go_on_in_parts_whole_and_each_message_on_one_card() -> None:
     assert all(teams_limits.excesses(a) == [] for a in activities)
     for number, activity in enumerate(activities, start=1):
         lines = teams_cards.text(activity).splitlines()
-        if number > 1:
-            assert lines[0] == f"Uw inbreng (9), deel {number} van {len(activities)}"
+        label = f"Uw inbreng (9), deel {number} van {len(activities)}"
+        assert lines[1 if number == 1 else 0] == label  # the first under its title
     for n in range(9):  # each answer whole, on exactly one card, with its button
         holding = [a for a in activities if f"Inbreng {n}" in teams_cards.text(a).splitlines()]
         assert len(holding) == 1

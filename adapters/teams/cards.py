@@ -114,8 +114,7 @@ def _groups(runs: list[Element]) -> list[list[Element]]:
 
 def render(messages: list[Message]) -> list[Attachment]:
     """The messages as one card, one after the other; as consecutive cards when they hold
-    more than one card takes (see `parts`), each after the first headed by the first
-    message's `part_title`."""
+    more than one card takes (see `parts`), each with the first message's `part_title`."""
     return [attachment(c) for c in message_cards(messages)]
 
 
@@ -146,7 +145,9 @@ def message_cards(messages: list[Message]) -> list[Card]:
     if not groups and not actions:
         return []
     frame = text.json_size(attachment(card([], actions)))
-    packed = parts.packed(groups, actions, frame=frame, opening=_opening(messages))
+    title = messages[0].title if messages else EMPTY
+    heading = len(text_blocks(title)) if title else 0
+    packed = parts.packed(groups, actions, frame=frame, opening=_opening(messages), heading=heading)
     return [card(b, a) for b, a in packed]
 
 

@@ -2,9 +2,10 @@
 
 Teams refuses a message above 40 KB counted in UTF-16 (`text.CARD_BYTES` keeps a card well
 within it). Elements are never cut here: a text is already in blocks of at most
-`text.TEXT_BLOCK_BYTES`; a message that fits on one card is not spread over two. Every part
-after the first opens with a line that says which part it is, so a reader who sees one part
-knows there are others; the actions go on the last part, after everything they are about.
+`text.TEXT_BLOCK_BYTES`; a message that fits on one card is not spread over two. When there
+are several, each part says which part it is (the first under its title, the others at
+the top), so a reader who sees one knows there are others; the actions go on the last
+part, after everything they are about.
 """
 
 from __future__ import annotations
@@ -22,11 +23,17 @@ _LARGEST_COUNT = 999  # for reserving room for the opening line, whatever its nu
 
 
 def packed(
-    groups: list[list[Element]], actions: list[Element], *, frame: int, opening: Opening | None
+    groups: list[list[Element]],
+    actions: list[Element],
+    *,
+    frame: int,
+    opening: Opening | None,
+    heading: int = 0,
 ) -> list[tuple[list[Element], list[Element]]]:
     """(body, actions) per card. `groups`: the elements of each message, kept on one card
     when they fit on one, else split between elements. `frame`: the size of the card with
-    its actions and an empty body, as sent."""
+    its actions and an empty body, as sent. `heading`: how many elements the first card
+    shows before its part's line (the title of what it begins)."""
     reserve = 0 if opening is None else size_of(opening(_LARGEST_COUNT, _LARGEST_COUNT))
     budget = text.CARD_BYTES - frame - reserve
     bodies: list[list[Element]] = [[]]
@@ -44,7 +51,10 @@ def packed(
             used += size
     count = len(bodies)
     if count > 1 and opening is not None:
-        bodies = [opening(n, count) + b if n > 1 else b for n, b in enumerate(bodies, start=1)]
+        bodies = [
+            b[:heading] + opening(n, count) + b[heading:] if n == 1 else opening(n, count) + b
+            for n, b in enumerate(bodies, start=1)
+        ]
     return [(b, actions if n == count else []) for n, b in enumerate(bodies, start=1)]
 
 
