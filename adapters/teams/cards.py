@@ -13,7 +13,7 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from adapters.teams import card_data, text
+from adapters.teams import card_data, parts, text
 from bot.markup import EMPTY, Markup, Span, escape, lines, plain
 from bot.messages import (
     Button,
@@ -115,57 +115,49 @@ def _groups(runs: list[Element]) -> list[list[Element]]:
 
 
 def render(messages: list[Message]) -> list[Attachment]:
-    """One card per message, or several when a message is longer than one card holds."""
-    return [attachment(c) for message in messages for c in message_cards(message)]
+    """The messages as one card, one after the other; as consecutive cards when they hold
+    more than one card takes (see `parts`), each with the first message's `part_title`."""
+    return [attachment(c) for c in message_cards(messages)]
 
 
-def message_cards(message: Message) -> list[Card]:
-    body = [
-        *(text_blocks(message.title, weight="Bolder", size="Medium") if message.title else []),
-        *text_blocks(message.text),
-        *fact_blocks(message.fields),
-        *(block for file in message.files for block in file_blocks(file)),
-    ]
-    buttons = [button_action(b) for b in message.buttons]
+def message_cards(messages: list[Message]) -> list[Card]:
+    groups: list[list[Element]] = []
     actions: list[Element] = []
-    if len(buttons) <= SHOWN_ACTIONS:
-        actions = buttons
-    else:
-        # ActionSets in the body, in order, rather than an overflow menu: every button
-        # stays a button on every client, and none is dropped.
-        body += [
-            {"type": "ActionSet", "actions": buttons[i : i + SHOWN_ACTIONS]}
-            for i in range(0, len(buttons), SHOWN_ACTIONS)
+    for message in messages:
+        elements = [
+            *(text_blocks(message.title, weight="Bolder", size="Medium") if message.title else []),
+            *text_blocks(message.text),
+            *fact_blocks(message.fields),
+            *(block for file in message.files for block in file_blocks(file)),
         ]
-    if not body and not actions:
+        buttons = [button_action(b) for b in message.buttons]
+        if len(messages) == 1 and len(buttons) <= SHOWN_ACTIONS:
+            actions = buttons
+        else:
+            # ActionSets in the body, under what they act on, rather than an overflow menu:
+            # every button stays a button on every client, and none is dropped.
+            elements += [
+                {"type": "ActionSet", "actions": buttons[i : i + SHOWN_ACTIONS]}
+                for i in range(0, len(buttons), SHOWN_ACTIONS)
+            ]
+        if groups and elements:
+            elements[0] = {**elements[0], "separator": True, "spacing": "Large"}
+        if elements:
+            groups.append(elements)
+    if not groups and not actions:
         return []
-    return _packed(body, actions)
+    frame = text.json_size(attachment(card([], actions)))
+    title = messages[0].title if messages else EMPTY
+    heading = len(text_blocks(title)) if title else 0
+    packed = parts.packed(groups, actions, frame=frame, opening=_opening(messages), heading=heading)
+    return [card(b, a) for b, a in packed]
 
 
-def _packed(body: list[Element], actions: list[Element]) -> list[Card]:
-    """The body over as many cards as keep each within `text.CARD_BYTES`; the actions go
-    on the last, after all of the text they are about."""
-    budget = text.CARD_BYTES - text.json_size(attachment(card([], actions)))
-    bodies: list[list[Element]] = [[]]
-    used = 0
-    for element in body:
-        size = _counted_size(element) + 2  # and the separator before it
-        if bodies[-1] and used + size > budget:
-            bodies.append([])
-            used = 0
-        bodies[-1].append(element)
-        used += size
-    last = len(bodies) - 1
-    return [card(b, actions if i == last else []) for i, b in enumerate(bodies)]
-
-
-def _counted_size(element: Element) -> int:
-    """An element's size as Teams counts it: without an inline image's data, which is
-    not part of the message size limit."""
-    url = element.get("url")
-    if element.get("type") == "Image" and isinstance(url, str) and url.startswith("data:"):
-        return text.json_size({**element, "url": ""})
-    return text.json_size(element)
+def _opening(messages: list[Message]) -> parts.Opening | None:
+    part_title = messages[0].part_title if messages else None
+    if part_title is None:
+        return None
+    return lambda part, count: text_blocks(part_title(part, count), weight="Bolder")
 
 
 def button_action(button: Button) -> Element:
@@ -200,6 +192,13 @@ def fact_blocks(fields: tuple[Field, ...]) -> list[Element]:
     for field in fields:
         label_blocks = text_blocks(field.label, weight="Bolder")
         value_blocks = text_blocks(field.value)
+        if field.more:
+            more = _more(field)
+            if parts.counted_size(more) <= text.CARD_BYTES // 2:
+                blocks += label_blocks + value_blocks + [more]
+            else:  # too long to fold away within one card: in full, over the cards it takes
+                blocks += label_blocks + text_blocks(field.more)
+            continue
         if len(plain(field.label)) + len(plain(field.value)) > SHORT_FIELD:
             blocks += label_blocks + value_blocks
             continue
@@ -214,6 +213,13 @@ def fact_blocks(fields: tuple[Field, ...]) -> list[Element]:
             }
         )
     return blocks
+
+
+def _more(field: Field) -> Element:
+    """The field's value in full, shown in the card when its button is pressed."""
+    shown = {"type": "AdaptiveCard", "body": text_blocks(field.more)}
+    action = {"type": "Action.ShowCard", "title": label(field.more_label, ACTION_TITLE)}
+    return {"type": "ActionSet", "actions": [action | {"card": shown}]}
 
 
 def file_blocks(file: File) -> list[Element]:

@@ -11,6 +11,7 @@ a duplicate is possible, a lost invitation is not.
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -114,18 +115,26 @@ class TeamsMessenger:
     # -- the connector --------------------------------------------------------------
 
     async def _send(self, reference: ConversationReference, message: Message) -> str:
-        """The message's cards, in order; the id of the first."""
+        """The message's cards, in order; the id of the first. In a channel the cards after
+        the first are replies to it: one thread, not one per card."""
+        attachments = cards.render([message])
 
-        async def send(turn: TurnContext) -> str:
-            first = ""
-            for attachment in cards.render([message]):
-                activity = message_activity(attachment)
-                activity.summary = message.title or None
-                sent = await turn.send_activity(activity)
-                first = first or str(getattr(sent, "id", "") or "")
-            return first
+        def sending(part: list[cards.Attachment]) -> Callable[[TurnContext], Awaitable[str]]:
+            async def send(turn: TurnContext) -> str:
+                first = ""
+                for attachment in part:
+                    activity = message_activity(attachment)
+                    activity.summary = message.title or None
+                    sent = await turn.send_activity(activity)
+                    first = first or str(getattr(sent, "id", "") or "")
+                return first
 
-        return await self._in_turn(reference, send)
+            return send
+
+        first = await self._in_turn(reference, sending(attachments[:1]))
+        if len(attachments) > 1:
+            await self._in_turn(_thread_of(reference, first), sending(attachments[1:]))
+        return first
 
     async def _roster(self, installation: Installation) -> dict[str, ChannelAccount]:
         team_id = installation.conversation_id
@@ -209,6 +218,18 @@ class TeamsMessenger:
                 permanent=True,
             )
         return next((t for t in teams if t.tenant == tenant), teams[0])
+
+
+def _thread_of(reference: ConversationReference, activity_id: str) -> ConversationReference:
+    """Where replies to a channel post go (Teams' "channel;messageid=" conversation id); a
+    personal chat has no threads, so there it is the chat itself."""
+    conversation = reference.conversation
+    if conversation is None or conversation.conversation_type != "channel" or not activity_id:
+        return reference
+    thread = copy.copy(reference)
+    thread.conversation = copy.copy(conversation)
+    thread.conversation.id = f"{conversation.id};messageid={activity_id}"
+    return thread
 
 
 def _loaded(address: str) -> ConversationReference:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import re
 
-# Teams refuses a message activity above about 28 KB of JSON. One card gets 20 KB, which
-# leaves room for the activity around it (addresses, ids, service URL: about 2 KB) and for
-# a reply that carries the id of the card it replaces.
-MESSAGE_BYTES = 28_000
-CARD_BYTES = 20_000
+# Teams refuses a message activity above 40 KB counted as UTF-16, base64 images left out
+# (https://learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages).
+# A card of CARD_BYTES in ASCII-only JSON (`json_size`) takes at most twice that in UTF-16,
+# which leaves some 6 KB for the activity around it (addresses, ids, service URL, summary).
+MESSAGE_BYTES = 40_000
+CARD_BYTES = 17_000
 # One block's share of a card. Teams publishes no limit per block, but a card of a few
 # blocks scrolls and renders better on mobile than one block holding all of it.
 TEXT_BLOCK_BYTES = 4_000

@@ -63,7 +63,8 @@ class Conversation:
             return [self.stranger_message(member)]
         turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
         try:
-            return self._dispatch(turn, event)
+            reply = self._dispatch(turn, event)
+            return [views.in_parts(turn, reply[0]), *reply[1:]] if reply else reply
         except InbrengError as error:
             return [Message(text=turn.t(f"errors.{error.key}", **error.params))]
 

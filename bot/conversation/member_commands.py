@@ -132,7 +132,10 @@ def mine(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     if not responses:
         return [Message(text=turn.t("mine.none"))]
     return [
-        Message(title=turn.t("mine.title", count=len(responses))),
+        Message(
+            title=turn.t("mine.title", count=len(responses)),
+            part_title=lambda part, parts: turn.t("mine.part", part=part, parts=parts),
+        ),
         *_own_responses(core, turn, responses),
     ]
 

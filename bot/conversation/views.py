@@ -17,7 +17,15 @@ from bot.domain import (
     SummaryStatus,
 )
 from bot.markup import Markup, escape, join
-from bot.messages import Button, ButtonStyle, Confirmation, Field, Message, Placement
+from bot.messages import (
+    Button,
+    ButtonStyle,
+    Confirmation,
+    Field,
+    Message,
+    PartTitle,
+    Placement,
+)
 from bot.policy import may_manage_rounds, may_report_on
 from bot.services.participation import Participation
 from bot.themes.model import Novelty, RoundSummary, Theme
@@ -240,7 +248,51 @@ def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Messag
         title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
         text=_summary_text(turn, round_, summary),
         fields=tuple(_theme_field(turn, theme) for theme in summary.shown),
+        part_title=_summary_part(turn, round_),
     )
+
+
+QUOTE_CHARS = 240  # of a quote in a channel's summary
+
+
+def channel_summary(turn: Voice, round_: Round, summary: RoundSummary) -> Message:
+    """The summary for a channel, compact: each quote its first `QUOTE_CHARS` characters,
+    up to a word's end, then "…" when it goes on. A quote is an excerpt, so the member's
+    text is not changed, only quoted: a theme with a shortened quote has its quotes in full
+    behind "Meer" where the surface can show that, and the summary says who reads every
+    answer in full."""
+    message = summary_message(turn, round_, summary)
+    fields = []
+    shortened = False
+    for theme, field in zip(summary.shown, message.fields, strict=True):
+        short = replace(theme, quotes=[replace(q, text=excerpt(q.text)) for q in theme.quotes])
+        if short == theme:
+            fields.append(field)
+            continue
+        shortened = True
+        fields.append(
+            replace(
+                _theme_field(turn, short),
+                more=field.value,
+                more_label=turn.t("buttons.more"),
+            )
+        )
+    if not shortened:
+        return message
+    note = turn.t("summary.shortened", id=round_.id)
+    return replace(message, text=join("\n\n", [message.text, note]), fields=tuple(fields))
+
+
+def excerpt(text: str, limit: int = QUOTE_CHARS) -> str:
+    """The beginning of `text`, at most `limit` characters and whole words, and "…" when
+    there is more; a text within the limit as it is."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + " …"
 
 
 def review_message(
@@ -269,6 +321,23 @@ def review_message(
         text=join("\n\n", [_summary_text(turn, round_, summary), hint]),
         fields=tuple(fields),
         buttons=buttons,
+        part_title=_summary_part(turn, round_),
+    )
+
+
+def _summary_part(turn: Voice, round_: Round) -> PartTitle:
+    return lambda part, parts: turn.t("summary.part", id=round_.id, part=part, parts=parts)
+
+
+def in_parts(turn: Voice, message: Message) -> Message:
+    """The message, saying what each part continues when a platform divides it: its own
+    part title, or else its title with the part's number."""
+    if message.part_title is not None or not message.title:
+        return message
+    title = message.title
+    return replace(
+        message,
+        part_title=lambda part, parts: turn.t("parts.of", what=title, part=part, parts=parts),
     )
 
 

@@ -57,8 +57,8 @@ def _round_section(document: DocumentObject, export: RoundExport, words: Words) 
             _theme(document, theme, rank[theme.key], words, level=2 if heading is None else 3)
     document.add_heading(words.plain("export_file.agenda.charts"), level=2)
     for png in (
-        charts.answers_per_theme(shown, words),
-        charts.response_per_municipality(export.participation, words),
+        *charts.answers_per_theme(shown, words),
+        *charts.response_per_municipality(export.participation, words),
     ):
         document.add_picture(io.BytesIO(png), width=_CHART_WIDTH)
     document.add_heading(words.plain("export_file.agenda.participation"), level=2)

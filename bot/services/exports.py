@@ -138,23 +138,33 @@ class ExportService:
             several=True,
         )
 
-    def charts(self, round_id: int, *, language: str) -> tuple[File, File]:
-        """The round's two charts as PNG files, to post with its summary."""
+    def charts(self, round_id: int, *, language: str) -> tuple[File, ...]:
+        """The round's charts as PNG files, to post with its summary: each chart one file, or
+        several when it has more bars than one image shows (numbered from 1)."""
         from bot.exports import charts  # matplotlib loads slowly: only when drawing
 
         voice = self._voice(language)
         export = self._gather(round_id, voice, audit=None)  # for a channel post: no reader
-        return (
-            File(
-                filename=voice.plain("export_file.names.themes_chart", id=round_id) + ".png",
-                media_type=PNG_MEDIA_TYPE,
-                content=charts.answers_per_theme(export.summary.shown, voice),
+        drawn = (
+            (
+                "export_file.names.themes_chart",
+                charts.answers_per_theme(export.summary.shown, voice),
             ),
-            File(
-                filename=voice.plain("export_file.names.response_chart", id=round_id) + ".png",
-                media_type=PNG_MEDIA_TYPE,
-                content=charts.response_per_municipality(export.participation, voice),
+            (
+                "export_file.names.response_chart",
+                charts.response_per_municipality(export.participation, voice),
             ),
+        )
+        return tuple(
+            File(
+                filename=voice.plain(name, id=round_id)
+                + (f"-{number}" if len(pages) > 1 else "")
+                + ".png",
+                media_type=PNG_MEDIA_TYPE,
+                content=page,
+            )
+            for name, pages in drawn
+            for number, page in enumerate(pages, start=1)
         )
 
     # --- gathering --------------------------------------------------------------------

@@ -17,6 +17,12 @@ a 5xx before anything happens, a 5xx after the activity was stored (`after=True`
 client cannot know it arrived), or 403/404 as Teams does for a blocked bot or an unknown
 conversation. msrest's aiohttp sender, which the connector client uses, does not retry by
 itself, so every answer reaches the bot's own code.
+
+Every activity sent, updated or posted with a new conversation is measured against Teams'
+published limits (`tests.fakes.teams_limits`): one beyond them is refused as Teams refuses
+it (413 MessageSizeTooBig for size) or, where Teams would take it but not show it (an
+inline image above 1024x1024 px, actions past the sixth), with a 400, so that an excess is
+a lost message in a test. `refused` lists them.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.fakes import teams_limits
 from tests.fakes.served import ServedFake
 
 JsonObject = dict[str, Any]
@@ -96,6 +103,7 @@ class FakeTeamsConnector(ServedFake):
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
         self._ids = itertools.count(1)
+        self._refused: list[tuple[JsonObject, list[teams_limits.Excess]]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -191,6 +199,12 @@ class FakeTeamsConnector(ServedFake):
         with self._lock:
             return list(self._calls)
 
+    @property
+    def refused(self) -> list[tuple[JsonObject, list[teams_limits.Excess]]]:
+        """Activities refused for going beyond Teams' limits, with the limits they broke."""
+        with self._lock:
+            return list(self._refused)
+
     def calls_of(self, kind: Kind) -> list[Call]:
         return [c for c in self.calls if c.kind == kind]
 
@@ -229,6 +243,9 @@ class FakeTeamsConnector(ServedFake):
             fault = self._take_fault(kind)
         if fault is not None and not fault.after:
             return _fault_answer(fault)
+        refusal = self._beyond_limits(kind, body)
+        if refusal is not None:
+            return refusal
         answer = handler(parts, body, request)
         if fault is not None:
             return _fault_answer(fault)
@@ -252,6 +269,18 @@ class FakeTeamsConnector(ServedFake):
             ("GET", 2, "pagedmembers"): ("members", self._paged_members),
         }
         return routes.get(shape)
+
+    def _beyond_limits(self, kind: Kind, body: Any) -> web.Response | None:
+        activity = body.get("activity") if kind == "create" and isinstance(body, dict) else body
+        if kind not in ("create", "send", "update") or not isinstance(activity, dict):
+            return None
+        found = teams_limits.excesses(activity)
+        if not found:
+            return None
+        with self._lock:
+            self._refused.append((activity, found))
+        first = found[0]
+        return _error(first.status, first.code, "; ".join(str(e) for e in found))
 
     def _take_fault(self, kind: Kind) -> _Fault | None:
         queue = self._faults.get(kind)
