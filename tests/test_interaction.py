@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.console.session import ConsoleSession
-from adapters.slack.actions import action_id
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.domain import Round
@@ -171,19 +170,30 @@ def test_withdrawing_in_slack_asks_first_and_then_replaces_the_answer(
     assert core.responses.of_member(member) == []  # a member's own list leaves out withdrawn
 
 
-def test_withdrawing_from_a_private_answer_replaces_it_through_the_response_url(
+def test_withdrawing_from_the_list_of_answers_answers_apart_and_keeps_the_list(
     slack: SlackServer, core: Core, open_round: Round
 ) -> None:
+    """`mijn` is one private message with every answer: withdrawing one of them must not
+    put the notice in the place of all the others."""
     slack.command(MEMBER_ID, f"inbreng {open_round.id}")
     slack.submit(MEMBER_ID, modal(slack), answer_values())
-    member = core.members.by_email(SLACK_USERS[MEMBER_ID])
-    assert member is not None
-    [response] = core.responses.of_member(member)
+    slack.command(MEMBER_ID, "mijn")
+    [listing] = slack.slack.wait_for("response_url")
+    withdraw = next(
+        element
+        for block in listing.params["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["text"]["text"] == "Intrekken"
+    )
+    assert "confirm" in withdraw
 
-    slack.click(MEMBER_ID, action_id("withdraw", 1), str(response.id), ephemeral=True)
-    [replaced] = slack.slack.wait_for("response_url")
-    assert replaced.params["replace_original"] is True
-    assert "ingetrokken" in all_text(replaced)
+    slack.click(MEMBER_ID, withdraw["action_id"], withdraw["value"], ephemeral=True)
+    notice = slack.slack.wait_for("response_url", 2)[-1]
+    assert notice.params["replace_original"] in (False, "false")
+    assert "ingetrokken" in all_text(notice)
+    member = core.members.by_email(SLACK_USERS[MEMBER_ID])
+    assert member is not None and core.responses.of_member(member) == []
 
 
 def test_closing_a_round_in_slack_asks_first(slack: SlackServer, open_round: Round) -> None:

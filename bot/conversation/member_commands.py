@@ -181,7 +181,10 @@ def withdraw(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     response = core.responses.withdraw(turn.member, response_id)
     round_ = core.rounds.get(response.round_id)
     text = turn.t("withdrawn.text", id=response_id, meeting=round_.meeting.title)
-    return [Message(text=text, placement=Placement.REPLACE)]  # the answer is gone, so its buttons
+    # In the place of the answer's own message, whose buttons are done with; a list of
+    # answers stays, and pressing the withdrawn one again says it is withdrawn.
+    listed = args[1:2] == [views.IN_LIST]
+    return [Message(text=text, placement=Placement.NEW if listed else Placement.REPLACE)]
 
 
 def submit_answer(core: Core, turn: Turn, event: FormEvent) -> list[Message]:

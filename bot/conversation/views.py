@@ -155,13 +155,20 @@ def response_fields(
     return tuple(fields)
 
 
-def response_buttons(turn: Turn, response: Response, *, another: bool) -> tuple[Button, ...]:
+# The withdraw button of an answer in a list (`mijn`, the home tab) says so: the list holds
+# other answers, so the reply comes as a message of its own rather than in the list's place.
+IN_LIST = "list"
+
+
+def response_buttons(
+    turn: Turn, response: Response, *, another: bool, listed: bool = False
+) -> tuple[Button, ...]:
     buttons = [
         Button(label=turn.t("buttons.edit"), action=Command.EDIT, value=str(response.id)),
         Button(
             label=turn.t("buttons.withdraw"),
             action=Command.WITHDRAW,
-            value=str(response.id),
+            value=f"{response.id} {IN_LIST}" if listed else str(response.id),
             style=ButtonStyle.DANGER,
             confirm=confirm(turn, "withdraw"),
         ),
@@ -196,7 +203,7 @@ def own_response(turn: Turn, response: Response, round_: Round, topic_name: str 
             edited_at=response.edited_at,
         ),
         fields=response_fields(turn, response, round_, topic_name),
-        buttons=response_buttons(turn, response, another=False) if editable else (),
+        buttons=response_buttons(turn, response, another=False, listed=True) if editable else (),
     )
 
 
