@@ -394,9 +394,9 @@ def answer_form(**changes: Any) -> Form:
                 name="text",
                 label=m("Uw inbreng"),
                 multiline=True,
-                max_length=4000,
+                max_length=3000,
                 initial="Eerder geschreven",
-                hint=m("Hoogstens 4000 tekens"),
+                hint=m("Hoogstens 3000 tekens"),
             ),
             ChoiceField(
                 name="attribution",
@@ -421,7 +421,7 @@ def answer_form(**changes: Any) -> Form:
                 multiple=True,
             ),
         ),
-        "errors": {"text": "Te lang: hoogstens 4000 tekens", "ghost": "Er ging iets <mis> & zo"},
+        "errors": {"text": "Te lang: hoogstens 3000 tekens", "ghost": "Er ging iets <mis> & zo"},
     }
     values.update(changes)
     return Form(**values)
@@ -458,7 +458,7 @@ def test_a_form_becomes_a_modal_with_the_right_elements() -> None:
     assert text["multiline"] is True
     assert text["max_length"] == modals.TEXT_INPUT == 3000
     assert text["initial_value"] == "Eerder geschreven"
-    assert fields["text"]["hint"]["text"] == "Hoogstens 4000 tekens"
+    assert fields["text"]["hint"]["text"] == "Hoogstens 3000 tekens"
 
     radio = fields["attribution"]["element"]
     assert radio["type"] == "radio_buttons"
@@ -493,7 +493,7 @@ def test_the_modal_carries_context_and_reply_channel_in_private_metadata() -> No
 
 def test_errors_of_known_fields_go_under_the_field_and_others_on_top() -> None:
     form = answer_form()
-    assert modals.field_errors(form) == {"text": "Te lang: hoogstens 4000 tekens"}
+    assert modals.field_errors(form) == {"text": "Te lang: hoogstens 3000 tekens"}
     view = modals.modal(form)
     top = view["blocks"][0]
     assert top["type"] == "rich_text"

@@ -99,7 +99,7 @@ def answer(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         context=f"round:{chosen.id}",
         round_=chosen,
         pillars=core.rounds.pillars_of(chosen),
-        max_chars=core.responses.max_chars,
+        limits=_limits(core, None),
     )
     return [Message(form=form)]
 
@@ -111,6 +111,11 @@ def decline(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     had_answered = core.responses.decline(turn.member, chosen.id)
     key = "declined.after_answer" if had_answered else "declined.text"
     return [Message(text=turn.t(key, meeting=chosen.meeting.title))]
+
+
+def _limits(core: Core, stored: Response | None) -> dict[str, int]:
+    """How long each text of the answer form may be (a stored answer keeps its length)."""
+    return {name: core.responses.limit(stored, name) for name in ("text", "network_help")}
 
 
 def _topic(core: Core, response: Response) -> Topic | None:
@@ -160,7 +165,7 @@ def edit(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         context=f"response:{response.id}",
         round_=round_,
         pillars=core.rounds.pillars_of(round_),
-        max_chars=core.responses.max_chars,
+        limits=_limits(core, response),
         values=forms.answer_values(response, _topic(core, response)),
     )
     return [Message(form=form)]
@@ -194,7 +199,9 @@ def submit_answer(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
             context=event.context,
             round_=round_,
             pillars=core.rounds.pillars_of(round_),
-            max_chars=core.responses.max_chars,
+            limits=_limits(
+                core, core.responses.own(turn.member, int(raw_id)) if kind == "response" else None
+            ),
             values=event.values,
             errors=forms.field_errors(turn, error),
         )

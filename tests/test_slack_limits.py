@@ -1,0 +1,146 @@
+"""Slack's published limits, held by every message the bot sends there.
+
+The fake Web API refuses what Slack refuses (`tests/fakes/slack_limits.py`), so a message
+that does not fit shows up here as a refusal, i.e. a lost message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pytest
+
+from bot.conversation.conversation import Conversation
+from bot.conversation.core import Core
+from bot.domain import ANSWER_MAX_CHARS, Attribution, Member, Response, ResponseData, Round
+from bot.ports import UnitOfWorkFactory
+from tests.fakes.slack_web_api import FakeSlackWebApi
+from tests.large_round import long_text
+from tests.slack_harness import MEMBER_ID, SLACK_USERS, SlackServer
+from tests.support import FakeClock
+
+
+@pytest.fixture
+def slack(conversation: Conversation, slack_api: FakeSlackWebApi) -> Iterator[SlackServer]:
+    server = SlackServer(conversation, slack_api)
+    yield server
+    server.stop()
+
+
+def member_of(core: Core, user_id: str) -> Member:
+    member = core.members.by_email(SLACK_USERS[user_id])
+    assert member is not None
+    return member
+
+
+def stored_answers(
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    member: Member,
+    round_: Round,
+    *,
+    count: int = 1,
+    length: int = ANSWER_MAX_CHARS,
+) -> list[Response]:
+    """Answers as an import or an earlier limit left them: past today's answer limit."""
+    with uow_factory() as uow:
+        added = [
+            uow.responses.add(
+                ResponseData(
+                    round_id=round_.id,
+                    member_id=member.id,
+                    organisation_id=member.organisation_id,
+                    topic_id=None,
+                    text=long_text(index, "onderwijshuisvesting", "Zeist", length=length),
+                    network_help=f"Antwoord {index}: een benchmark.",
+                    attribution=Attribution.NAME,
+                ),
+                at=clock.now(),
+            )
+            for index in range(count)
+        ]
+        uow.commit()
+    return added
+
+
+def opened_view(slack: SlackServer, count: int = 1) -> dict[str, Any]:
+    return cast(dict[str, Any], slack.slack.wait_for("views.open", count)[-1].params["view"])
+
+
+def text_inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        block["block_id"]: block["element"]
+        for block in view["blocks"]
+        if block["type"] == "input" and block["element"]["type"] == "plain_text_input"
+    }
+
+
+# -- 1. no surface cuts a member's text ----------------------------------------------------
+
+
+def test_an_answer_stored_longer_than_one_slack_input_is_edited_whole(
+    slack: SlackServer,
+    core: Core,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    open_round: Round,
+) -> None:
+    member = member_of(core, MEMBER_ID)
+    [stored] = stored_answers(uow_factory, clock, member, open_round, length=3500)
+
+    slack.command(MEMBER_ID, f"wijzig {stored.id}")
+    view = opened_view(slack)
+    inputs = text_inputs(view)
+    assert list(inputs) == ["text", "text~2", "network_help"]
+    assert all(len(e.get("initial_value", "")) <= 3000 for e in inputs.values())
+    assert all(e["max_length"] <= 3000 for e in inputs.values())
+    first, second = inputs["text"]["initial_value"], inputs["text~2"]["initial_value"]
+    assert first + second == stored.text
+
+    # Saved with its last words changed, the answer is whole.
+    values = {
+        "topic": "anders",
+        "text": first,
+        "text~2": second[:-12] + " Aanvulling.",
+        "network_help": stored.network_help,
+        "attribution": "name",
+    }
+    assert slack.submit(MEMBER_ID, view, values).body == ""
+    [edited] = core.responses.of_member(member)
+    assert edited.text == stored.text[:-12] + " Aanvulling."
+    assert len(edited.text) == 3500
+
+
+def test_an_edit_may_not_grow_a_long_answer_and_keeps_what_was_typed(
+    slack: SlackServer,
+    core: Core,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    open_round: Round,
+) -> None:
+    member = member_of(core, MEMBER_ID)
+    [stored] = stored_answers(uow_factory, clock, member, open_round, length=3500)
+    slack.command(MEMBER_ID, f"wijzig {stored.id}")
+    view = opened_view(slack)
+    inputs = text_inputs(view)
+    values = {
+        "topic": "anders",
+        "text": inputs["text"]["initial_value"],
+        "text~2": inputs["text~2"]["initial_value"] + "x" * 600,
+        "network_help": "",
+        "attribution": "name",
+    }
+    reply = slack.submit(MEMBER_ID, view, values).json()
+    assert reply["response_action"] == "errors"  # the modal stays open with what was typed
+    assert "4100" in reply["errors"]["text"] and "3500" in reply["errors"]["text"]
+    [unchanged] = core.responses.of_member(member)
+    assert unchanged.text == stored.text
+
+
+def test_new_answers_are_limited_to_what_one_slack_input_holds(
+    slack: SlackServer, open_round: Round
+) -> None:
+    slack.command(MEMBER_ID, "inbreng")
+    inputs = text_inputs(opened_view(slack))
+    assert list(inputs) == ["text", "network_help"]
+    assert inputs["text"]["max_length"] == ANSWER_MAX_CHARS == 3000
