@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
@@ -144,3 +147,73 @@ def test_new_answers_are_limited_to_what_one_slack_input_holds(
     inputs = text_inputs(opened_view(slack))
     assert list(inputs) == ["text", "network_help"]
     assert inputs["text"]["max_length"] == ANSWER_MAX_CHARS == 3000
+
+
+# -- 5. the fake refuses what Slack refuses ------------------------------------------------
+
+
+def rich(text: str) -> dict[str, Any]:
+    section = {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
+    return {"type": "rich_text", "elements": [section]}
+
+
+def refused(slack_api: FakeSlackWebApi, method: str, **params: Any) -> str:
+    client = WebClient(token="xoxb-test", base_url=slack_api.url)
+    with pytest.raises(SlackApiError) as raised:
+        client.api_call(method, json=params)
+    return str(raised.value.response["error"])
+
+
+def test_the_fake_refuses_messages_over_slacks_limits(slack_api: FakeSlackWebApi) -> None:
+    client = WebClient(token="xoxb-test", base_url=slack_api.url)
+    fits = [rich("x" * 2400) for _ in range(5)]  # 12,000 characters: just fits
+    assert client.chat_postMessage(channel="C1", text="t", blocks=fits)["ok"]
+
+    too_long = [*fits, rich("y")]
+    assert refused(slack_api, "chat.postMessage", channel="C1", blocks=too_long) == (
+        "msg_blocks_too_long"
+    )
+    dividers = [{"type": "divider"}] * 51
+    assert refused(slack_api, "chat.update", channel="C1", ts="1.1", blocks=dividers) == (
+        "invalid_blocks"
+    )
+    header = [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}]
+    assert refused(slack_api, "chat.postEphemeral", channel="C1", user="U1", blocks=header) == (
+        "invalid_blocks"
+    )
+    button = {"type": "button", "text": {"type": "plain_text", "text": "b" * 76}, "value": "v"}
+    actions = [{"type": "actions", "elements": [button]}]
+    assert refused(slack_api, "chat.postMessage", channel="C1", blocks=actions) == (
+        "invalid_blocks"
+    )
+    assert refused(slack_api, "chat.postMessage", channel="C1", text="t" * 40_001) == (
+        "msg_too_long"
+    )
+    assert [call.refused for call in slack_api.refusals()] == [
+        "msg_blocks_too_long",
+        "invalid_blocks",
+        "invalid_blocks",
+        "invalid_blocks",
+        "msg_too_long",
+    ]
+    assert len(slack_api.messages("C1")) == 1
+
+
+def test_the_fake_refuses_views_over_slacks_limits(slack_api: FakeSlackWebApi) -> None:
+    home = {"type": "home", "blocks": [{"type": "divider"}] * 101}
+    assert refused(slack_api, "views.publish", user_id="U1", view=home) == "invalid_arguments"
+    text_input = {"type": "plain_text_input", "action_id": "a", "initial_value": "x" * 3001}
+    field = {"type": "input", "label": {"type": "plain_text", "text": "l"}, "element": text_input}
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "t"}, "blocks": [field]}
+    assert refused(slack_api, "views.open", trigger_id="1.2", view=modal) == "invalid_arguments"
+    text_input["initial_value"] = "x" * 3000
+    client = WebClient(token="xoxb-test", base_url=slack_api.url)
+    assert client.views_open(trigger_id="1.2", view=modal)["ok"]
+
+
+def test_a_response_url_takes_five_posts(slack_api: FakeSlackWebApi) -> None:
+    url = slack_api.response_url("command-U1")
+    webhook = WebhookClient(url)
+    statuses = [webhook.send(text=f"post {n}").status_code for n in range(6)]
+    assert statuses == [200, 200, 200, 200, 200, 404]
+    assert [call.refused for call in slack_api.refusals()] == ["used_url"]
