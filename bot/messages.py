@@ -7,6 +7,7 @@ escaped with `markup.escape`, so member text is shown as typed. What goes back i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -96,11 +97,20 @@ class File:
     content: bytes
 
 
+# What part `part` of `parts` says it continues, e.g. "Samenvatting uitvraag 3, deel 2 van 4".
+PartTitle = Callable[[int, int], Markup]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Message:
+    """One message. A platform that cannot carry it (or a reply of several messages, whose
+    first message this is) in one piece divides it into parts, each headed by `part_title`
+    with its number and how many there are."""
+
     text: Markup = EMPTY
     title: Markup = EMPTY
     fields: tuple[Field, ...] = ()
     buttons: tuple[Button, ...] = ()
     form: Form | None = None
     files: tuple[File, ...] = ()
+    part_title: PartTitle | None = field(default=None, compare=False)

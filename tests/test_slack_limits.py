@@ -5,6 +5,8 @@ that does not fit shows up here as a refusal, i.e. a lost message."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -17,9 +19,17 @@ from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.domain import ANSWER_MAX_CHARS, Attribution, Member, Response, ResponseData, Round
 from bot.ports import UnitOfWorkFactory
-from tests.fakes.slack_web_api import FakeSlackWebApi
+from tests.fakes.slack_web_api import Call, FakeSlackWebApi
 from tests.large_round import long_text
-from tests.slack_harness import MEMBER_ID, SLACK_USERS, SlackServer
+from tests.slack_harness import (
+    MEMBER_ID,
+    SLACK_USERS,
+    SlackServer,
+    all_text,
+    fixture,
+    shown_strings,
+    wait_until,
+)
 from tests.support import FakeClock
 
 
@@ -217,3 +227,125 @@ def test_a_response_url_takes_five_posts(slack_api: FakeSlackWebApi) -> None:
     statuses = [webhook.send(text=f"post {n}").status_code for n in range(6)]
     assert statuses == [200, 200, 200, 200, 200, 404]
     assert [call.refused for call in slack_api.refusals()] == ["used_url"]
+
+
+# -- reading what arrived ------------------------------------------------------------------
+
+
+def posted_blocks(call: Call) -> list[dict[str, Any]]:
+    """The blocks of a posted message, or of a published or opened view."""
+    blocks = call.params.get("blocks") or (call.params.get("view") or {}).get("blocks") or []
+    return cast(list[dict[str, Any]], json.loads(blocks) if isinstance(blocks, str) else blocks)
+
+
+def part_labels(calls: list[Call]) -> list[str]:
+    """What each post says it continues ("…, deel 2 van 4"), in order."""
+    return [
+        "".join(shown_strings(block))
+        for call in calls
+        for block in posted_blocks(call)
+        if str(block.get("block_id", "")).startswith("part-")
+    ]
+
+
+def reading(calls: list[Call]) -> str:
+    """What a reader reads in these posts, in order and without the part labels: rich text
+    that one text was divided over runs on as one text; other blocks on lines of their own."""
+    pieces: list[str] = []
+    for call in calls:
+        for block in posted_blocks(call):
+            if str(block.get("block_id", "")).startswith("part-"):
+                continue
+            if block.get("type") == "rich_text":
+                pieces.append("".join(shown_strings(block)))
+            else:
+                pieces.append("\n" + "\n".join(shown_strings(block)) + "\n")
+    return "".join(pieces)
+
+
+def dm_posts(slack: SlackServer, user_id: str) -> list[Call]:
+    return [
+        call
+        for call in slack.slack.calls_to("chat.postMessage")
+        if call.params.get("channel") in (user_id, f"D{user_id}")
+    ]
+
+
+def settled(slack: SlackServer, method: str) -> list[Call]:
+    """The calls to `method` once the bot has stopped making them."""
+    seen = -1
+    while len(slack.slack.calls_to(method)) != seen:
+        seen = len(slack.slack.calls_to(method))
+        time.sleep(0.3)
+    return slack.slack.calls_to(method)
+
+
+# -- 3. a response_url takes five posts -----------------------------------------------------
+
+
+def test_mine_with_29_long_answers_arrives_whole_in_the_dm(
+    slack: SlackServer,
+    core: Core,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    open_round: Round,
+) -> None:
+    member = member_of(core, MEMBER_ID)
+    answers = stored_answers(uow_factory, clock, member, open_round, count=29)
+
+    slack.command(MEMBER_ID, "mijn")
+    slack.slack.wait_for("response_url")
+    posts = wait_until(lambda: dm_posts(slack, MEMBER_ID) if settled(slack, "response_url") else [])
+    [note] = slack.slack.calls_to("response_url")
+    assert f"in {len(posts)} berichten in uw privéchat" in all_text(note)
+    assert slack.slack.refusals() == []
+    read = reading(posts)
+    assert all(answer.text in read for answer in answers)
+    assert part_labels(posts) == [
+        f"Uw inbreng, deel {k} van {len(posts)}" for k in range(1, len(posts) + 1)
+    ]
+
+
+def test_mine_with_a_few_answers_stays_where_it_was_asked(
+    slack: SlackServer,
+    core: Core,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    open_round: Round,
+) -> None:
+    member = member_of(core, MEMBER_ID)
+    answers = stored_answers(uow_factory, clock, member, open_round, count=6)
+    slack.command(MEMBER_ID, "mijn")
+    replies = slack.slack.wait_for("response_url", 2)
+    replies = settled(slack, "response_url")
+    assert 2 <= len(replies) <= 5 and dm_posts(slack, MEMBER_ID) == []
+    assert all(answer.text in reading(replies) for answer in answers)
+    assert slack.slack.refusals() == []
+
+
+# -- 4. App Home shows at most 100 blocks ---------------------------------------------------
+
+
+def test_app_home_shows_the_answers_that_fit_and_says_how_many_more_there_are(
+    slack: SlackServer,
+    core: Core,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    open_round: Round,
+) -> None:
+    member = member_of(core, MEMBER_ID)
+    answers = stored_answers(uow_factory, clock, member, open_round, count=29)
+    event = {
+        **fixture("events/app_home_opened_event_callback.json")["event"],
+        "user": MEMBER_ID,
+        "channel": f"D{MEMBER_ID}",
+        "tab": "home",
+    }
+    slack.event(event, event_id="EvHomeLong")
+    [home] = slack.slack.wait_for("views.publish")
+    assert slack.slack.refusals() == []
+    blocks = home.params["view"]["blocks"]
+    assert len(blocks) <= 100
+    shown = sum(answer.text in reading([home]) for answer in answers)
+    assert shown >= 5
+    assert f"En nog {29 - shown} meer; typ /inbreng mijn voor alles." in reading([home])

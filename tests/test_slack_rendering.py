@@ -26,6 +26,7 @@ from bot.messages import (
     SelectField,
     TextField,
 )
+from tests.slack_harness import shown_strings
 
 HOSTILE = "<!channel> <!here> <@U123ABC> <https://evil.example|klik hier> & @channel @here *vet*"
 PINGS = ("<!channel>", "<!here>", "<@U", "<https")
@@ -248,9 +249,12 @@ def test_more_than_fifty_blocks_are_split_over_several_posts() -> None:
     message = many_blocks(120)
     assert len(blocks.message_blocks(message)) == 120
     posts = blocks.render([message])
-    assert [len(p["blocks"]) for p in posts] == [50, 50, 20]
-    assert [b for p in posts for b in p["blocks"]] == blocks.message_blocks(message)
-    assert all(p["text"] == posts[0]["text"] for p in posts)
+    assert [len(p["blocks"]) for p in posts] == [50, 50, 23]  # each with its part label
+    labels = [p["blocks"][0] for p in posts]
+    assert [shown_strings(label) for label in labels] == [["(1/3)"], ["(2/3)"], ["(3/3)"]]
+    content = [b for p in posts for b in p["blocks"] if b not in labels]
+    assert content == blocks.message_blocks(message)
+    assert [p["text"] for p in posts[1:]] == ["(2/3)", "(3/3)"]
 
 
 def test_messages_share_a_post_with_dividers_until_the_block_limit() -> None:
@@ -267,12 +271,11 @@ def test_messages_share_a_post_with_dividers_until_the_block_limit() -> None:
     assert dividers == 30 - len(posts)
 
 
-def test_the_home_tab_allows_a_hundred_blocks() -> None:
-    message = many_blocks(80)
-    assert len(blocks.render([message])) == 2
-    home = blocks.render([message], limit=blocks.HOME_BLOCKS)
-    assert [len(p["blocks"]) for p in home] == [80]
-    assert [len(p["blocks"]) for p in blocks.render([many_blocks(150)], limit=100)] == [100, 50]
+def test_the_home_tab_is_one_view_of_every_block() -> None:
+    assert len(blocks.render([many_blocks(80)])) == 2
+    home = blocks.view_blocks([many_blocks(80), many_blocks(10)])
+    assert len(home) == 91 <= blocks.HOME_BLOCKS  # a divider between the two
+    assert home[80] == {"type": "divider"}
 
 
 def test_header_and_button_texts_are_clipped_to_slack_limits() -> None:

@@ -12,7 +12,7 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import blocks
+from adapters.slack import blocks, paging
 from bot.delivery.messenger import DeliveryError, Sent
 from bot.domain import Identity, Member, Platform
 from bot.messages import File, Message
@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 METADATA_TYPE = "inbreng_delivery"
 UNREADABLE_HISTORY = frozenset({"missing_scope", "not_in_channel", "channel_not_found"})
 HISTORY_LOOKBACK = 50  # the bot's own recent messages in one conversation
+# Slack does not publish how much block text a message may carry: when it refuses one as
+# too long all the same, the rest is divided into messages of half as much, this often.
+SMALLER_TRIES = 3
 
 # Errors after which trying again cannot help (Web API reference, chat.postMessage et al.).
 PERMANENT_ERRORS = frozenset(
@@ -35,6 +38,7 @@ PERMANENT_ERRORS = frozenset(
         "user_disabled",
         "cannot_dm_bot",
         "invalid_blocks",
+        "msg_blocks_too_long",
         "msg_too_long",
         "too_many_attachments",
         "restricted_action",
@@ -158,12 +162,34 @@ class SlackMessenger:
         metadata, so that `find_sent` recognises it."""
         channel, first = channel_id, ""
         metadata: dict[str, Any] = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+        budget = paging.Budget(blocks.MESSAGE_BLOCKS, blocks.MESSAGE_BLOCK_TEXT)
+        posts = blocks.render([message])
+        done = tries = 0
         with delivery_errors():
-            for post in blocks.render([message]):
+            while done < len(posts):
                 extra: dict[str, Any] = {} if first else {"metadata": metadata}
-                sent = await self._client.chat_postMessage(channel=channel, **post, **extra)
+                try:
+                    sent = await self._client.chat_postMessage(
+                        channel=channel, **posts[done], **extra
+                    )
+                except SlackApiError as error:
+                    if (
+                        error.response.get("error") != "msg_blocks_too_long"
+                        or tries == SMALLER_TRIES
+                    ):
+                        raise
+                    tries, budget = tries + 1, budget.smaller()
+                    logger.warning(
+                        "Slack found part %s too long; the rest goes in parts of %s characters",
+                        done + 1,
+                        budget.characters,
+                    )
+                    rest = blocks.render_rest(posts[done:], message, done=done, budget=budget)
+                    posts = posts[:done] + rest
+                    continue
                 channel = str(sent.get("channel") or channel)
                 first = first or str(sent["ts"])
+                done += 1
         for file in message.files:
             await self._upload(channel, file)
         return channel, first

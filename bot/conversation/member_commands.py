@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot.conversation import forms, views
@@ -42,10 +43,13 @@ def list_rounds(core: Core, turn: Turn, args: list[str]) -> list[Message]:
 
 
 HOME_ANSWERS = 20  # the home tab stays short; `mine` shows everything
+# Whether a page can show these messages (a platform's limit on one view).
+Fits = Callable[[list[Message]], bool]
 
 
-def home(core: Core, turn: Turn, args: list[str]) -> list[Message]:
-    """An overview: the open rounds to answer and the member's own latest answers."""
+def home(core: Core, turn: Turn, *, fits: Fits | None = None) -> list[Message]:
+    """An overview: the open rounds to answer and the member's own latest answers, as many
+    as `fits` allows (at most HOME_ANSWERS), and how many more `mine` shows."""
     open_rounds = core.rounds.open_for(turn.member)
     responses = core.responses.of_member(turn.member)
     messages = [
@@ -59,10 +63,17 @@ def home(core: Core, turn: Turn, args: list[str]) -> list[Message]:
             title=turn.t("home.mine"), text=Markup() if responses else turn.t("home.no_answers")
         ),
     ]
-    messages += _own_responses(core, turn, responses[:HOME_ANSWERS])
-    if len(responses) > HOME_ANSWERS:
-        messages.append(Message(text=turn.t("home.more", count=len(responses) - HOME_ANSWERS)))
-    return messages
+    answers = _own_responses(core, turn, responses[:HOME_ANSWERS])
+
+    def page(shown: int) -> list[Message]:
+        hidden = len(responses) - shown
+        more = [Message(text=turn.t("home.more", count=hidden))] if hidden else []
+        return [*messages, *answers[:shown], *more]
+
+    shown = len(answers)
+    while shown and fits is not None and not fits(page(shown)):
+        shown -= 1
+    return page(shown)
 
 
 def _choose_round(core: Core, turn: Turn, args: list[str]) -> Round | list[Message]:
@@ -132,7 +143,10 @@ def mine(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     if not responses:
         return [Message(text=turn.t("mine.none"))]
     return [
-        Message(title=turn.t("mine.title", count=len(responses))),
+        Message(
+            title=turn.t("mine.title", count=len(responses)),
+            part_title=lambda part, parts: turn.t("mine.part", part=part, parts=parts),
+        ),
         *_own_responses(core, turn, responses),
     ]
 

@@ -17,7 +17,7 @@ from bot.domain import (
     SummaryStatus,
 )
 from bot.markup import Markup, escape, join
-from bot.messages import Button, ButtonStyle, Field, Message
+from bot.messages import Button, ButtonStyle, Field, Message, PartTitle
 from bot.policy import may_manage_rounds, may_report_on
 from bot.services.participation import Participation
 from bot.themes.model import Novelty, RoundSummary, Theme
@@ -216,6 +216,7 @@ def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Messag
         title=turn.t("summary.title", id=round_.id, meeting=round_.meeting.title),
         text=_summary_text(turn, round_, summary),
         fields=tuple(_theme_field(turn, theme) for theme in summary.shown),
+        part_title=_summary_part(turn, round_),
     )
 
 
@@ -245,6 +246,23 @@ def review_message(
         text=join("\n\n", [_summary_text(turn, round_, summary), hint]),
         fields=tuple(fields),
         buttons=buttons,
+        part_title=_summary_part(turn, round_),
+    )
+
+
+def _summary_part(turn: Voice, round_: Round) -> PartTitle:
+    return lambda part, parts: turn.t("summary.part", id=round_.id, part=part, parts=parts)
+
+
+def in_parts(turn: Voice, message: Message) -> Message:
+    """The message, saying what each part continues when a platform divides it: its own
+    part title, or else its title with the part's number."""
+    if message.part_title is not None or not message.title:
+        return message
+    title = message.title
+    return replace(
+        message,
+        part_title=lambda part, parts: turn.t("parts.of", what=title, part=part, parts=parts),
     )
 
 

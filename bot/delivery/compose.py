@@ -35,10 +35,11 @@ def for_member(core: Core, delivery: Delivery, member: Member) -> Message | None
         return None
     invitation = views.invitation(turn, round_, pillars)
     if delivery.kind == DeliveryKind.INVITATION:
-        return invitation
+        return views.in_parts(turn, invitation)
     if not core.deliveries.still_to_remind(member, round_):
         return None
-    return replace(invitation, title=turn.t("reminder.title", meeting=round_.meeting.title))
+    reminder = replace(invitation, title=turn.t("reminder.title", meeting=round_.meeting.title))
+    return views.in_parts(turn, reminder)
 
 
 def for_channel(core: Core, delivery: Delivery) -> Message | None:
@@ -50,7 +51,8 @@ def for_channel(core: Core, delivery: Delivery) -> Message | None:
     )
     round_ = core.rounds.get(delivery.round_id)
     if delivery.kind == DeliveryKind.STATUS:
-        return views.participation_message(voice, round_, core.reports.participation(round_.id))
+        status = views.participation_message(voice, round_, core.reports.participation(round_.id))
+        return views.in_parts(voice, status)
     if delivery.kind == DeliveryKind.SUMMARY:
         message = views.summary_message(voice, round_, core.reports.summary(round_.id))
         return replace(message, files=core.exports.charts(round_.id, language=voice.language))
