@@ -17,10 +17,20 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
-from bot.domain import ANSWER_MAX_CHARS, Attribution, Member, Response, ResponseData, Round
+from bot.domain import (
+    ANSWER_MAX_CHARS,
+    Attribution,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Member,
+    Response,
+    ResponseData,
+    Round,
+)
 from bot.ports import UnitOfWorkFactory
-from tests.fakes.slack_web_api import Call, FakeSlackWebApi
-from tests.large_round import long_text
+from tests.fakes.slack_web_api import Call, FakeSlackWebApi, StoredMessage
+from tests.large_round import large_round, long_text
 from tests.slack_harness import (
     MEMBER_ID,
     SLACK_USERS,
@@ -238,22 +248,31 @@ def posted_blocks(call: Call) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], json.loads(blocks) if isinstance(blocks, str) else blocks)
 
 
-def part_labels(calls: list[Call]) -> list[str]:
+Posts = list[Call] | list[StoredMessage]
+
+
+def blocks_of(posts: Posts) -> list[list[dict[str, Any]]]:
+    return [
+        posted_blocks(post) if isinstance(post, Call) else list(post.blocks or []) for post in posts
+    ]
+
+
+def part_labels(posts: Posts) -> list[str]:
     """What each post says it continues ("…, deel 2 van 4"), in order."""
     return [
         "".join(shown_strings(block))
-        for call in calls
-        for block in posted_blocks(call)
+        for blocks in blocks_of(posts)
+        for block in blocks
         if str(block.get("block_id", "")).startswith("part-")
     ]
 
 
-def reading(calls: list[Call]) -> str:
+def reading(posts: Posts) -> str:
     """What a reader reads in these posts, in order and without the part labels: rich text
     that one text was divided over runs on as one text; other blocks on lines of their own."""
     pieces: list[str] = []
-    for call in calls:
-        for block in posted_blocks(call):
+    for blocks in blocks_of(posts):
+        for block in blocks:
             if str(block.get("block_id", "")).startswith("part-"):
                 continue
             if block.get("type") == "rich_text":
@@ -349,3 +368,82 @@ def test_app_home_shows_the_answers_that_fit_and_says_how_many_more_there_are(
     shown = sum(answer.text in reading([home]) for answer in answers)
     assert shown >= 5
     assert f"En nog {29 - shown} meer; typ /inbreng mijn voor alles." in reading([home])
+
+
+# -- 2. large messages ----------------------------------------------------------------------
+
+CHANNEL = "C05PMGFIN01"  # the Financiën pillar's Slack channel in the example network
+
+
+def summary_quotes(core: Core, round_: Round) -> list[str]:
+    return [quote.text for theme in core.reports.summary(round_.id).shown for quote in theme.quotes]
+
+
+def post_summary(slack: SlackServer, core: Core, round_: Round) -> list[Call]:
+    """The round's summary through the outbox to the pillar's channel; its posts."""
+    core.deliveries.post_to_channels(round_, DeliveryKind.SUMMARY, actor_id=1)
+    slack.run_outbox()
+    return [c for c in slack.slack.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL]
+
+
+def channel_deliveries(core: Core, round_: Round) -> list[Delivery]:
+    return [d for d in core.deliveries.for_round(round_.id) if d.channel == f"slack:{CHANNEL}"]
+
+
+def assert_whole_summary(core: Core, round_: Round, arrived: list[StoredMessage]) -> None:
+    """Every quote of the summary arrived, and each part says which one it is."""
+    read = reading(arrived)
+    quotes = summary_quotes(core, round_)
+    assert quotes and all(quote in read for quote in quotes)
+    assert part_labels(arrived) == [
+        f"Samenvatting uitvraag {round_.id}, deel {k} van {len(arrived)}"
+        for k in range(1, len(arrived) + 1)
+    ]
+
+
+def test_the_summary_of_a_300_answer_round_reaches_the_channel_whole(
+    slack: SlackServer, core: Core, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    round_ = large_round(core, uow_factory, clock)
+    posts = post_summary(slack, core, round_)
+    assert slack.slack.refusals() == []
+    assert len(posts) > 1
+    assert_whole_summary(core, round_, slack.slack.messages(CHANNEL))
+    [delivery] = channel_deliveries(core, round_)
+    assert delivery.status == DeliveryStatus.SENT
+
+
+def test_a_summary_slack_finds_too_long_after_all_goes_out_in_smaller_parts(
+    conversation: Conversation, core: Core, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Slack does not publish its limit on a message's block text: when it is lower than
+    the bot assumes, the refused part and the rest are divided smaller and still arrive."""
+    round_ = large_round(core, uow_factory, clock)
+    with FakeSlackWebApi(block_text_limit=5000) as strict:
+        server = SlackServer(conversation, strict)
+        try:
+            posts = post_summary(server, core, round_)
+        finally:
+            server.stop()
+        arrived = strict.messages(CHANNEL)
+    refused = [post.refused for post in posts if post.refused is not None]
+    assert refused == ["msg_blocks_too_long"] * 2  # at 12,000, then 6,000 characters
+    assert_whole_summary(core, round_, arrived)
+    [delivery] = channel_deliveries(core, round_)
+    assert delivery.status == DeliveryStatus.SENT and delivery.attempts <= 1
+
+
+def test_a_message_slack_always_finds_too_long_is_given_up_at_once(
+    conversation: Conversation, core: Core, open_round: Round
+) -> None:
+    with FakeSlackWebApi(block_text_limit=10) as strict:
+        server = SlackServer(conversation, strict)
+        try:
+            posts = post_summary(server, core, open_round)
+        finally:
+            server.stop()
+    # The first try and three smaller ones, in one attempt: not eight attempts.
+    assert [post.refused for post in posts] == ["msg_blocks_too_long"] * 4
+    [delivery] = channel_deliveries(core, open_round)
+    assert delivery.status == DeliveryStatus.DEAD
+    assert delivery.last_error == "slack: msg_blocks_too_long"

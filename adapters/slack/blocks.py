@@ -168,6 +168,16 @@ def render_rest(
     return labelled(contents, label, fallback_text(message), done=done)
 
 
+def renumbered(
+    post: dict[str, Any], message: Message, *, number: int, total: int
+) -> dict[str, Any]:
+    """A post of a message as part `number` of `total`."""
+    content = [b for b in post["blocks"] if not _is_label(b)]
+    return labelled(
+        [content], _part_label(message), fallback_text(message), done=number - 1, total=total
+    )[0]
+
+
 PART_LABEL = "part"  # the block id of a label that says which part a message is
 
 
@@ -177,11 +187,12 @@ def labelled(
     text: str,
     *,
     done: int = 0,
+    total: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Posts of these blocks; when there are several, each with its label (after the
-    title, if it starts with one), and the label as the notification text of the later
-    ones."""
-    total = done + len(contents)
+    """Posts of these blocks, numbered on from `done` (of `total`, by default as many as
+    there are); when there are several, each with its label (after the title, if it
+    starts with one), and the label as the notification text of the later ones."""
+    total = total or done + len(contents)
     if total == 1:
         return [{"text": text, "blocks": contents[0]}]
     posts = []

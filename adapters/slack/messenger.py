@@ -160,39 +160,58 @@ class SlackMessenger:
     async def _post(self, channel_id: str, message: Message, key: str) -> tuple[str, str]:
         """(channel, ts of the first post). The first post carries the key as message
         metadata, so that `find_sent` recognises it."""
-        channel, first = channel_id, ""
+        channel = channel_id
         metadata: dict[str, Any] = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
         budget = paging.Budget(blocks.MESSAGE_BLOCKS, blocks.MESSAGE_BLOCK_TEXT)
         posts = blocks.render([message])
-        done = tries = 0
+        sent: list[tuple[str, int]] = []  # each post's ts, and how many parts it counted
+        tries = 0
         with delivery_errors():
-            while done < len(posts):
-                extra: dict[str, Any] = {} if first else {"metadata": metadata}
+            while len(sent) < len(posts):
+                extra: dict[str, Any] = {} if sent else {"metadata": metadata}
                 try:
-                    sent = await self._client.chat_postMessage(
-                        channel=channel, **posts[done], **extra
+                    answer = await self._client.chat_postMessage(
+                        channel=channel, **posts[len(sent)], **extra
                     )
                 except SlackApiError as error:
-                    if (
-                        error.response.get("error") != "msg_blocks_too_long"
-                        or tries == SMALLER_TRIES
-                    ):
+                    too_long = error.response.get("error") == "msg_blocks_too_long"
+                    if not too_long or tries == SMALLER_TRIES:
                         raise
                     tries, budget = tries + 1, budget.smaller()
                     logger.warning(
                         "Slack found part %s too long; the rest goes in parts of %s characters",
-                        done + 1,
+                        len(sent) + 1,
                         budget.characters,
                     )
-                    rest = blocks.render_rest(posts[done:], message, done=done, budget=budget)
-                    posts = posts[:done] + rest
+                    done = len(sent)
+                    posts = posts[:done] + blocks.render_rest(
+                        posts[done:], message, done=done, budget=budget
+                    )
                     continue
-                channel = str(sent.get("channel") or channel)
-                first = first or str(sent["ts"])
-                done += 1
+                channel = str(answer.get("channel") or channel)
+                sent.append((str(answer["ts"]), len(posts)))
+        await self._renumber(channel, message, posts, sent)
         for file in message.files:
             await self._upload(channel, file)
-        return channel, first
+        return channel, sent[0][0] if sent else ""
+
+    async def _renumber(
+        self,
+        channel: str,
+        message: Message,
+        posts: list[dict[str, Any]],
+        sent: list[tuple[str, int]],
+    ) -> None:
+        """Parts posted before the rest was divided smaller say how many parts there are
+        now. The message has arrived: a part that cannot be renumbered is only logged."""
+        for number, (ts, counted) in enumerate(sent, start=1):
+            if counted == len(posts):
+                continue
+            post = blocks.renumbered(posts[number - 1], message, number=number, total=len(posts))
+            try:
+                await self._client.chat_update(channel=channel, ts=ts, **post)
+            except (SlackClientError, ClientError, TimeoutError) as error:
+                logger.warning("could not renumber part %s: %s", number, error_code(error))
 
     async def _upload(self, channel: str, file: File) -> None:
         """Files come with the message (a summary's charts): the message has arrived, so a
