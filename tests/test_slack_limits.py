@@ -6,7 +6,6 @@ that does not fit shows up here as a refusal, i.e. a lost message."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -32,13 +31,15 @@ from bot.ports import UnitOfWorkFactory
 from tests.fakes.slack_web_api import Call, FakeSlackWebApi, StoredMessage
 from tests.large_round import large_round, long_text
 from tests.slack_harness import (
+    ENGLISH_ID,
+    LEAD_ID,
     MEMBER_ID,
+    SECRETARIAT_ID,
     SLACK_USERS,
     SlackServer,
     all_text,
     fixture,
     shown_strings,
-    wait_until,
 )
 from tests.support import FakeClock
 
@@ -290,15 +291,6 @@ def dm_posts(slack: SlackServer, user_id: str) -> list[Call]:
     ]
 
 
-def settled(slack: SlackServer, method: str) -> list[Call]:
-    """The calls to `method` once the bot has stopped making them."""
-    seen = -1
-    while len(slack.slack.calls_to(method)) != seen:
-        seen = len(slack.slack.calls_to(method))
-        time.sleep(0.3)
-    return slack.slack.calls_to(method)
-
-
 # -- 3. a response_url takes five posts -----------------------------------------------------
 
 
@@ -313,8 +305,8 @@ def test_mine_with_29_long_answers_arrives_whole_in_the_dm(
     answers = stored_answers(uow_factory, clock, member, open_round, count=29)
 
     slack.command(MEMBER_ID, "mijn")
-    slack.slack.wait_for("response_url")
-    posts = wait_until(lambda: dm_posts(slack, MEMBER_ID) if settled(slack, "response_url") else [])
+    slack.settle()
+    posts = dm_posts(slack, MEMBER_ID)
     [note] = slack.slack.calls_to("response_url")
     assert f"in {len(posts)} berichten in uw privéchat" in all_text(note)
     assert slack.slack.refusals() == []
@@ -335,8 +327,8 @@ def test_mine_with_a_few_answers_stays_where_it_was_asked(
     member = member_of(core, MEMBER_ID)
     answers = stored_answers(uow_factory, clock, member, open_round, count=6)
     slack.command(MEMBER_ID, "mijn")
-    replies = slack.slack.wait_for("response_url", 2)
-    replies = settled(slack, "response_url")
+    slack.settle()
+    replies = slack.slack.calls_to("response_url")
     assert 2 <= len(replies) <= 5 and dm_posts(slack, MEMBER_ID) == []
     assert all(answer.text in reading(replies) for answer in answers)
     assert slack.slack.refusals() == []
@@ -361,7 +353,8 @@ def test_app_home_shows_the_answers_that_fit_and_says_how_many_more_there_are(
         "tab": "home",
     }
     slack.event(event, event_id="EvHomeLong")
-    [home] = slack.slack.wait_for("views.publish")
+    slack.settle()
+    [home] = slack.slack.calls_to("views.publish")
     assert slack.slack.refusals() == []
     blocks = home.params["view"]["blocks"]
     assert len(blocks) <= 100
@@ -447,3 +440,95 @@ def test_a_message_slack_always_finds_too_long_is_given_up_at_once(
     [delivery] = channel_deliveries(core, open_round)
     assert delivery.status == DeliveryStatus.DEAD
     assert delivery.last_error == "slack: msg_blocks_too_long"
+
+
+# -- 6. every message at the sizes of a 300-answer round -----------------------------------
+
+
+def home_opened(slack: SlackServer, user_id: str, event_id: str) -> None:
+    event = {
+        **fixture("events/app_home_opened_event_callback.json")["event"],
+        "user": user_id,
+        "channel": f"D{user_id}",
+        "tab": "home",
+    }
+    slack.event(event, event_id=event_id)
+
+
+def test_every_slack_message_of_a_300_answer_round_fits_slacks_limits(
+    slack: SlackServer,
+    core: Core,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    open_round: Round,
+) -> None:
+    """Invitations, reminders, confirmations, mijn (29 and 300 answers), status, rondes,
+    the summary (the lead's draft, the lead's command and the channel's post), App Home,
+    the modals (a new answer, a long answer's edit, a new round), help and the privacy
+    export, all through the real routes and the fake that refuses what Slack refuses."""
+    round_ = large_round(core, uow_factory, clock)  # 300 answers of 4,000 characters
+    member, english = member_of(core, MEMBER_ID), member_of(core, ENGLISH_ID)
+    mine = stored_answers(uow_factory, clock, member, round_, count=300, length=4000)
+    stored_answers(uow_factory, clock, english, round_, count=29, length=4000)
+
+    slack.run_outbox()  # invitations to both open rounds
+    for user_id, text in (
+        (SECRETARIAT_ID, "hulp"),
+        (MEMBER_ID, "hulp"),
+        (MEMBER_ID, "rondes"),
+        (MEMBER_ID, "mijn"),
+        (ENGLISH_ID, "mine"),
+        (LEAD_ID, f"status {round_.id}"),
+        (MEMBER_ID, "privacy export"),
+    ):
+        slack.command(user_id, text)
+        slack.settle()
+    home_opened(slack, MEMBER_ID, "EvHome300")
+    slack.settle()
+
+    slack.command(SECRETARIAT_ID, "nieuw")  # the round form
+    slack.command(MEMBER_ID, f"wijzig {mine[0].id}")  # 4,000 characters over two inputs
+    slack.command(MEMBER_ID, f"inbreng {round_.id}")
+    new_answer = opened_view(slack, 3)
+    values = {
+        "topic": "anders",
+        "text": long_text(7, "jeugdzorg", "Zeist", length=ANSWER_MAX_CHARS),
+        "network_help": long_text(8, "lobby", "Den Haag", length=ANSWER_MAX_CHARS),
+        "attribution": "name",
+    }
+    assert slack.submit(MEMBER_ID, new_answer, values).body == ""  # and its confirmation
+    slack.settle()
+
+    # The open round's reminder, two days before it closes: on a Sunday, so on Monday.
+    clock.advance(days=6, hours=1)
+    slack.run_outbox()
+    core.rounds.close(round_.id, actor_id=None)
+    slack.run_outbox()  # the summary draft to the pillar's lead
+    slack.command(LEAD_ID, f"samenvatting {round_.id}")
+    slack.settle()
+    core.deliveries.post_to_channels(round_, DeliveryKind.SUMMARY, actor_id=1)
+    slack.run_outbox()
+
+    assert slack.slack.refusals() == []
+    methods = {call.method for call in slack.slack.calls}
+    assert {"chat.postMessage", "response_url", "views.open", "views.publish"} <= methods
+    assert "files.completeUploadExternal" in methods
+    assert len(slack.slack.calls_to("views.open")) == 3
+    delivered = delivered_kinds(core)
+    assert delivered.keys() >= {DeliveryKind.INVITATION, DeliveryKind.REMINDER}, delivered
+    summaries = {d.channel or f"member {d.member_id}" for d in delivered[DeliveryKind.SUMMARY]}
+    assert summaries == {f"slack:{CHANNEL}", f"member {member_of(core, LEAD_ID).id}"}
+    confirmation = "Dank u wel! Uw inbreng (nr. "
+    assert any(confirmation in all_text(call) for call in dm_posts(slack, MEMBER_ID))
+    assert_whole_summary(core, round_, slack.slack.messages(CHANNEL))
+    read = reading(slack.slack.messages(slack.slack.dm_channel(MEMBER_ID)))
+    assert all(answer.text in read for answer in mine[1:])  # mijn, 300 answers, whole
+
+
+def delivered_kinds(core: Core) -> dict[DeliveryKind, list[Delivery]]:
+    found: dict[DeliveryKind, list[Delivery]] = {}
+    for round_ in core.rounds.find():
+        for delivery in core.deliveries.for_round(round_.id):
+            if delivery.status == DeliveryStatus.SENT:
+                found.setdefault(delivery.kind, []).append(delivery)
+    return found
