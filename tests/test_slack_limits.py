@@ -486,9 +486,15 @@ def test_every_slack_message_of_a_300_answer_round_fits_slacks_limits(
     home_opened(slack, MEMBER_ID, "EvHome300")
     slack.settle()
 
-    slack.command(SECRETARIAT_ID, "nieuw")  # the round form
-    slack.command(MEMBER_ID, f"wijzig {mine[0].id}")  # 4,000 characters over two inputs
-    slack.command(MEMBER_ID, f"inbreng {round_.id}")
+    for user_id, text in (
+        (SECRETARIAT_ID, "nieuw"),  # the round form
+        (MEMBER_ID, f"wijzig {mine[0].id}"),  # 4,000 characters over two inputs
+        (MEMBER_ID, f"inbreng {round_.id}"),
+    ):
+        slack.command(user_id, text)
+        slack.settle()
+    edit = slack.slack.calls_to("views.open")[1].params["view"]
+    assert list(text_inputs(edit)) == ["text", "text~2", "network_help"]
     new_answer = opened_view(slack, 3)
     values = {
         "topic": "anders",
