@@ -257,6 +257,40 @@ def test_more_than_fifty_blocks_are_split_over_several_posts() -> None:
     assert [p["text"] for p in posts[1:]] == ["(2/3)", "(3/3)"]
 
 
+def test_long_text_is_divided_on_characters_and_each_part_says_what_it_continues() -> None:
+    text = " ".join(f"zin{i:05d}" for i in range(4000))  # 39,999 characters
+    titled = Message(
+        title=m("Samenvatting"),
+        text=m(text),
+        buttons=(Button(label=m("Goedkeuren"), action="summary"),),
+        part_title=lambda part, parts: m(f"Samenvatting, deel {part} van {parts}"),
+    )
+    posts = blocks.render([titled])
+    assert len(posts) == 4
+    for number, post in enumerate(posts, start=1):
+        shown = sum(len(piece) for piece in shown_strings(post["blocks"]))
+        assert shown <= blocks.MESSAGE_BLOCK_TEXT and len(post["blocks"]) <= blocks.MESSAGE_BLOCKS
+        label = next(b for b in post["blocks"] if b.get("block_id", "").startswith("part-"))
+        assert shown_strings(label) == [f"Samenvatting, deel {number} van 4"]
+    assert posts[0]["blocks"][0]["type"] == "header"  # the title first, then its label
+    assert [p["text"] for p in posts[1:]] == [f"Samenvatting, deel {n} van 4" for n in (2, 3, 4)]
+    assert posts[-1]["blocks"][-1]["type"] == "actions"  # the buttons end the last part
+    rich = [
+        "".join(shown_strings(b))
+        for p in posts
+        for b in p["blocks"]
+        if b["type"] == "rich_text" and not b.get("block_id", "").startswith("part-")
+    ]
+    assert "".join(rich) == text  # divided, nothing cut
+
+
+def test_a_reply_that_fits_one_post_has_no_part_label() -> None:
+    [post] = blocks.render(
+        [Message(title=m("Titel"), text=m("Kort."), part_title=lambda p, n: m(f"deel {p}"))]
+    )
+    assert not any(b.get("block_id", "").startswith("part-") for b in post["blocks"])
+
+
 def test_messages_share_a_post_with_dividers_until_the_block_limit() -> None:
     messages = [Message(title=m(f"Ronde {i}"), text=m(f"Tekst {i}")) for i in range(30)]
     posts = blocks.render(messages)

@@ -141,7 +141,7 @@ def render(
     budget = paging.Budget(limit, characters)
     contents = paging.pack(groups, budget)
     if len(contents) > 1:  # room for the labels
-        contents = paging.pack(groups, budget.less(1, paging.characters(label(99, 99))))
+        contents = paging.pack(groups, budget.less(1, paging.characters(label(9999, 9999))))
     return labelled(contents, label, fallback_text(shown[0]))
 
 
@@ -163,7 +163,7 @@ def render_rest(
     `budget`; their numbers go on from `done`."""
     content = [b for p in posts for b in p["blocks"] if not _is_label(b)]
     label = _part_label(message)
-    reserve = paging.characters(label(99, 99))
+    reserve = paging.characters(label(9999, 9999))
     contents = paging.pack([content], budget.less(1, reserve))
     return labelled(contents, label, fallback_text(message), done=done)
 

@@ -14,7 +14,9 @@ Sources (Slack's reference, December 2026):
 - message text: https://docs.slack.dev/reference/methods/chat.postMessage ("truncating
   text": 40,000 characters; `msg_too_long`, `msg_blocks_too_long`, `invalid_blocks`)
 - `response_url`: https://docs.slack.dev/interactivity/handling-user-interaction
-  ("up to 5 times within 30 minutes"); a spent URL answers 404 `used_url`.
+  ("up to 5 times within 30 minutes"). Slack refuses a sixth post with an error; the
+  fake answers it HTTP 404 `used_url`, which slack_sdk's webhook client returns (it does
+  not raise), so the reply is lost as it would be.
 
 Slack does not publish how many characters of block text one message may carry in all;
 `msg_blocks_too_long` has been seen from about 13,200 (slackapi/bolt-js#2509), and the
