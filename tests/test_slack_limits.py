@@ -16,6 +16,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
+from bot.delivery import compose
 from bot.domain import (
     ANSWER_MAX_CHARS,
     Attribution,
@@ -27,6 +28,7 @@ from bot.domain import (
     ResponseData,
     Round,
 )
+from bot.markup import plain
 from bot.ports import UnitOfWorkFactory
 from tests.fakes.slack_web_api import Call, FakeSlackWebApi, StoredMessage
 from tests.large_round import large_round, long_text
@@ -368,10 +370,6 @@ def test_app_home_shows_the_answers_that_fit_and_says_how_many_more_there_are(
 CHANNEL = "C05PMGFIN01"  # the Financiën pillar's Slack channel in the example network
 
 
-def summary_quotes(core: Core, round_: Round) -> list[str]:
-    return [quote.text for theme in core.reports.summary(round_.id).shown for quote in theme.quotes]
-
-
 def post_summary(slack: SlackServer, core: Core, round_: Round) -> list[Call]:
     """The round's summary through the outbox to the pillar's channel; its posts."""
     core.deliveries.post_to_channels(round_, DeliveryKind.SUMMARY, actor_id=1)
@@ -384,10 +382,18 @@ def channel_deliveries(core: Core, round_: Round) -> list[Delivery]:
 
 
 def assert_whole_summary(core: Core, round_: Round, arrived: list[StoredMessage]) -> None:
-    """Every quote of the summary arrived, and each part says which one it is."""
+    """Everything the channel's summary says arrived (its text, and each theme with its
+    quotes), and each part says which one it is."""
+    [delivery] = channel_deliveries(core, round_)
+    summary = compose.for_channel(core, delivery)
+    assert summary is not None and len(summary.fields) > 1
     read = reading(arrived)
-    quotes = summary_quotes(core, round_)
-    assert quotes and all(quote in read for quote in quotes)
+    assert plain(summary.text) in read
+    assert all(plain(field.value) in read for field in summary.fields)
+    quotes = [
+        quote.text for theme in core.reports.summary(round_.id).shown for quote in theme.quotes
+    ]
+    assert any(quote in read for quote in quotes)
     assert part_labels(arrived) == [
         f"Samenvatting uitvraag {round_.id}, deel {k} van {len(arrived)}"
         for k in range(1, len(arrived) + 1)
