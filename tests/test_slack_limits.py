@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
@@ -30,6 +31,7 @@ from bot.domain import (
 )
 from bot.markup import plain
 from bot.ports import UnitOfWorkFactory
+from bot.services.rounds import RoundRequest
 from tests.fakes.slack_web_api import Call, FakeSlackWebApi, StoredMessage
 from tests.large_round import large_round, long_text
 from tests.slack_harness import (
@@ -544,3 +546,26 @@ def delivered_kinds(core: Core) -> dict[DeliveryKind, list[Delivery]]:
             if delivery.status == DeliveryStatus.SENT:
                 found.setdefault(delivery.kind, []).append(delivery)
     return found
+
+
+def test_app_home_with_more_open_rounds_than_fit_says_how_many_more_there_are(
+    slack: SlackServer, core: Core, clock: FakeClock
+) -> None:
+    for day in range(30):
+        core.rounds.create(
+            RoundRequest(
+                pillar_slug="financien",
+                meeting_title=f"Pijleroverleg Financiën {day + 1}",
+                meeting_at=clock.now() + timedelta(days=14 + day),
+                closes_at=clock.now() + timedelta(days=7 + day),
+            ),
+            actor_id=None,
+        )
+    home_opened(slack, MEMBER_ID, "EvHomeRounds")
+    slack.settle()
+    [home] = slack.slack.calls_to("views.publish")
+    assert slack.slack.refusals() == []
+    shown = sum(f"Pijleroverleg Financiën {n + 1}\n" in reading([home]) for n in range(30))
+    assert 0 < shown < 30
+    assert f"En nog {30 - shown} uitvragen; typ /inbreng rondes voor alle." in reading([home])
+    assert "U heeft nog geen inbreng gegeven." in reading([home])

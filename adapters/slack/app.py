@@ -311,8 +311,8 @@ class SlackBot:
             )
 
     async def _publish_home(self, who: Actor) -> None:
-        """App Home shows at most 100 blocks: the answers that fit, and a line saying how
-        many more `mine` shows. Should even the rest not fit, the blocks that fit."""
+        """App Home shows at most 100 blocks: the rounds and answers that fit, and lines
+        saying how many more `rondes` and `mijn` show."""
         messages = await asyncio.to_thread(self._conversation.home, who, fits=_fits_home)
         shown = blocks.view_blocks(messages)[: blocks.HOME_BLOCKS]
         view = {"type": "home", "blocks": shown}

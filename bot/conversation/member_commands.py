@@ -49,31 +49,38 @@ Fits = Callable[[list[Message]], bool]
 
 def home(core: Core, turn: Turn, *, fits: Fits | None = None) -> list[Message]:
     """An overview: the open rounds to answer and the member's own latest answers, as many
-    as `fits` allows (at most HOME_ANSWERS), and how many more `mine` shows."""
+    as `fits` allows (at most HOME_ANSWERS answers), each list saying how many more
+    `rondes` and `mine` show."""
     open_rounds = core.rounds.open_for(turn.member)
     responses = core.responses.of_member(turn.member)
-    messages = [
-        Message(title=turn.t("home.title"), text=turn.t("home.intro")),
-        Message(
-            title=turn.t("home.open_rounds"),
-            text=Markup() if open_rounds else turn.t("home.no_rounds"),
-        ),
-        *(views.invitation(turn, r, core.rounds.pillars_of(r)) for r in open_rounds),
-        Message(
-            title=turn.t("home.mine"), text=Markup() if responses else turn.t("home.no_answers")
-        ),
-    ]
+    invitations = [views.invitation(turn, r, core.rounds.pillars_of(r)) for r in open_rounds]
     answers = _own_responses(core, turn, responses[:HOME_ANSWERS])
 
-    def page(shown: int) -> list[Message]:
-        hidden = len(responses) - shown
-        more = [Message(text=turn.t("home.more", count=hidden))] if hidden else []
-        return [*messages, *answers[:shown], *more]
+    def page(rounds: int, shown: int) -> list[Message]:
+        more_rounds = len(open_rounds) - rounds
+        more_answers = len(responses) - shown
+        return [
+            Message(title=turn.t("home.title"), text=turn.t("home.intro")),
+            Message(
+                title=turn.t("home.open_rounds"),
+                text=Markup() if open_rounds else turn.t("home.no_rounds"),
+            ),
+            *invitations[:rounds],
+            *([Message(text=turn.t("home.more_rounds", count=more_rounds))] if more_rounds else []),
+            Message(
+                title=turn.t("home.mine"), text=Markup() if responses else turn.t("home.no_answers")
+            ),
+            *answers[:shown],
+            *([Message(text=turn.t("home.more", count=more_answers))] if more_answers else []),
+        ]
 
-    shown = len(answers)
-    while shown and fits is not None and not fits(page(shown)):
-        shown -= 1
-    return page(shown)
+    rounds, shown = len(invitations), len(answers)
+    while fits is not None and (rounds or shown) and not fits(page(rounds, shown)):
+        if shown:
+            shown -= 1  # answers give way first: the rounds still to answer matter most
+        else:
+            rounds -= 1
+    return page(rounds, shown)
 
 
 def _choose_round(core: Core, turn: Turn, args: list[str]) -> Round | list[Message]:
