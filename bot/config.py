@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain import ANSWER_MAX_CHARS
 from bot.logs import LEVELS, LogFormat
 from bot.schedule.window import SendingWindow, parse_holidays, parse_working_hours
 from bot.services.retention import RetentionPolicy
@@ -21,7 +22,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./inbreng.db"
     timezone: str = "Europe/Amsterdam"
     language: Literal["nl", "en"] = "nl"  # of the command line's own output
-    answer_max_chars: int = Field(default=4000, ge=100, le=40000)
+    answer_max_chars: int = Field(default=ANSWER_MAX_CHARS, ge=100, le=ANSWER_MAX_CHARS)
     host: str = "127.0.0.1"
     port: int = Field(default=3978, ge=1, le=65535)
     working_hours: str = "mon-fri 09:00-17:00"  # direct messages only then; or `always`

@@ -11,6 +11,11 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+# The longest answer (its text, and what the network could do) a member may give: what
+# every surface holds in one input, Slack's plain_text_input (3,000) being the smallest.
+# Answers stored longer (imported, or given before) keep their length when edited.
+ANSWER_MAX_CHARS = 3000
+
 
 class Role(StrEnum):
     MEMBER = "member"

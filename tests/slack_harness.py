@@ -4,6 +4,7 @@ payloads built from Slack's published examples."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 import time
@@ -100,6 +101,11 @@ class SlackServer:
         """Run a coroutine on the server's event loop."""
         return self._loop.run(coroutine)
 
+    def settle(self, timeout: float = 60) -> None:
+        """Wait for what the bot does after acknowledging the requests sent so far."""
+        assert self.server.slack is not None
+        assert self._loop.run(self.server.slack.finish(timeout), timeout + 5) == 0
+
     def run_outbox(self) -> Counter[str]:
         """One run of the scheduler's tick: due rounds, then the outbox; what happened."""
         return self._loop.run(self.server.jobs.tick())
@@ -172,6 +178,7 @@ class SlackServer:
 
 
 FORM = "application/x-www-form-urlencoded"
+_REQUESTS = itertools.count(1)  # numbers each request's response_url
 JSON = "application/json"
 
 
@@ -229,7 +236,8 @@ def command_fields(slack: FakeSlackWebApi, user_id: str, text: str) -> dict[str,
         command="/inbreng",
         text=text,
         channel_id="C0GENERAL",
-        response_url=slack.response_url(f"command-{user_id}"),
+        # Slack gives every command a response_url of its own.
+        response_url=slack.response_url(f"command-{user_id}-{next(_REQUESTS)}"),
     )
     return fields
 
@@ -293,7 +301,7 @@ def button_payload(
         "is_ephemeral": ephemeral,
     }
     body["channel"] = {"id": channel, "name": "directmessage"}
-    body["response_url"] = slack.response_url(f"action-{user_id}")
+    body["response_url"] = slack.response_url(f"action-{user_id}-{next(_REQUESTS)}")
     body["actions"] = [
         {
             "action_id": action_id,

@@ -207,23 +207,23 @@ def test_an_answer_over_the_limit_comes_back_whole_with_the_limit_and_its_length
 ) -> None:
     linked(conversation, MEMBER)
     before = snapshot(database_url)
-    typed = "Onderwijshuisvesting. " + "x" * (4001 - len("Onderwijshuisvesting. "))
-    assert len(typed) == 4001
+    typed = "Onderwijshuisvesting. " + "x" * (3001 - len("Onderwijshuisvesting. "))
+    assert len(typed) == 3001
 
     values = answer_values(text=typed, network_help="Kennis delen.", attribution="anonymous")
     form = returned_form(submit(conversation, MEMBER, f"round:{open_round.id}", values))
 
-    assert form.errors == {"text": too_long(4001, 4000)}
+    assert form.errors == {"text": too_long(3001, 3000)}
     # Nothing lost: every typed value is back in the form, the long text to the letter.
     assert text_field(form, "text").initial == typed
-    assert text_field(form, "text").max_length == 4000
+    assert text_field(form, "text").max_length == 3000
     assert initial_of(form, "network_help") == "Kennis delen."
     assert initial_of(form, "topic") == "onderwijshuisvesting"
     assert initial_of(form, "attribution") == ("anonymous",)
     assert snapshot(database_url) == before
 
     # Exactly at the limit is fine; the limit counts characters, not bytes.
-    fits = "é" * 3999 + "😀"
+    fits = "é" * 2999 + "😀"
     (confirmation,) = submit(
         conversation, MEMBER, f"round:{open_round.id}", {**values, "text": fits}
     )
@@ -238,7 +238,7 @@ def test_an_answer_over_the_limit_comes_back_whole_with_the_limit_and_its_length
     edit = submit(conversation, MEMBER, f"response:{stored.id}", {**values, "text": typed})
     form = returned_form(edit)
     assert form.context == f"response:{stored.id}"
-    assert form.errors == {"text": too_long(4001, 4000)}
+    assert form.errors == {"text": too_long(3001, 3000)}
     assert text_field(form, "text").initial == typed
     assert snapshot(database_url) == stored_state
     with uow_factory() as uow:
@@ -249,7 +249,7 @@ def test_an_answer_over_the_limit_comes_back_whole_with_the_limit_and_its_length
 def test_an_over_long_answer_in_the_terminal_is_shown_again_and_can_be_shortened(
     chat: Chat, open_round: Round, uow_factory: UnitOfWorkFactory
 ) -> None:
-    long_line = "a" * 4001
+    long_line = "a" * 3001
     output = chat(MEMBER).type(
         "inbreng",
         # topic 1, the long text, network help, attribution (Enter: with my name)
@@ -258,7 +258,7 @@ def test_an_over_long_answer_in_the_terminal_is_shown_again_and_can_be_shortened
         "", "Korter.", "", "", "",
     )  # fmt: skip
 
-    assert f"! {too_long(4001, 4000)}" in output
+    assert f"! {too_long(3001, 3000)}" in output
     assert "Dank u wel! Uw inbreng (nr. " in output
     with uow_factory() as uow:
         (response,) = uow.responses.for_round(open_round.id)
@@ -307,12 +307,12 @@ def test_network_help_over_the_limit_is_refused_beside_its_field(
 ) -> None:
     linked(conversation, MEMBER)
     before = snapshot(database_url)
-    help_text = "h" * 4001
+    help_text = "h" * 3001
 
     values = answer_values(network_help=help_text)
     form = returned_form(submit(conversation, MEMBER, f"round:{open_round.id}", values))
 
-    assert form.errors == {"network_help": too_long(4001, 4000)}
+    assert form.errors == {"network_help": too_long(3001, 3000)}
     assert initial_of(form, "network_help") == help_text
     assert initial_of(form, "text") == TEXT
     assert snapshot(database_url) == before
@@ -325,19 +325,19 @@ def test_several_errors_are_reported_together(
     before = snapshot(database_url)
 
     values = answer_values(
-        topic="kunstgras", text=" ", network_help="h" * 4002, attribution="iedereen"
+        topic="kunstgras", text=" ", network_help="h" * 3002, attribution="iedereen"
     )
     form = returned_form(submit(conversation, MEMBER, f"round:{open_round.id}", values))
 
     assert form.errors == {
         "text": NL["text_empty"],
-        "network_help": too_long(4002, 4000),
+        "network_help": too_long(3002, 3000),
         "topic": "Onderwerp “kunstgras” ken ik niet bij deze uitvraag. Kies uit: "
         f"{FINANCIEN_TOPICS}.",
         "attribution": "Kies hoe uw inbreng vermeld mag worden: met naam, alleen gemeente of "
         "anoniem.",
     }
-    assert initial_of(form, "network_help") == "h" * 4002
+    assert initial_of(form, "network_help") == "h" * 3002
     assert snapshot(database_url) == before
 
 
@@ -792,8 +792,8 @@ def test_an_english_member_gets_every_kind_of_error_in_english(
     assert form_errors(answer_values(text=" ")) == {
         "text": "Please describe the challenge; I cannot store an empty answer."
     }
-    assert form_errors(answer_values(text="e" * 4001)) == {
-        "text": too_long(4001, 4000, english=True)
+    assert form_errors(answer_values(text="e" * 3001)) == {
+        "text": too_long(3001, 3000, english=True)
     }
     assert form_errors(answer_values(topic="kunstgras")) == {
         "topic": f"I don't know topic “kunstgras” in this round. Choose from: {FINANCIEN_TOPICS}."

@@ -26,6 +26,7 @@ from bot.messages import (
     SelectField,
     TextField,
 )
+from tests.slack_harness import shown_strings
 
 HOSTILE = "<!channel> <!here> <@U123ABC> <https://evil.example|klik hier> & @channel @here *vet*"
 PINGS = ("<!channel>", "<!here>", "<@U", "<https")
@@ -248,9 +249,46 @@ def test_more_than_fifty_blocks_are_split_over_several_posts() -> None:
     message = many_blocks(120)
     assert len(blocks.message_blocks(message)) == 120
     posts = blocks.render([message])
-    assert [len(p["blocks"]) for p in posts] == [50, 50, 20]
-    assert [b for p in posts for b in p["blocks"]] == blocks.message_blocks(message)
-    assert all(p["text"] == posts[0]["text"] for p in posts)
+    assert [len(p["blocks"]) for p in posts] == [50, 50, 23]  # each with its part label
+    labels = [p["blocks"][0] for p in posts]
+    assert [shown_strings(label) for label in labels] == [["(1/3)"], ["(2/3)"], ["(3/3)"]]
+    content = [b for p in posts for b in p["blocks"] if b not in labels]
+    assert content == blocks.message_blocks(message)
+    assert [p["text"] for p in posts[1:]] == ["(2/3)", "(3/3)"]
+
+
+def test_long_text_is_divided_on_characters_and_each_part_says_what_it_continues() -> None:
+    text = " ".join(f"zin{i:05d}" for i in range(4000))  # 39,999 characters
+    titled = Message(
+        title=m("Samenvatting"),
+        text=m(text),
+        buttons=(Button(label=m("Goedkeuren"), action="summary"),),
+        part_title=lambda part, parts: m(f"Samenvatting, deel {part} van {parts}"),
+    )
+    posts = blocks.render([titled])
+    assert len(posts) == 4
+    for number, post in enumerate(posts, start=1):
+        shown = sum(len(piece) for piece in shown_strings(post["blocks"]))
+        assert shown <= blocks.MESSAGE_BLOCK_TEXT and len(post["blocks"]) <= blocks.MESSAGE_BLOCKS
+        label = next(b for b in post["blocks"] if b.get("block_id", "").startswith("part-"))
+        assert shown_strings(label) == [f"Samenvatting, deel {number} van 4"]
+    assert posts[0]["blocks"][0]["type"] == "header"  # the title first, then its label
+    assert [p["text"] for p in posts[1:]] == [f"Samenvatting, deel {n} van 4" for n in (2, 3, 4)]
+    assert posts[-1]["blocks"][-1]["type"] == "actions"  # the buttons end the last part
+    rich = [
+        "".join(shown_strings(b))
+        for p in posts
+        for b in p["blocks"]
+        if b["type"] == "rich_text" and not b.get("block_id", "").startswith("part-")
+    ]
+    assert "".join(rich) == text  # divided, nothing cut
+
+
+def test_a_reply_that_fits_one_post_has_no_part_label() -> None:
+    [post] = blocks.render(
+        [Message(title=m("Titel"), text=m("Kort."), part_title=lambda p, n: m(f"deel {p}"))]
+    )
+    assert not any(b.get("block_id", "").startswith("part-") for b in post["blocks"])
 
 
 def test_messages_share_a_post_with_dividers_until_the_block_limit() -> None:
@@ -267,12 +305,11 @@ def test_messages_share_a_post_with_dividers_until_the_block_limit() -> None:
     assert dividers == 30 - len(posts)
 
 
-def test_the_home_tab_allows_a_hundred_blocks() -> None:
-    message = many_blocks(80)
-    assert len(blocks.render([message])) == 2
-    home = blocks.render([message], limit=blocks.HOME_BLOCKS)
-    assert [len(p["blocks"]) for p in home] == [80]
-    assert [len(p["blocks"]) for p in blocks.render([many_blocks(150)], limit=100)] == [100, 50]
+def test_the_home_tab_is_one_view_of_every_block() -> None:
+    assert len(blocks.render([many_blocks(80)])) == 2
+    home = blocks.view_blocks([many_blocks(80), many_blocks(10)])
+    assert len(home) == 91 <= blocks.HOME_BLOCKS  # a divider between the two
+    assert home[80] == {"type": "divider"}
 
 
 def test_header_and_button_texts_are_clipped_to_slack_limits() -> None:
@@ -394,9 +431,9 @@ def answer_form(**changes: Any) -> Form:
                 name="text",
                 label=m("Uw inbreng"),
                 multiline=True,
-                max_length=4000,
+                max_length=3000,
                 initial="Eerder geschreven",
-                hint=m("Hoogstens 4000 tekens"),
+                hint=m("Hoogstens 3000 tekens"),
             ),
             ChoiceField(
                 name="attribution",
@@ -421,7 +458,7 @@ def answer_form(**changes: Any) -> Form:
                 multiple=True,
             ),
         ),
-        "errors": {"text": "Te lang: hoogstens 4000 tekens", "ghost": "Er ging iets <mis> & zo"},
+        "errors": {"text": "Te lang: hoogstens 3000 tekens", "ghost": "Er ging iets <mis> & zo"},
     }
     values.update(changes)
     return Form(**values)
@@ -458,7 +495,7 @@ def test_a_form_becomes_a_modal_with_the_right_elements() -> None:
     assert text["multiline"] is True
     assert text["max_length"] == modals.TEXT_INPUT == 3000
     assert text["initial_value"] == "Eerder geschreven"
-    assert fields["text"]["hint"]["text"] == "Hoogstens 4000 tekens"
+    assert fields["text"]["hint"]["text"] == "Hoogstens 3000 tekens"
 
     radio = fields["attribution"]["element"]
     assert radio["type"] == "radio_buttons"
@@ -495,7 +532,7 @@ def test_the_modal_carries_context_and_reply_channel_in_private_metadata() -> No
 
 def test_errors_of_known_fields_go_under_the_field_and_others_on_top() -> None:
     form = answer_form()
-    assert modals.field_errors(form) == {"text": "Te lang: hoogstens 4000 tekens"}
+    assert modals.field_errors(form) == {"text": "Te lang: hoogstens 3000 tekens"}
     view = modals.modal(form)
     top = view["blocks"][0]
     assert top["type"] == "rich_text"

@@ -502,7 +502,7 @@ def test_oversized_answer_gets_an_inline_error_and_nothing_is_stored(
     before = snapshot(database_url)
     reply = slack.submit(MEMBER_ID, modal, answer_values(text="x" * 5000))
     assert reply.json()["response_action"] == "errors"
-    assert "4000" in reply.json()["errors"]["text"]
+    assert "3000" in reply.json()["errors"]["text"]
     after = snapshot(database_url)
     after.pop("processed_events"), before.pop("processed_events")
     assert after == before

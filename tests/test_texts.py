@@ -70,8 +70,8 @@ VALUES: dict[str, Any] = {
     "released": 2,
     # erased members left out of an import
     "links": 1, "messages": 3,
-    # a chart or a message in several parts
-    "part": 2, "parts": 3,
+    # a chart or a message in parts
+    "part": 2, "parts": 4, "posts": 7,
 }  # fmt: skip
 
 

@@ -272,7 +272,9 @@ class SlackBot:
     ) -> None:
         """Forms open as modals, files go to the DM, the rest to where the member asked:
         privately (`respond`, ephemeral), in `channel`, or else in the DM. Messages placed
-        in the place of the one acted on (`replacing`) update it."""
+        in the place of the one acted on (`replacing`) update it. A reply longer than a
+        response_url takes (5 posts) goes to the DM whole, and a line where it was asked
+        for says so."""
         forms = [m.form for m in messages if m.form is not None]
         files = [f for m in messages for f in m.files]
         shown = [replace(m, form=None, files=()) for m in messages]
@@ -286,9 +288,18 @@ class SlackBot:
         for form in forms:
             await self._open_form(form, who, trigger_id=trigger_id, reply_to=channel or "",
                                   source=source)  # fmt: skip
-        for post in blocks.render(shown):
+        posts = blocks.render(shown)
+        if respond is not None and len(posts) > blocks.RESPONSE_URL_POSTS:
+            for post in posts:
+                await self._post(None, who, post)
+            language = await self._language(who)
+            note = self._core.texts.render(language, "slack.sent_to_dm", posts=len(posts))
+            posts = blocks.render([Message(text=note)])
+        for post in posts:
             if respond is not None:
-                await respond(response_type="ephemeral", replace_original=False, **post)
+                answer = await respond(response_type="ephemeral", replace_original=False, **post)
+                if answer.status_code != 200:
+                    logger.warning("Slack refused a reply: HTTP %s", answer.status_code)
             else:
                 await self._post(channel, who, post)
         for file in files:
@@ -366,9 +377,11 @@ class SlackBot:
             )
 
     async def _publish_home(self, who: Actor) -> None:
-        messages = await asyncio.to_thread(self._conversation.home, who)
-        posts = blocks.render(messages, limit=blocks.HOME_BLOCKS)
-        view = {"type": "home", "blocks": posts[0]["blocks"] if posts else []}
+        """App Home shows at most 100 blocks: the rounds and answers that fit, and lines
+        saying how many more `rondes` and `mijn` show."""
+        messages = await asyncio.to_thread(self._conversation.home, who, fits=_fits_home)
+        shown = blocks.view_blocks(messages)[: blocks.HOME_BLOCKS]
+        view = {"type": "home", "blocks": shown}
         with refusals_logged():
             await self._client.views_publish(user_id=who.user_id, view=view)
 
@@ -402,6 +415,10 @@ def refusals_logged() -> Iterator[None]:
         yield
     except SlackApiError as error:
         logger.warning("Slack refused a call: %s", error_code(error))
+
+
+def _fits_home(messages: list[Message]) -> bool:
+    return len(blocks.view_blocks(messages)) <= blocks.HOME_BLOCKS
 
 
 def repeat_key(req: AsyncBoltRequest) -> str | None:

@@ -9,9 +9,10 @@ plain_text objects, likewise shown as typed. Only the notification text is mrkdw
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from adapters.slack import mrkdwn
+from adapters.slack import mrkdwn, paging
 from adapters.slack.actions import action_id
 from bot.markup import Markup, Span, plain, spans
 from bot.messages import Button, ButtonStyle, Confirmation, Field, Message
@@ -30,6 +31,11 @@ FIELD_TEXT = 2000
 MESSAGE_BLOCKS = 50
 HOME_BLOCKS = 100
 FALLBACK_TEXT = 3000
+# Slack refuses a message with more block text than this (`msg_blocks_too_long`); it does
+# not say how much exactly: about 13,200 has been seen to fail (slackapi/bolt-js#2509), and
+# markdown blocks may hold 12,000 together.
+MESSAGE_BLOCK_TEXT = 12_000
+RESPONSE_URL_POSTS = 5  # a response_url takes 5 posts (in 30 minutes)
 SHORT_FIELD = 120  # fields this short sit side by side in two columns
 CONFIRM_TITLE = 100
 CONFIRM_TEXT = 300
@@ -51,43 +57,7 @@ def rich_text(text: Markup, *, bold: bool = False) -> list[Block]:
     if not plain(text).strip():
         return []
     runs = [Span(mrkdwn.defused(run.text), run.strong) for run in spans(text)]
-    return [
-        {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": piece}]}
-        for piece in _pieces(runs, RICH_TEXT, bold=bold)
-    ]
-
-
-def _pieces(runs: list[Span], limit: int, *, bold: bool) -> list[list[dict[str, Any]]]:
-    """Text elements in groups of at most `limit` characters, cut at a line end or a space
-    where a run is too long for what is left."""
-    pieces: list[list[dict[str, Any]]] = []
-    current: list[dict[str, Any]] = []
-    room = limit
-    for run in runs:
-        rest = run.text
-        while rest:
-            if len(rest) > room:
-                cut = max(rest.rfind("\n", 0, room), rest.rfind(" ", 0, room)) + 1
-                cut = cut if cut > room // 2 else room
-            else:
-                cut = len(rest)
-            if rest[:cut]:
-                current.append(_text_element(rest[:cut], bold or run.strong))
-            rest = rest[cut:]
-            room -= cut
-            if rest:
-                pieces.append(current)
-                current, room = [], limit
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def _text_element(text: str, strong: bool) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "text", "text": text}
-    if strong:
-        element["style"] = {"bold": True}
-    return element
+    return paging.rich_text_blocks(runs, RICH_TEXT, bold=bold)
 
 
 def field_blocks(fields: tuple[Field, ...]) -> list[Block]:
@@ -171,31 +141,113 @@ def fallback_text(message: Message) -> str:
     return mrkdwn.clip(mrkdwn.escape(plain(message.title or message.text)), FALLBACK_TEXT)
 
 
-def render(messages: list[Message], *, limit: int = MESSAGE_BLOCKS) -> list[dict[str, Any]]:
-    """Keyword arguments for chat.postMessage: the messages as few Slack messages as fit
-    Slack's block limit, divided where they meet; long ones are split, not cut off."""
-    posts: list[dict[str, Any]] = []
-    blocks: list[Block] = []
-    text = ""
-    for message in messages:
-        rendered = message_blocks(message)
-        if not rendered:
-            continue
-        if blocks and len(blocks) + 1 + len(rendered) > limit:
-            posts.append({"text": text, "blocks": blocks})
-            blocks, text = [], ""
-        if blocks:
-            blocks.append({"type": "divider"})
-        blocks += rendered
-        text = text or fallback_text(message)
-    if blocks:
-        posts.append({"text": text, "blocks": blocks})
-    return [p for chunk in posts for p in _fit(chunk, limit)]
+def render(
+    messages: list[Message],
+    *,
+    limit: int = MESSAGE_BLOCKS,
+    characters: int = MESSAGE_BLOCK_TEXT,
+) -> list[dict[str, Any]]:
+    """Keyword arguments for chat.postMessage: the messages (one reply) as few Slack
+    messages as fit Slack's limits on blocks and characters, divided where they meet;
+    long ones are split, not cut off. When the reply takes several messages, each begins
+    with what it continues and its number (the first message's `part_title`)."""
+    shown = [m for m in messages if message_blocks(m)]
+    if not shown:
+        return []
+    groups = [message_blocks(m) for m in shown]
+    label = _part_label(shown[0])
+    budget = paging.Budget(limit, characters)
+    contents = paging.pack(groups, budget)
+    if len(contents) > 1:  # room for the labels
+        contents = paging.pack(groups, budget.less(1, paging.characters(label(9999, 9999))))
+    return labelled(contents, label, fallback_text(shown[0]))
 
 
-def _fit(post: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-    blocks = post["blocks"]
-    return [
-        {"text": post["text"], "blocks": blocks[i : i + limit]}
-        for i in range(0, len(blocks), limit)
-    ]
+def view_blocks(messages: list[Message]) -> list[Block]:
+    """The messages as the blocks of one view (App Home), a divider between them: a view
+    has no limit on characters, only on blocks (`HOME_BLOCKS`), which its caller keeps."""
+    groups = [rendered for m in messages if (rendered := message_blocks(m))]
+    return [block for i, group in enumerate(groups) for block in [*[paging.DIVIDER][:i], *group]]
+
+
+def render_rest(
+    posts: list[dict[str, Any]],
+    message: Message,
+    *,
+    done: int,
+    budget: paging.Budget,
+) -> list[dict[str, Any]]:
+    """Posts not yet sent (after `done` that were), divided again within a smaller
+    `budget`; their numbers go on from `done`."""
+    content = [b for p in posts for b in p["blocks"] if not _is_label(b)]
+    label = _part_label(message)
+    reserve = paging.characters(label(9999, 9999))
+    contents = paging.pack([content], budget.less(1, reserve))
+    return labelled(contents, label, fallback_text(message), done=done)
+
+
+def renumbered(
+    post: dict[str, Any], message: Message, *, number: int, total: int
+) -> dict[str, Any]:
+    """A post of a message as part `number` of `total`."""
+    content = [b for b in post["blocks"] if not _is_label(b)]
+    return labelled(
+        [content], _part_label(message), fallback_text(message), done=number - 1, total=total
+    )[0]
+
+
+PART_LABEL = "part"  # the block id of a label that says which part a message is
+
+
+def labelled(
+    contents: list[list[Block]],
+    label: Callable[[int, int], list[Block]],
+    text: str,
+    *,
+    done: int = 0,
+    total: int | None = None,
+) -> list[dict[str, Any]]:
+    """Posts of these blocks, numbered on from `done` (of `total`, by default as many as
+    there are); when there are several, each with its label (after the title, if it
+    starts with one), and the label as the notification text of the later ones."""
+    total = total or done + len(contents)
+    if total == 1:
+        return [{"text": text, "blocks": contents[0]}]
+    posts = []
+    for number, content in enumerate(contents, start=done + 1):
+        heading = label(number, total)
+        at = 1 if content and content[0].get("type") == "header" else 0
+        posts.append(
+            {
+                "text": text if number == 1 else _label_text(heading),
+                "blocks": [*content[:at], *heading, *content[at:]],
+            }
+        )
+    return posts
+
+
+def _part_label(message: Message) -> Callable[[int, int], list[Block]]:
+    """The label of part `part` of `parts`, as rich text: the message's part title, or
+    only the numbers when it has none."""
+
+    def label(part: int, parts: int) -> list[Block]:
+        title = (
+            message.part_title(part, parts)
+            if message.part_title is not None
+            else Markup(f"({part}/{parts})")
+        )
+        return [
+            {**block, "block_id": f"{PART_LABEL}-{part}-{index}"}
+            for index, block in enumerate(rich_text(title, bold=True))
+        ]
+
+    return label
+
+
+def _is_label(block: Block) -> bool:
+    return str(block.get("block_id", "")).startswith(f"{PART_LABEL}-")
+
+
+def _label_text(heading: list[Block]) -> str:
+    shown = "".join(e["text"] for b in heading for s in b["elements"] for e in s["elements"])
+    return mrkdwn.clip(mrkdwn.escape(shown), FALLBACK_TEXT)

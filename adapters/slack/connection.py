@@ -40,6 +40,11 @@ class SlackConnection:
             return None
         return bool(await self._socket_handler.client.is_connected())
 
+    async def finish(self, timeout: float) -> int:
+        """Wait (at most `timeout` seconds) for the requests acknowledged and still at
+        work; returns how many did not finish in time."""
+        return await self._bot.finish(timeout)
+
     async def close(self, *, grace_seconds: float = 8.0) -> None:
         """Take no more requests (Socket Mode), let those acknowledged finish, then close."""
         if self._socket_handler is not None:

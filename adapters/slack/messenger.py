@@ -12,7 +12,7 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import blocks
+from adapters.slack import blocks, paging
 from bot.delivery.messenger import DeliveryError, Sent
 from bot.domain import Identity, Member, Platform
 from bot.messages import File, Message
@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 METADATA_TYPE = "inbreng_delivery"
 UNREADABLE_HISTORY = frozenset({"missing_scope", "not_in_channel", "channel_not_found"})
 HISTORY_LOOKBACK = 50  # the bot's own recent messages in one conversation
+# Slack does not publish how much block text a message may carry: when it refuses one as
+# too long all the same, the rest is divided into messages of half as much, this often.
+SMALLER_TRIES = 3
 
 # Errors after which trying again cannot help (Web API reference, chat.postMessage et al.).
 PERMANENT_ERRORS = frozenset(
@@ -35,6 +38,7 @@ PERMANENT_ERRORS = frozenset(
         "user_disabled",
         "cannot_dm_bot",
         "invalid_blocks",
+        "msg_blocks_too_long",
         "msg_too_long",
         "too_many_attachments",
         "restricted_action",
@@ -156,17 +160,58 @@ class SlackMessenger:
     async def _post(self, channel_id: str, message: Message, key: str) -> tuple[str, str]:
         """(channel, ts of the first post). The first post carries the key as message
         metadata, so that `find_sent` recognises it."""
-        channel, first = channel_id, ""
+        channel = channel_id
         metadata: dict[str, Any] = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+        budget = paging.Budget(blocks.MESSAGE_BLOCKS, blocks.MESSAGE_BLOCK_TEXT)
+        posts = blocks.render([message])
+        sent: list[tuple[str, int]] = []  # each post's ts, and how many parts it counted
+        tries = 0
         with delivery_errors():
-            for post in blocks.render([message]):
-                extra: dict[str, Any] = {} if first else {"metadata": metadata}
-                sent = await self._client.chat_postMessage(channel=channel, **post, **extra)
-                channel = str(sent.get("channel") or channel)
-                first = first or str(sent["ts"])
+            while len(sent) < len(posts):
+                extra: dict[str, Any] = {} if sent else {"metadata": metadata}
+                try:
+                    answer = await self._client.chat_postMessage(
+                        channel=channel, **posts[len(sent)], **extra
+                    )
+                except SlackApiError as error:
+                    too_long = error.response.get("error") == "msg_blocks_too_long"
+                    if not too_long or tries == SMALLER_TRIES:
+                        raise
+                    tries, budget = tries + 1, budget.smaller()
+                    logger.warning(
+                        "Slack found part %s too long; the rest goes in parts of %s characters",
+                        len(sent) + 1,
+                        budget.characters,
+                    )
+                    done = len(sent)
+                    posts = posts[:done] + blocks.render_rest(
+                        posts[done:], message, done=done, budget=budget
+                    )
+                    continue
+                channel = str(answer.get("channel") or channel)
+                sent.append((str(answer["ts"]), len(posts)))
+        await self._renumber(channel, message, posts, sent)
         for file in message.files:
             await self._upload(channel, file)
-        return channel, first
+        return channel, sent[0][0] if sent else ""
+
+    async def _renumber(
+        self,
+        channel: str,
+        message: Message,
+        posts: list[dict[str, Any]],
+        sent: list[tuple[str, int]],
+    ) -> None:
+        """Parts posted before the rest was divided smaller say how many parts there are
+        now. The message has arrived: a part that cannot be renumbered is only logged."""
+        for number, (ts, counted) in enumerate(sent, start=1):
+            if counted == len(posts):
+                continue
+            post = blocks.renumbered(posts[number - 1], message, number=number, total=len(posts))
+            try:
+                await self._client.chat_update(channel=channel, ts=ts, **post)
+            except (SlackClientError, ClientError, TimeoutError) as error:
+                logger.warning("could not renumber part %s: %s", number, error_code(error))
 
     async def _upload(self, channel: str, file: File) -> None:
         """Files come with the message (a summary's charts): the message has arrived, so a

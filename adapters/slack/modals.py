@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.slack import blocks, mrkdwn
+from adapters.slack import blocks, mrkdwn, text_parts
 from adapters.slack.actions import callback_id
 from bot.markup import escape, join, plain
 from bot.messages import (
@@ -56,7 +56,7 @@ def _element(field: FormField) -> dict[str, Any]:
             "max_length": min(field.max_length or TEXT_INPUT, TEXT_INPUT),
         }
         if field.initial:
-            element["initial_value"] = field.initial[:TEXT_INPUT]
+            element["initial_value"] = field.initial
         return element
     options = [_option(o) for o in field.options[:SELECT_OPTIONS]]
     chosen = {field.initial} if isinstance(field, SelectField) else set(field.initial)
@@ -74,6 +74,31 @@ def _element(field: FormField) -> dict[str, Any]:
     elif initial:
         element["initial_option"] = initial[0]
     return element
+
+
+def _inputs(field: FormField) -> list[dict[str, Any]]:
+    """The field's input block; a text longer than one input holds gets several."""
+    if not isinstance(field, TextField):
+        return [_input(field)]
+    longest = max(field.max_length or 0, len(field.initial or ""))
+    parts = text_parts.count(longest, TEXT_INPUT)
+    if parts == 1:
+        return [_input(field)]
+    pieces = text_parts.split(field.initial or "", TEXT_INPUT, parts)
+    return [
+        _input(
+            replace(
+                field,
+                name=text_parts.part_id(field.name, number),
+                label=escape(f"{plain(field.label)} ({number}/{parts})"),
+                initial=piece or None,
+                max_length=TEXT_INPUT,
+                required=field.required and number == 1,
+                hint=field.hint if number == parts else None,
+            )
+        )
+        for number, piece in enumerate(pieces, start=1)
+    ]
 
 
 def _input(field: FormField) -> dict[str, Any]:
@@ -129,7 +154,7 @@ def modal(
         "title": blocks.plain_text(form.title, VIEW_TITLE),
         "submit": blocks.plain_text(form.submit_label, VIEW_BUTTON),
         "close": blocks.plain_text(form.cancel_label or escape("×"), VIEW_BUTTON),
-        "blocks": [*problems, *intro, *(_input(f) for f in form.fields)],
+        "blocks": [*problems, *intro, *(block for f in form.fields for block in _inputs(f))],
     }
 
 
@@ -163,13 +188,14 @@ def metadata(view: Mapping[str, Any]) -> Metadata:
 
 
 def values(view: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:
-    """What the member filled in: block id -> text, chosen value, or chosen values."""
+    """What the member filled in: field name -> text, chosen value, or chosen values (a
+    text offered over several inputs joined back into one)."""
     state = view.get("state", {}).get("values", {})
     result: dict[str, str | tuple[str, ...]] = {}
     for block_id, actions in state.items():
         for element in actions.values():
             result[block_id] = _element_value(element)
-    return result
+    return text_parts.joined(result)
 
 
 def _element_value(element: Mapping[str, Any]) -> str | tuple[str, ...]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from bot.conversation import member_commands, privacy_commands, round_commands, views
 from bot.conversation.commands import Command, parse
 from bot.conversation.core import Core
+from bot.conversation.member_commands import Fits
 from bot.conversation.turn import Turn
 from bot.errors import InbrengError
 from bot.events import Actor, ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
@@ -68,13 +69,15 @@ class Conversation:
         except InbrengError as error:
             return [Message(text=turn.t(f"errors.{error.key}", **error.params))]
 
-    def home(self, actor: Actor) -> list[Message]:
-        """What a member sees on the bot's home page (Slack's App Home)."""
+    def home(self, actor: Actor, *, fits: Fits | None = None) -> list[Message]:
+        """What a member sees on the bot's home page (Slack's App Home). `fits`: whether
+        the page can show these messages; answers that do not fit are left to `mine`,
+        and the page says how many."""
         member = self.core.members.resolve(actor)
         if isinstance(member, Refusal):
             return [self.stranger_message(member)]
         turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
-        return member_commands.home(self.core, turn, [])
+        return member_commands.home(self.core, turn, fits=fits)
 
     def welcome(self, actor: Actor) -> list[Message]:
         """When a member adds the bot (Teams): what it is for, and any round open to them."""

@@ -58,7 +58,7 @@ def answer_form(
     context: str,
     round_: Round,
     pillars: list[Pillar],
-    max_chars: int,
+    limits: Mapping[str, int],
     values: FormValues | None = None,
     errors: Mapping[str, Markup] | None = None,
     opened_by: Button | None = None,
@@ -98,9 +98,9 @@ def answer_form(
             TextField(
                 name="text",
                 label=turn.t("answer_form.text"),
-                hint=turn.t("answer_form.text_hint", limit=max_chars),
+                hint=turn.t("answer_form.text_hint", limit=limits["text"]),
                 multiline=True,
-                max_length=max_chars,
+                max_length=limits["text"],
                 initial=value(values, "text") or None,
             ),
             TextField(
@@ -109,7 +109,7 @@ def answer_form(
                 hint=turn.t("answer_form.network_help_hint"),
                 multiline=True,
                 required=False,
-                max_length=max_chars,
+                max_length=limits["network_help"],
                 initial=value(values, "network_help") or None,
             ),
             ChoiceField(

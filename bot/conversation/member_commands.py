@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot.conversation import forms, views
@@ -42,27 +43,44 @@ def list_rounds(core: Core, turn: Turn, args: list[str]) -> list[Message]:
 
 
 HOME_ANSWERS = 20  # the home tab stays short; `mine` shows everything
+# Whether a page can show these messages (a platform's limit on one view).
+Fits = Callable[[list[Message]], bool]
 
 
-def home(core: Core, turn: Turn, args: list[str]) -> list[Message]:
-    """An overview: the open rounds to answer and the member's own latest answers."""
+def home(core: Core, turn: Turn, *, fits: Fits | None = None) -> list[Message]:
+    """An overview: the open rounds to answer and the member's own latest answers, as many
+    as `fits` allows (at most HOME_ANSWERS answers), each list saying how many more
+    `rondes` and `mine` show."""
     open_rounds = core.rounds.open_for(turn.member)
     responses = core.responses.of_member(turn.member)
-    messages = [
-        Message(title=turn.t("home.title"), text=turn.t("home.intro")),
-        Message(
-            title=turn.t("home.open_rounds"),
-            text=Markup() if open_rounds else turn.t("home.no_rounds"),
-        ),
-        *(views.invitation(turn, r, core.rounds.pillars_of(r)) for r in open_rounds),
-        Message(
-            title=turn.t("home.mine"), text=Markup() if responses else turn.t("home.no_answers")
-        ),
-    ]
-    messages += _own_responses(core, turn, responses[:HOME_ANSWERS])
-    if len(responses) > HOME_ANSWERS:
-        messages.append(Message(text=turn.t("home.more", count=len(responses) - HOME_ANSWERS)))
-    return messages
+    invitations = [views.invitation(turn, r, core.rounds.pillars_of(r)) for r in open_rounds]
+    answers = _own_responses(core, turn, responses[:HOME_ANSWERS])
+
+    def page(rounds: int, shown: int) -> list[Message]:
+        more_rounds = len(open_rounds) - rounds
+        more_answers = len(responses) - shown
+        return [
+            Message(title=turn.t("home.title"), text=turn.t("home.intro")),
+            Message(
+                title=turn.t("home.open_rounds"),
+                text=Markup() if open_rounds else turn.t("home.no_rounds"),
+            ),
+            *invitations[:rounds],
+            *([Message(text=turn.t("home.more_rounds", count=more_rounds))] if more_rounds else []),
+            Message(
+                title=turn.t("home.mine"), text=Markup() if responses else turn.t("home.no_answers")
+            ),
+            *answers[:shown],
+            *([Message(text=turn.t("home.more", count=more_answers))] if more_answers else []),
+        ]
+
+    rounds, shown = len(invitations), len(answers)
+    while fits is not None and (rounds or shown) and not fits(page(rounds, shown)):
+        if shown:
+            shown -= 1  # answers give way first: the rounds still to answer matter most
+        else:
+            rounds -= 1
+    return page(rounds, shown)
 
 
 def _choose_round(core: Core, turn: Turn, args: list[str]) -> Round | list[Message]:
@@ -101,7 +119,7 @@ def answer(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         context=context,
         round_=chosen,
         pillars=core.rounds.pillars_of(chosen),
-        max_chars=core.responses.max_chars,
+        limits=_limits(core, None),
         opened_by=Button(label=turn.t("buttons.open_form"), action=Command.ANSWER,
                          value=" ".join([str(chosen.id), *args[1:2]])),
     )  # fmt: skip
@@ -116,6 +134,11 @@ def decline(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     key = "declined.after_answer" if had_answered else "declined.text"
     # In the place of the invitation that was declined: its buttons are done with.
     return [Message(text=turn.t(key, meeting=chosen.meeting.title), placement=Placement.REPLACE)]
+
+
+def _limits(core: Core, stored: Response | None) -> dict[str, int]:
+    """How long each text of the answer form may be (a stored answer keeps its length)."""
+    return {name: core.responses.limit(stored, name) for name in ("text", "network_help")}
 
 
 def _topic(core: Core, response: Response) -> Topic | None:
@@ -168,7 +191,7 @@ def edit(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         context=f"response:{response.id}",
         round_=round_,
         pillars=core.rounds.pillars_of(round_),
-        max_chars=core.responses.max_chars,
+        limits=_limits(core, response),
         values=forms.answer_values(response, _topic(core, response)),
         opened_by=Button(label=turn.t("buttons.open_form"), action=Command.EDIT,
                          value=str(response.id)),
@@ -211,7 +234,9 @@ def submit_answer(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
             context=event.context,
             round_=round_,
             pillars=core.rounds.pillars_of(round_),
-            max_chars=core.responses.max_chars,
+            limits=_limits(
+                core, core.responses.own(turn.member, int(raw_id)) if kind == "response" else None
+            ),
             values=event.values,
             errors=forms.field_errors(turn, error),
         )

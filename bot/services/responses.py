@@ -62,7 +62,7 @@ class ResponseService:
         with self._uow_factory() as uow:
             current = self._own_current(uow, member, response_id)
             round_, pillars = self._open_round_for(uow, member, current.round_id)
-            data = self._validated(answer, round_, pillars, member)
+            data = self._validated(answer, round_, pillars, member, stored=current)
             uow.responses.update(response_id, data, at=self._clock.now())
             self._audit(uow, "response.edited", response_id, member.id, current.round_id)
             uow.commit()
@@ -130,8 +130,21 @@ class ResponseService:
             raise InbrengError("response_withdrawn", response_id=response_id)
         return response
 
+    def limit(self, stored: Response | None, field: str) -> int:
+        """The longest `field` ("text" or "network_help") may be: the answer limit, or what
+        is stored already when longer (imported, or given under an earlier limit), so that
+        editing never has to cut a member's text."""
+        kept = len(getattr(stored, field)) if stored is not None else 0
+        return max(self.max_chars, kept)
+
     def _validated(
-        self, answer: AnswerInput, round_: Round, pillars: list[Pillar], member: Member
+        self,
+        answer: AnswerInput,
+        round_: Round,
+        pillars: list[Pillar],
+        member: Member,
+        *,
+        stored: Response | None = None,
     ) -> ResponseData:
         errors = []
         text = clean_text(answer.text)
@@ -139,11 +152,10 @@ class ResponseService:
         if not text:
             errors.append(InbrengError("text_empty", field="text"))
         for name, value in (("text", text), ("network_help", network_help)):
-            if len(value) > self.max_chars:
+            limit = self.limit(stored, name)
+            if len(value) > limit:
                 errors.append(
-                    InbrengError(
-                        "text_too_long", field=name, limit=self.max_chars, length=len(value)
-                    )
+                    InbrengError("text_too_long", field=name, limit=limit, length=len(value))
                 )
         topic_id: int | None = None
         topic_slug = answer.topic.strip().lower()

@@ -57,6 +57,7 @@ from urllib.parse import quote
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from tests.fakes import slack_limits
 from tests.fakes.served import ServedFake
 from tests.support import FIXTURES
 
@@ -291,6 +292,7 @@ class Call:
     status: int = 200
     fault: FaultKind | None = None  # the random fault injected into this answer, if any
     limited: bool = False  # refused by the rate limits
+    refused: str | None = None  # refused for exceeding a limit of Slack's (its error code)
 
 
 @dataclass
@@ -316,6 +318,22 @@ class _Answer:
     headers: dict[str, str] = field(default_factory=dict)
     fault: FaultKind | None = None
     limited: bool = False
+    refused: str | None = None
+
+
+def _refusal(excess: slack_limits.Excess, *, status: int = 200) -> _Answer:
+    """Slack's answer to a message or view over one of its limits."""
+    body: JsonObject = {
+        "ok": False,
+        "error": excess.error,
+        "errors": [excess.message],
+        "response_metadata": {"messages": [f"[ERROR] {excess.message}"]},
+    }
+    return _Answer(body, status=status, refused=excess.error)
+
+
+_MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+_VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 
 
 def _ratelimited(
@@ -349,13 +367,18 @@ class FakeSlackWebApi(ServedFake):
         clock: Callable[[], float] = time.monotonic,
         strict_users: bool = False,
         scopes: tuple[str, ...] | None = None,
+        block_text_limit: int = slack_limits.MESSAGE_BLOCK_TEXT,
     ) -> None:
         """`limits`: enforce Slack's rate limits (off by default); `faults`: fail calls at
         random (off by default); `clock`: seconds, for the rate limits' buckets;
         `strict_users`: only users added with `add_user` exist, so a post to another
         user id answers `channel_not_found` (by default any user id can get a DM, while
         only added users have a profile); `scopes`: the bot token's scopes, answered in
-        the `x-oauth-scopes` header as Slack does (no header when None)."""
+        the `x-oauth-scopes` header as Slack does (no header when None);
+        `block_text_limit`: the characters of block text one message may carry before it is
+        refused `msg_blocks_too_long` (Slack's other limits, `slack_limits`, always hold)."""
+        self.block_text_limit = block_text_limit
+        self._response_url_posts: dict[str, int] = {}
         self.latency = latency
         self.limits = limits
         self.faults = faults
@@ -519,6 +542,12 @@ class FakeSlackWebApi(ServedFake):
         """The recorded calls to `method`, oldest first."""
         with self._lock:
             return [call for call in self._calls if call.method == method]
+
+    def refusals(self) -> list[Call]:
+        """The calls refused for exceeding one of Slack's limits (`slack_limits`): each is a
+        message or view that did not arrive. Oldest first."""
+        with self._lock:
+            return [call for call in self._calls if call.refused is not None]
 
     def injected_faults(self) -> list[Call]:
         """The calls answered with a random fault (see `SlackFaults`), oldest first."""
@@ -701,6 +730,9 @@ class FakeSlackWebApi(ServedFake):
             refusal, error_after = self._admit(method, params)
             if refusal is not None:
                 return refusal
+            excess = self._excess(method, params)
+            if excess is not None:
+                return _refusal(excess)
             body = handler(params)
             headers = {} if self.scopes is None else {"x-oauth-scopes": ",".join(self.scopes)}
             return error_after or _Answer(body, headers=headers)
@@ -709,13 +741,29 @@ class FakeSlackWebApi(ServedFake):
 
     async def _handle_response_url(self, request: web.Request) -> web.StreamResponse:
         params = await _request_params(request)
-        return await self._respond(
-            RESPONSE_URL_METHOD,
-            params,
-            None,
-            request.match_info["name"],
-            lambda: _Answer({"ok": True}),
-        )
+        name = request.match_info["name"]
+
+        def answer() -> _Answer:
+            excess = slack_limits.message_excess(params, block_text=self.block_text_limit)
+            if excess is not None:
+                return _refusal(excess, status=400)
+            with self._lock:
+                used = self._response_url_posts.get(name, 0)
+                if used >= slack_limits.RESPONSE_URL_POSTS:
+                    # Slack answers a spent response_url 404, in plain text.
+                    return _Answer(slack_limits.USED_URL, status=404, refused=slack_limits.USED_URL)
+                self._response_url_posts[name] = used + 1
+            return _Answer({"ok": True})
+
+        return await self._respond(RESPONSE_URL_METHOD, params, None, name, answer)
+
+    def _excess(self, method: str, params: JsonObject) -> slack_limits.Excess | None:
+        if method in _MESSAGE_METHODS:
+            return slack_limits.message_excess(params, block_text=self.block_text_limit)
+        view = params.get("view")
+        if method in _VIEW_METHODS and isinstance(view, dict):
+            return slack_limits.view_excess(view)
+        return None
 
     async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
         file_id = request.match_info["file_id"]
@@ -825,6 +873,7 @@ class FakeSlackWebApi(ServedFake):
             status=result.status,
             fault=result.fault,
             limited=result.limited,
+            refused=result.refused,
         )
         with self._recorded:
             self._calls.append(call)
