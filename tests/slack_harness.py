@@ -270,7 +270,7 @@ def shown_strings(node: Any) -> list[str]:
     return [text for value in node.values() for text in shown_strings(value)]
 
 
-def wait_until(check: Callable[[], T | None], timeout: float = 5.0) -> T:
+def wait_until(check: Callable[[], T | None], timeout: float = 30.0) -> T:
     """For what the bot does after it has acknowledged a request."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -590,8 +590,10 @@ class FakeSlackWebApi(ServedFake):
             self._calls.clear()
             self._socket_acks.clear()
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Block until at least `count` calls to `method` were recorded; return them all."""
+    def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[Call]:
+        """Block until at least `count` calls to `method` were recorded; return them all.
+        The timeout is generous: on a loaded machine the first summary loads the Dutch
+        lemmatizer for seconds, and a wait returns as soon as the calls are there."""
 
         def matching() -> list[Call]:
             return [call for call in self._calls if call.method == method]
