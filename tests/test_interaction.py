@@ -437,27 +437,36 @@ def test_a_date_without_a_time_in_teams_comes_back_with_a_clear_error(
 # -- the terminal ----------------------------------------------------------------------------
 
 
+def terminal(
+    conversation: Conversation, email: str, typed: list[str], said: list[str], files: Any
+) -> tuple[ConsoleSession, Iterator[str]]:
+    """A terminal session that reads `typed` line by line and writes into `said`."""
+    lines = iter(typed)
+    session = ConsoleSession(
+        conversation=conversation,
+        email=email,
+        language="nl",
+        ask=lambda prompt: next(lines),
+        say=said.append,
+        files_dir=files,
+    )
+    return session, lines
+
+
 def test_the_terminal_asks_before_withdrawing_and_no_changes_nothing(
     conversation: Conversation, core: Core, open_round: Round, tmp_path: Any
 ) -> None:
     member = core.members.by_email("a.jansen@zeist.example")
     assert member is not None
-    typed = iter(["1", ANSWER, "", "", "", "2", "nee", "2", "ja"])  # ... [2] Intrekken
+    typed = ["1", ANSWER, "", "", "", "2", "nee", "2", "ja"]  # ... [2] Intrekken
     said: list[str] = []
-    session = ConsoleSession(
-        conversation=conversation,
-        email=member.email,
-        language="nl",
-        ask=lambda prompt: next(typed),
-        say=said.append,
-        files_dir=tmp_path,
-    )
+    session, lines = terminal(conversation, member.email, typed, said, tmp_path)
     session.send(f"inbreng {open_round.id}")
     assert core.responses.of_member(member)[0].withdrawn_at is None
-    session.send(next(typed))  # "2": Intrekken, answered "nee"
+    session.send(next(lines))  # "2": Intrekken, answered "nee"
     assert "Niets gedaan." in said
     assert core.responses.of_member(member)[0].withdrawn_at is None
-    session.send(next(typed))  # "2" again, answered "ja"
+    session.send(next(lines))  # "2" again, answered "ja"
     assert core.responses.of_member(member) == []
     assert any("Inbreng intrekken?" in line for line in said)
 
@@ -475,15 +484,8 @@ def test_an_invitation_answered_in_the_terminal_shows_only_the_confirmation(
         actor_id=None,
     )
     said: list[str] = []
-    typed = iter(["1", ANSWER, "", "", ""])
-    session = ConsoleSession(
-        conversation=conversation,
-        email="a.jansen@zeist.example",
-        language="nl",
-        ask=lambda prompt: next(typed),
-        say=said.append,
-        files_dir=tmp_path,
-    )
+    typed = ["1", ANSWER, "", "", ""]
+    session, _ = terminal(conversation, "a.jansen@zeist.example", typed, said, tmp_path)
     session.send("inbreng")
     assert "Uw inbreng voor Tweede overleg" in "\n".join(said)
     session.send("1")  # the answer button of the invitation: the form, then the confirmation
@@ -498,17 +500,9 @@ def test_a_moment_in_the_past_keeps_being_refused_by_the_round_rules(
     """Pickers change how a moment is entered, not what is allowed."""
     past = (clock.now() - timedelta(days=1)).astimezone(ZONE)
     said: list[str] = []
-    typed = iter(
-        ["1", "", "2026-12-20 14:00", "", past.strftime("%Y-%m-%d %H:%M"), "", "", "", "", "stop"]
-    )
-    session = ConsoleSession(
-        conversation=conversation,
-        email="y.schouten@pmg.example",
-        language="nl",
-        ask=lambda prompt: next(typed),
-        say=said.append,
-        files_dir=tmp_path,
-    )
+    typed = ["1", "", "2026-12-20 14:00", "", past.strftime("%Y-%m-%d %H:%M"), "", "", "", "",
+             "stop"]  # fmt: skip
+    session, _ = terminal(conversation, "y.schouten@pmg.example", typed, said, tmp_path)
     session.send("nieuw")
     assert core.rounds.find() == []
     assert any(line.startswith("! ") for line in said)
