@@ -1,0 +1,43 @@
+"""The pacing ledger in the database, so that instances sharing it share the platforms'
+rate limits (see `bot.delivery.pacing`).
+
+One statement books a slot: an upsert that moves the lane's `next_at` on and returns it.
+The row lock it takes makes concurrent bookings from several instances queue for the
+length of that statement only; no transaction stays open while a call waits for its slot.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, case
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.models import SendPacingRow
+
+
+class SqlPacingLedger:
+    """Implements `bot.ports.PacingLedger` with the `send_pacing` table."""
+
+    blocking = True
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        dialect = engine.dialect.name
+        if dialect not in ("postgresql", "sqlite"):
+            raise ValueError(f"no pacing ledger for {dialect}")
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    def reserve(self, key: str, *, at: float, interval: float, tolerance: float) -> float:
+        current = SendPacingRow.next_at
+        # max(next_at, at) + interval, written as CASE: SQLite has no GREATEST.
+        statement = (
+            self._insert(SendPacingRow)
+            .values(key=key, next_at=at + interval)
+            .on_conflict_do_update(
+                index_elements=[SendPacingRow.key],
+                set_={"next_at": case((current > at, current), else_=at) + interval},
+            )
+            .returning(SendPacingRow.next_at)
+        )
+        with self._engine.begin() as connection:
+            next_at = float(connection.execute(statement).scalar_one())
+        return max(at, next_at - interval - tolerance)
