@@ -105,7 +105,7 @@ async def start(
     teams_connection = None
     if teams is not None:
         teams_connection = teams_connect(
-            web_app, conversation, teams, emulator=teams_emulator, host=host
+            web_app, conversation, teams, emulator=teams_emulator, host=host, pacer=pacer
         )
     if teams_connection is not None:
         messengers[Platform.TEAMS] = teams_connection.messenger

@@ -71,8 +71,8 @@ class SqlDeliveryRepository:
         False only posts to channels (direct messages wait for working hours).
 
         Pending ones, and claimed ones whose claim ran out (their worker died, perhaps after
-        sending: those become `uncertain`); uncertain ones first, then by due time. SKIP LOCKED lets instances claim side by side on
-        PostgreSQL; SQLite has one writer anyway.
+        sending: those become `uncertain`); uncertain ones first, then by due time. SKIP
+        LOCKED lets instances claim side by side on PostgreSQL; SQLite has one writer.
         """
         query = (
             select(DeliveryRow)
