@@ -287,6 +287,10 @@ class PacingLedger(Protocol):
         are seconds since the Unix epoch."""
         ...
 
+    def give_back(self, key: str, *, interval: float) -> None:
+        """Undo one booking in lane `key`: the call was refused and did not count."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime:

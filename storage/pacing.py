@@ -8,7 +8,7 @@ length of that statement only; no transaction stays open while a call waits for 
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, case
+from sqlalchemy import Engine, case, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import SendPacingRow
@@ -41,3 +41,12 @@ class SqlPacingLedger:
         with self._engine.begin() as connection:
             next_at = float(connection.execute(statement).scalar_one())
         return max(at, next_at - interval - tolerance)
+
+    def give_back(self, key: str, *, interval: float) -> None:
+        statement = (
+            update(SendPacingRow)
+            .where(SendPacingRow.key == key)
+            .values(next_at=SendPacingRow.next_at - interval)
+        )
+        with self._engine.begin() as connection:
+            connection.execute(statement)

@@ -105,6 +105,20 @@ def test_instances_sharing_the_database_share_the_lanes(database_url: str) -> No
             engine.dispose()
 
 
+def test_a_refused_call_gives_its_slot_to_the_next(database_url: str) -> None:
+    engine = create_database_engine(database_url)
+    try:
+        clock = FakeClock(START)
+        lane = Lane("slack:chat.postMessage", Pace(per_minute=600, burst=1))
+        for pacer in (Pacer(clock=clock), Pacer(ledger=SqlPacingLedger(engine), clock=clock)):
+            assert slots(pacer, [lane], 3) == [0.0, 0.1, 0.2]
+            asyncio.run(pacer.give_back([lane]))  # the third was refused with a 429
+
+            assert slots(pacer, [lane], 1) == [0.2]
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.postgres
 def test_bookings_at_the_same_moment_get_a_slot_each(postgresql_database_url: str) -> None:
     engine = create_database_engine(postgresql_database_url, pool_size=8)

@@ -83,6 +83,11 @@ class LocalLedger:
             )
         return slot
 
+    def give_back(self, key: str, *, interval: float) -> None:
+        with self._lock:
+            if key in self._next_at:
+                self._next_at[key] -= interval
+
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -124,6 +129,17 @@ class Pacer:
         if delay > 0:
             await self._sleep(delay)
         return max(delay, 0.0)
+
+    async def give_back(self, lanes: Sequence[Lane]) -> None:
+        """The call booked in these lanes was refused (a 429) and counted against none of
+        the platform's limits: its slots go to the calls after it."""
+        for lane in lanes:
+            if self._ledger.blocking:
+                await asyncio.to_thread(
+                    self._ledger.give_back, lane.key, interval=lane.pace.interval
+                )
+            else:
+                self._ledger.give_back(lane.key, interval=lane.pace.interval)
 
     async def _reserve(self, lane: Lane, at: float) -> float:
         pace = lane.pace
