@@ -86,6 +86,7 @@ class Outcome:
     faults: Counter[str]  # injected: ratelimited, error_before, error_after
     limited: int  # refused by the rate limits
     peak_mb: float  # the largest server process
+    cpu_seconds: float  # used by the servers together, until the clock stopped
 
     @property
     def per_second(self) -> float:
@@ -212,6 +213,16 @@ def tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User and system CPU time the process used so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_mb(process: subprocess.Popen[bytes]) -> float:
     """The process's peak resident set (VmHWM), in MB; 0 when it is gone."""
     try:
@@ -303,6 +314,7 @@ def run_setup(
                     raise SystemExit(f"inbreng serve stopped:\n{tail(log_path)}")
             time.sleep(POLL_SECONDS)
         seconds = time.monotonic() - started
+        cpu = sum(cpu_seconds(process) for process, _, _ in servers)
         time.sleep(args.settle)  # late duplicates count too
         peak = max(peak_mb(process) for process, _, _ in servers)
     # The servers have stopped: nothing arrives while counting.
@@ -326,6 +338,7 @@ def run_setup(
         faults=Counter(call.fault for call in calls if call.fault is not None),
         limited=sum(1 for call in calls if call.limited),
         peak_mb=peak,
+        cpu_seconds=cpu,
     )
 
 
@@ -377,6 +390,7 @@ def run_teams_setup(setup: Setup, args: argparse.Namespace, stack: ExitStack) ->
                 raise SystemExit(f"inbreng serve stopped:\n{tail(log_path)}")
             time.sleep(POLL_SECONDS)
         seconds = time.monotonic() - started
+        cpu = cpu_seconds(process)
         time.sleep(args.settle)
         peak = peak_mb(process)
     per_member = [len(connector.activities(chat)) for chat in chats]
@@ -395,6 +409,7 @@ def run_teams_setup(setup: Setup, args: argparse.Namespace, stack: ExitStack) ->
         faults=Counter(),
         limited=sum(1 for call in connector.calls if call.limited),
         peak_mb=peak,
+        cpu_seconds=cpu,
     )
 
 
@@ -403,7 +418,7 @@ def print_table(outcomes: list[Outcome]) -> None:
         f"{'config':<16} {'members':>7} {'seconds':>8} {'reached':>8} {'floor_s':>8} "
         f"{'ratio':>6} {'msgs/s':>7} "
         f"{'lost':>5} {'dup':>4} {'dup_id':>6} {'dead':>5} {'429 lim':>7} {'429 inj':>7} "
-        f"{'5xx bef':>7} {'5xx aft':>7} {'peak_mb':>8}"
+        f"{'5xx bef':>7} {'5xx aft':>7} {'peak_mb':>8} {'cpu_s':>6}"
     )
     print(header)
     for outcome in outcomes:
@@ -416,13 +431,14 @@ def print_table(outcomes: list[Outcome]) -> None:
             f"{outcome.per_second:>7.1f} {outcome.lost:>5} {outcome.duplicates:>4} "
             f"{outcome.duplicate_ids:>6} {outcome.statuses['dead']:>5} {outcome.limited:>7} "
             f"{outcome.faults['ratelimited']:>7} {outcome.faults['error_before']:>7} "
-            f"{outcome.faults['error_after']:>7} {outcome.peak_mb:>8.1f}"
+            f"{outcome.faults['error_after']:>7} {outcome.peak_mb:>8.1f} "
+            f"{outcome.cpu_seconds:>6.1f}"
         )
     print(
         "seconds: from starting the servers until no delivery is pending or claimed; "
         "reached: until every member had an invitation; floor_s: the least the rate "
         "limits allow; ratio: seconds / floor_s; 429 lim: refused by the rate limits "
-        "(self-inflicted), 429 inj: injected at random"
+        "(self-inflicted), 429 inj: injected at random; cpu_s: the servers' CPU time"
     )
     if not all(outcome.settled for outcome in outcomes):
         print("!: stopped by --timeout with deliveries still pending or claimed")
