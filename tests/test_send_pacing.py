@@ -73,8 +73,8 @@ def member_email(number: int) -> str:
     return f"lid{number:04d}@gemeente-{number % 6}.example"
 
 
-def write_network(path: Path, *, teams: bool = False) -> None:
-    """`MEMBERS` members following one pillar without channels: the round's only messages
+def write_network(path: Path, *, teams: bool = False, members: int = MEMBERS) -> None:
+    """`members` members following one pillar without channels: the round's only messages
     are the invitations. (JSON is YAML.)"""
     platform_id = "teams_user_id" if teams else "slack_user_id"
     network = {
@@ -87,7 +87,7 @@ def write_network(path: Path, *, teams: bool = False) -> None:
                 "organisation": f"gemeente-{n % 6}",
                 platform_id: teams_user_id(n) if teams else slack_user_id(n),
             }
-            for n in range(MEMBERS)
+            for n in range(members)
         ],
         "pillars": [
             {
@@ -246,6 +246,38 @@ def _post(url: str) -> int:
         return int(error.code)
 
 
+@contextmanager
+def teams_network(
+    conversation: Conversation, uow_factory: UnitOfWorkFactory, tmp_path: Path, *, members: int
+) -> Iterator[tuple[TeamsServer, FakeTeamsConnector]]:
+    """`members` Teams members, a connector enforcing Teams' limits, and the server with
+    its pacer, in a team of that connector."""
+    network_file = tmp_path / "network.yaml"
+    write_network(network_file, teams=True, members=members)
+    load_network(uow_factory, load_network_file(network_file))
+    with FakeTeamsConnector(limits=TeamsLimits()) as connector:
+        for n in range(members):
+            connector.add_user(teams_user_id(n), name=f"Lid {n}", email=member_email(n))
+        server = TeamsServer(conversation, pacer=Pacer())
+        try:
+            assert server.post(team_install(connector.url)).status in (200, 201)
+            yield server, connector
+        finally:
+            server.stop()
+
+
+def open_round(core: Core, clock: FakeClock, title: str) -> None:
+    core.rounds.create(
+        RoundRequest(
+            pillar_slug=PILLAR,
+            meeting_title=title,
+            meeting_at=clock.now() + timedelta(days=14),
+            closes_at=clock.now() + timedelta(days=7),
+        ),
+        actor_id=None,
+    )
+
+
 def test_a_fan_out_stays_within_teams_rate_limits(
     conversation: Conversation,
     core: Core,
@@ -253,30 +285,31 @@ def test_a_fan_out_stays_within_teams_rate_limits(
     uow_factory: UnitOfWorkFactory,
     tmp_path: Path,
 ) -> None:
-    network_file = tmp_path / "network.yaml"
-    write_network(network_file, teams=True)
-    load_network(uow_factory, load_network_file(network_file))
-    with FakeTeamsConnector(limits=TeamsLimits()) as connector:
-        for n in range(MEMBERS):
-            connector.add_user(teams_user_id(n), name=f"Lid {n}", email=member_email(n))
-        server = TeamsServer(conversation, pacer=Pacer())
-        try:
-            assert server.post(team_install(connector.url)).status == 200
-            core.rounds.create(
-                RoundRequest(
-                    pillar_slug=PILLAR,
-                    meeting_title="Pijleroverleg Financiën",
-                    meeting_at=clock.now() + timedelta(days=14),
-                    closes_at=clock.now() + timedelta(days=7),
-                ),
-                actor_id=None,
-            )
+    with teams_network(conversation, uow_factory, tmp_path, members=MEMBERS) as (server, teams):
+        open_round(core, clock, "Pijleroverleg Financiën")
+        outcomes = server.run_outbox()
 
-            outcomes = server.run_outbox()
-        finally:
-            server.stop()
-
-    assert [call.path for call in connector.calls if call.limited] == []
+    assert [call.path for call in teams.calls if call.limited] == []
     assert outcomes["sent"] == MEMBERS
-    invited = {n: len(connector.activities(f"a:{teams_user_id(n)}")) for n in range(MEMBERS)}
+    invited = {n: len(teams.activities(f"a:{teams_user_id(n)}")) for n in range(MEMBERS)}
     assert invited == dict.fromkeys(range(MEMBERS), 1)
+
+
+def test_many_messages_to_one_member_keep_to_the_limit_of_their_chat(
+    conversation: Conversation,
+    core: Core,
+    clock: FakeClock,
+    uow_factory: UnitOfWorkFactory,
+    tmp_path: Path,
+) -> None:
+    # Eight rounds open at once: eight invitations for the one member's personal chat,
+    # where Teams takes 7 a second and 8 in two.
+    rounds = 8
+    with teams_network(conversation, uow_factory, tmp_path, members=1) as (server, teams):
+        for number in range(rounds):
+            open_round(core, clock, f"Pijleroverleg {number}")
+        outcomes = server.run_outbox()
+
+    assert [call.path for call in teams.calls if call.limited] == []
+    assert outcomes["sent"] == rounds
+    assert len(teams.activities(f"a:{teams_user_id(0)}")) == rounds
