@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(hours=1)
+# Claimed deliveries wait for their slot in the platform's rate limits (some ten posts a
+# second for a Slack workspace, shared by the instances), and a claim must outlast that
+# wait: a small batch is claimed again soon rather than held long.
+BATCH = 20
 
 
 class UnreachableError(Exception):
@@ -38,7 +42,7 @@ class Outbox:
         core: Core,
         messengers: Mapping[Platform, Messenger],
         worker: str,
-        batch: int = 50,
+        batch: int = BATCH,
         concurrency: int = 8,
         claim_for: timedelta = timedelta(minutes=5),
     ) -> None:
