@@ -4,14 +4,22 @@ rate limits (see `bot.delivery.pacing`).
 One statement books a slot: an upsert that moves the lane's `next_at` on and returns it.
 The row lock it takes makes concurrent bookings from several instances queue for the
 length of that statement only; no transaction stays open while a call waits for its slot.
+
+A lane whose `next_at` has passed books exactly as one without a row, so such rows (one
+per member's chat after a fan-out) are deleted now and then.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, case, update
+import itertools
+
+from sqlalchemy import Engine, case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import SendPacingRow
+
+TIDY_EVERY = 1000  # bookings
+STALE_SECONDS = 300.0  # past `next_at`: well beyond any difference between instances' clocks
 
 
 class SqlPacingLedger:
@@ -25,6 +33,7 @@ class SqlPacingLedger:
         if dialect not in ("postgresql", "sqlite"):
             raise ValueError(f"no pacing ledger for {dialect}")
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._bookings = itertools.count(1)
 
     def reserve(self, key: str, *, at: float, interval: float, tolerance: float) -> float:
         current = SendPacingRow.next_at
@@ -40,6 +49,9 @@ class SqlPacingLedger:
         )
         with self._engine.begin() as connection:
             next_at = float(connection.execute(statement).scalar_one())
+            if next(self._bookings) % TIDY_EVERY == 0:
+                stale = at - STALE_SECONDS
+                connection.execute(delete(SendPacingRow).where(SendPacingRow.next_at < stale))
         return max(at, next_at - interval - tolerance)
 
     def give_back(self, key: str, *, interval: float) -> None:
