@@ -25,7 +25,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.delivery.pacing import Lane, Pace, Pacer
 
-MARGIN = 0.99  # of a published rate
+MARGIN = 0.995  # of a published rate
 POST_METHOD = "chat.postMessage"
 # Slack's "several hundred messages per minute" for a workspace: 600 is what it allows in
 # practice, in bursts of some 20.
