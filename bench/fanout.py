@@ -6,6 +6,9 @@ through the fake Slack Web API from `tests/fakes`, with Slack's published rate l
 `--workspace-per-minute`) and random faults on (429s, 5xx before the message is posted,
 5xx after it was posted), seeded. Two set-ups, side by side: one server on SQLite, and
 two servers sharing one PostgreSQL (a private server, started by `tests/postgres.py`).
+A third sends the same round through Teams: one server on SQLite, the fake Bot Framework
+connector enforcing Teams' published rate limits (per conversation, and 50 calls a second
+for the app); each invitation creates the member's personal chat and sends to it.
 
 The clock runs from starting the servers until the database holds no delivery that is
 still pending or claimed (by then every member's DM holds the invitation, or the
@@ -13,14 +16,16 @@ delivery gave up); `reached` is when the last member first had an invitation. A 
 seconds later the servers stop and the DMs are counted: lost (a member without an
 invitation) and duplicates (invitations beyond one per member; the same delivery posted
 twice counts too). `floor_seconds` is the least time the rate limits allow for one DM to
-each member, from the first post to the last.
+each member, from the first post to the last; `ratio` is seconds over floor_seconds.
+For Teams the clock starts when the round opens (the bot must be in a team first).
 
-Run: `.venv/bin/python -m bench.fanout [--members N] [--only sqlite|postgresql]`.
+Run: `.venv/bin/python -m bench.fanout [--members N] [--only sqlite|postgresql|teams]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -42,7 +47,9 @@ from sqlalchemy import text
 
 from storage.database import create_database_engine
 from tests.fakes.slack_web_api import FakeSlackWebApi, Rate, SlackFaults, SlackLimits
+from tests.fakes.teams_connector import FakeTeamsConnector, TeamsLimits, personal_chat
 from tests.postgres import PostgresServer, free_port, postgres_bin_dir, start_postgres
+from tests.teams_harness import team_install
 
 INBRENG = [sys.executable, "-c", "from bot.cli.main import run; run()"]
 ORGANISATIONS = 350
@@ -60,7 +67,7 @@ class Setup:
     servers: int
 
 
-SETUPS = (Setup("sqlite", servers=1), Setup("postgresql", servers=2))
+SETUPS = (Setup("sqlite", servers=1), Setup("postgresql", servers=2), Setup("teams", servers=1))
 
 
 @dataclass(frozen=True)
@@ -79,15 +86,20 @@ class Outcome:
     faults: Counter[str]  # injected: ratelimited, error_before, error_after
     limited: int  # refused by the rate limits
     peak_mb: float  # the largest server process
+    cpu_seconds: float  # used by the servers together, until the clock stopped
 
     @property
     def per_second(self) -> float:
         return self.invitations / self.seconds if self.seconds else 0.0
 
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.floor_seconds if self.floor_seconds else 0.0
 
-def network_file(path: Path, members: int) -> list[tuple[str, str]]:
+
+def network_file(path: Path, members: int, *, teams: bool = False) -> list[tuple[str, str]]:
     """Write a network of `members` members in ORGANISATIONS municipalities, all following
-    the one pillar; returns their (Slack user id, e-mail)."""
+    the one pillar; returns their (Slack or Teams user id, e-mail)."""
     organisations = [
         {"slug": f"gemeente-{n:03d}", "name": f"Gemeente {n:03d}"} for n in range(ORGANISATIONS)
     ]
@@ -96,7 +108,7 @@ def network_file(path: Path, members: int) -> list[tuple[str, str]]:
             "email": f"lid{n:05d}@{organisations[n % ORGANISATIONS]['slug']}.example",
             "name": f"Lid {n:05d}",
             "organisation": organisations[n % ORGANISATIONS]["slug"],
-            "slack_user_id": f"U{n:08d}",
+            **({"teams_user_id": f"29:{n:08d}"} if teams else {"slack_user_id": f"U{n:08d}"}),
         }
         for n in range(members)
     ]
@@ -120,7 +132,8 @@ def network_file(path: Path, members: int) -> list[tuple[str, str]]:
         ],
     }
     path.write_text(yaml.safe_dump(network, allow_unicode=True, sort_keys=False), "utf-8")
-    return [(str(p["slack_user_id"]), str(p["email"])) for p in people]
+    user_key = "teams_user_id" if teams else "slack_user_id"
+    return [(str(p[user_key]), str(p["email"])) for p in people]
 
 
 def inbreng(*arguments: str, env: dict[str, str]) -> str:
@@ -140,13 +153,22 @@ def inbreng(*arguments: str, env: dict[str, str]) -> str:
     return completed.stdout
 
 
-def prepare(database_url: str, directory: Path, members: int) -> list[tuple[str, str]]:
-    """Schema, network and an open round, whose invitations wait in the database."""
+def prepare(
+    database_url: str, directory: Path, members: int, *, teams: bool = False
+) -> list[tuple[str, str]]:
+    """Schema, network and (for Slack) an open round, whose invitations wait in the
+    database."""
     env = {"INBRENG_DATABASE_URL": database_url}
     path = directory / "network.yaml"
-    users = network_file(path, members)
+    users = network_file(path, members, teams=teams)
     inbreng("db", "upgrade", env=env)
     inbreng("network", "load", str(path), env=env)
+    if not teams:
+        open_round(env)
+    return users
+
+
+def open_round(env: dict[str, str]) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     inbreng(
         *("rounds", "create", "--pillar", PILLAR, "--opens-at", "now"),
@@ -154,7 +176,6 @@ def prepare(database_url: str, directory: Path, members: int) -> list[tuple[str,
         *("--closes-at", (now + timedelta(days=28)).isoformat()),
         env=env,
     )
-    return users
 
 
 @contextmanager
@@ -190,6 +211,16 @@ def wait_until_healthy(process: subprocess.Popen[bytes], port: int, log_path: Pa
 
 def tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User and system CPU time the process used so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_mb(process: subprocess.Popen[bytes]) -> float:
@@ -283,6 +314,7 @@ def run_setup(
                     raise SystemExit(f"inbreng serve stopped:\n{tail(log_path)}")
             time.sleep(POLL_SECONDS)
         seconds = time.monotonic() - started
+        cpu = sum(cpu_seconds(process) for process, _, _ in servers)
         time.sleep(args.settle)  # late duplicates count too
         peak = max(peak_mb(process) for process, _, _ in servers)
     # The servers have stopped: nothing arrives while counting.
@@ -306,14 +338,87 @@ def run_setup(
         faults=Counter(call.fault for call in calls if call.fault is not None),
         limited=sum(1 for call in calls if call.limited),
         peak_mb=peak,
+        cpu_seconds=cpu,
+    )
+
+
+def run_teams_setup(setup: Setup, args: argparse.Namespace, stack: ExitStack) -> Outcome:
+    """The round through Teams: the bot is added to a team, then the round opens."""
+    directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="inbreng-fanout-")))
+    database_url = f"sqlite:///{directory}/bench.db"
+    users = prepare(database_url, directory, args.members, teams=True)
+    limits = TeamsLimits()
+    connector = stack.enter_context(FakeTeamsConnector(limits=limits))
+    for user_id, email in users:
+        connector.add_user(user_id, name=email.split("@", 1)[0], email=email)
+    chats = [personal_chat(user_id) for user_id, _ in users]
+    floor = limits.floor_seconds(
+        {f"{kind}:{chat}": 1 for chat in chats for kind in ("create", "send")}
+    )
+    engine = create_database_engine(database_url)
+    stack.callback(engine.dispose)
+    port = free_port()
+    env = {
+        "INBRENG_DATABASE_URL": database_url,
+        "INBRENG_TEAMS_EMULATOR": "true",
+        "INBRENG_WORKING_HOURS": "always",
+        "INBRENG_HOLIDAYS": "none",
+        "INBRENG_TICK_SECONDS": "1",
+        "INBRENG_PORT": str(port),
+    }
+    log_path = directory / "serve-0.log"
+    with serve(env, log_path) as process:
+        wait_until_healthy(process, port, log_path)
+        install = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/messages",
+            data=json.dumps(team_install(connector.url)).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(install, timeout=10):
+            pass
+        started = time.monotonic()
+        open_round({"INBRENG_DATABASE_URL": database_url})
+        settled, reached_seconds = False, None
+        while time.monotonic() - started < args.timeout:
+            if reached_seconds is None and all(connector.activities(chat) for chat in chats):
+                reached_seconds = time.monotonic() - started
+            statuses = delivery_statuses(engine)
+            if statuses and not any(statuses[status] for status in UNSETTLED):
+                settled = True
+                break
+            if process.poll() is not None:
+                raise SystemExit(f"inbreng serve stopped:\n{tail(log_path)}")
+            time.sleep(POLL_SECONDS)
+        seconds = time.monotonic() - started
+        cpu = cpu_seconds(process)
+        time.sleep(args.settle)
+        peak = peak_mb(process)
+    per_member = [len(connector.activities(chat)) for chat in chats]
+    return Outcome(
+        setup=setup,
+        members=len(users),
+        seconds=seconds,
+        settled=settled,
+        reached_seconds=reached_seconds,
+        floor_seconds=floor,
+        invitations=sum(per_member),
+        lost=sum(1 for count in per_member if count == 0),
+        duplicates=sum(count - 1 for count in per_member if count > 1),
+        duplicate_ids=0,  # Teams messages carry no delivery id; duplicates says it all
+        statuses=delivery_statuses(engine),
+        faults=Counter(),
+        limited=sum(1 for call in connector.calls if call.limited),
+        peak_mb=peak,
+        cpu_seconds=cpu,
     )
 
 
 def print_table(outcomes: list[Outcome]) -> None:
     header = (
-        f"{'config':<16} {'members':>7} {'seconds':>8} {'reached':>8} {'floor_s':>8} {'msgs/s':>7} "
+        f"{'config':<16} {'members':>7} {'seconds':>8} {'reached':>8} {'floor_s':>8} "
+        f"{'ratio':>6} {'msgs/s':>7} "
         f"{'lost':>5} {'dup':>4} {'dup_id':>6} {'dead':>5} {'429 lim':>7} {'429 inj':>7} "
-        f"{'5xx bef':>7} {'5xx aft':>7} {'peak_mb':>8}"
+        f"{'5xx bef':>7} {'5xx aft':>7} {'peak_mb':>8} {'cpu_s':>6}"
     )
     print(header)
     for outcome in outcomes:
@@ -322,16 +427,18 @@ def print_table(outcomes: list[Outcome]) -> None:
         reached = "-" if outcome.reached_seconds is None else f"{outcome.reached_seconds:.1f}"
         print(
             f"{name:<16} {outcome.members:>7} {seconds:>8} {reached:>8} "
-            f"{outcome.floor_seconds:>8.1f} "
+            f"{outcome.floor_seconds:>8.1f} {outcome.ratio:>6.2f} "
             f"{outcome.per_second:>7.1f} {outcome.lost:>5} {outcome.duplicates:>4} "
             f"{outcome.duplicate_ids:>6} {outcome.statuses['dead']:>5} {outcome.limited:>7} "
             f"{outcome.faults['ratelimited']:>7} {outcome.faults['error_before']:>7} "
-            f"{outcome.faults['error_after']:>7} {outcome.peak_mb:>8.1f}"
+            f"{outcome.faults['error_after']:>7} {outcome.peak_mb:>8.1f} "
+            f"{outcome.cpu_seconds:>6.1f}"
         )
     print(
         "seconds: from starting the servers until no delivery is pending or claimed; "
         "reached: until every member had an invitation; floor_s: the least the rate "
-        "limits allow"
+        "limits allow; ratio: seconds / floor_s; 429 lim: refused by the rate limits "
+        "(self-inflicted), 429 inj: injected at random; cpu_s: the servers' CPU time"
     )
     if not all(outcome.settled for outcome in outcomes):
         print("!: stopped by --timeout with deliveries still pending or claimed")
@@ -360,6 +467,9 @@ def main() -> None:
         if args.only not in (None, setup.name):
             continue
         with ExitStack() as stack:
+            if setup.name == "teams":
+                outcomes.append(run_teams_setup(setup, args, stack))
+                continue
             postgres = None
             if setup.name == "postgresql":
                 bin_dir = postgres_bin_dir()
@@ -374,6 +484,8 @@ def main() -> None:
         f"duplicates={sum(o.duplicates for o in outcomes)} "
         f"seconds={max(o.seconds for o in outcomes):.1f} "
         f"floor_seconds={max(o.floor_seconds for o in outcomes):.1f} "
+        f"ratio={max(o.ratio for o in outcomes):.2f} "
+        f"limited={sum(o.limited for o in outcomes)} "
         f"peak_mb={max(o.peak_mb for o in outcomes):.1f}"
     )
 

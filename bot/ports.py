@@ -275,6 +275,23 @@ class UnitOfWork(Protocol):
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
+class PacingLedger(Protocol):
+    """When each pacing lane is free again (see `bot.delivery.pacing`), kept where every
+    instance that sends through the same platform account can book from it."""
+
+    blocking: bool  # True: `reserve` waits for I/O, so call it from a thread
+
+    def reserve(self, key: str, *, at: float, interval: float, tolerance: float) -> float:
+        """Book the first slot from `at` on in lane `key`, whose calls are `interval`
+        seconds apart with bursts of `tolerance` seconds ahead; returns the slot. Times
+        are seconds since the Unix epoch."""
+        ...
+
+    def give_back(self, key: str, *, interval: float) -> None:
+        """Undo one booking in lane `key`: the call was refused and did not count."""
+        ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current moment, timezone-aware UTC."""

@@ -35,6 +35,7 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    Float,
     Integer,
     LargeBinary,
     String,
@@ -148,7 +149,7 @@ def _encoder(column: Column[Any]) -> Encoder:
         return _isoformat
     if isinstance(kind, LargeBinary):
         return _base64
-    if isinstance(kind, (JSON, Boolean, Integer, String)):
+    if isinstance(kind, (JSON, Boolean, Integer, String, Float)):
         return _same
     # A new column type must be given an encoding here and a decoding in `_decoder`.
     raise TypeError(f"{column.table.name}.{column.name}: no JSON encoding for {kind!r}")
@@ -327,6 +328,8 @@ def _decoder(column: Column[Any]) -> Encoder:
         return lambda value: _of(int, value)
     if isinstance(kind, String):
         return lambda value: _of(str, value)
+    if isinstance(kind, Float):
+        return _float
     if isinstance(kind, JSON):
         return _same
     raise TypeError(f"{column.table.name}.{column.name}: no JSON decoding for {kind!r}")
@@ -337,6 +340,13 @@ def _of(kind: type[T], value: object) -> T:
     if type(value) is not kind:
         raise TypeError(f"expected {kind.__name__}")
     return value
+
+
+def _float(value: object) -> float:
+    # JSON writes 2.0 back as 2.0, but a hand-edited document may say 2.
+    if type(value) not in (int, float):
+        raise TypeError("expected float")
+    return float(value)  # type: ignore[arg-type]
 
 
 def _aware_datetime(value: object) -> datetime:

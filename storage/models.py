@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -47,6 +48,7 @@ TITLE = 300
 STATUS = 16  # statuses, platforms, kinds, audiences, attributions
 EXTERNAL_ID = 255  # ids that Slack or Teams hand out
 LANGUAGE = 8
+PACING_KEY = 512  # a platform's prefix and a conversation id, which Teams makes long
 
 
 class Base(DeclarativeBase):
@@ -363,3 +365,13 @@ class ProcessedEventRow(Base):
     platform: Mapped[str] = mapped_column(String(STATUS))
     event_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SendPacingRow(Base):
+    """When a pacing lane (a platform limit, see `bot.delivery.pacing`) is free again:
+    one row per lane, shared by every instance that sends through the platform account."""
+
+    __tablename__ = "send_pacing"
+
+    key: Mapped[str] = mapped_column(String(PACING_KEY), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Double)  # seconds since the Unix epoch

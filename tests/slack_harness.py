@@ -20,6 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import SlackSettings
 from bot.conversation.conversation import Conversation
+from bot.delivery.pacing import Pacer
 from bot.server.app import Server, start
 from tests.fakes.slack_web_api import SLACK_FIXTURES, Call, FakeSlackWebApi
 
@@ -70,6 +71,16 @@ class Reply:
         return json.loads(self.body)
 
 
+async def _no_wait(seconds: float) -> None:
+    """The pacer's slots come and go at once: the fake enforces no limits to keep to."""
+
+
+def pacer_for(slack: FakeSlackWebApi) -> Pacer:
+    """The outbox's pacer: waiting for its slots when the fake enforces Slack's rate
+    limits, and not otherwise, so that tests of other things need not wait for them."""
+    return Pacer() if slack.limits is not None else Pacer(sleep=_no_wait)
+
+
 class SlackServer:
     """`inbreng serve`'s server with Slack on, pointed at the fake Web API."""
 
@@ -89,7 +100,14 @@ class SlackServer:
             _env_file=None,
         )
         self.server: Server = self._loop.run(
-            start(conversation, settings, host="127.0.0.1", port=0, tick_seconds=None)
+            start(
+                conversation,
+                settings,
+                host="127.0.0.1",
+                port=0,
+                tick_seconds=None,
+                pacer=pacer_for(slack),
+            )
         )
         self.url = f"http://127.0.0.1:{self.server.port}"
 

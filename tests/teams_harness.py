@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config import SlackSettings, TeamsSettings
 from bot.conversation.conversation import Conversation
+from bot.delivery.pacing import Pacer
 from bot.server.app import Server, start
 from tests.slack_harness import LoopThread, Reply
 from tests.support import FIXTURES
@@ -98,6 +99,10 @@ def team_install(
     return activity
 
 
+async def _no_wait(seconds: float) -> None:
+    """No waiting for the pacer's slots: the connector enforces no limits to keep to."""
+
+
 class TeamsServer:
     """`inbreng serve`'s server with Teams on (and Slack as given): with an app id in
     `teams`, or else as for the Bot Framework Emulator (INBRENG_TEAMS_EMULATOR)."""
@@ -110,7 +115,10 @@ class TeamsServer:
         slack: SlackSettings | None = None,
         emulator: bool = True,
         host: str = "127.0.0.1",
+        pacer: Pacer | None = None,
     ) -> None:
+        """`pacer`: the outbox's pacer; by default its slots come at once, for tests with
+        a connector that enforces no rate limits."""
         self._loop = LoopThread()
         self.server: Server = self._loop.run(
             start(
@@ -121,6 +129,7 @@ class TeamsServer:
                 port=0,
                 tick_seconds=None,
                 teams_emulator=emulator,
+                pacer=pacer or Pacer(sleep=_no_wait),
             )
         )
         self.url = f"http://127.0.0.1:{self.server.port}"

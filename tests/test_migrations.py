@@ -32,6 +32,7 @@ EXPECTED_TABLES = {
     "processed_events",
     "tombstones",
     "tombstone_key",
+    "send_pacing",
 }
 
 

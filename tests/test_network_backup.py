@@ -42,6 +42,7 @@ from storage import backup
 from storage.database import Database, create_database_engine
 from storage.migrate import head_revision, upgrade
 from storage.models import Base, DeliveryRow
+from storage.pacing import SqlPacingLedger
 from tests.conftest import sqlite_url
 from tests.db_snapshot import snapshot
 from tests.postgres import PostgresServer
@@ -91,9 +92,12 @@ def released(tables: dict[str, Any]) -> dict[str, Any]:
 
 def add_what_the_demo_leaves_out(url: str) -> int:
     """An installation, a handled event, an edited answer in odd text, a claimed delivery,
-    an erased member (a tombstone and its key); returns the answer's id."""
+    an erased member (a tombstone and its key), a pacing lane; returns the answer's id."""
     database = Database(url)
     try:
+        SqlPacingLedger(database.engine).reserve(
+            "slack:chat.postMessage", at=MOMENT.timestamp(), interval=0.1, tolerance=1.4
+        )
         privacy = PrivacyService(uow_factory=database.unit_of_work, clock=SystemClock())
         erased = privacy_subject(database)
         privacy.erase(erased, keep_answers_anonymised=True)

@@ -10,10 +10,11 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 from adapters.slack.app import SlackBot
-from adapters.slack.client import web_client
+from adapters.slack.client import sending_client, web_client
 from adapters.slack.messenger import SlackMessenger
 from bot.config import SlackSettings
 from bot.conversation.conversation import Conversation
+from bot.delivery.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +55,15 @@ class SlackConnection:
 
 
 async def connect(
-    web_app: web.Application, conversation: Conversation, settings: SlackSettings
+    web_app: web.Application,
+    conversation: Conversation,
+    settings: SlackSettings,
+    *,
+    pacer: Pacer | None = None,
 ) -> SlackConnection:
     """With SLACK_APP_TOKEN: Socket Mode (no public URL needed); otherwise the HTTP route
-    for the Events API, interactivity and slash commands alike."""
+    for the Events API, interactivity and slash commands alike. The messenger's calls are
+    paced with `pacer` (one of this process's own when None)."""
     session = ClientSession()  # keeps connections to the Web API open between calls
     client = web_client(settings, session)
     secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
@@ -80,6 +86,6 @@ async def connect(
     return SlackConnection(
         session=session,
         bot=bot,
-        messenger=SlackMessenger(client),
+        messenger=SlackMessenger(sending_client(settings, session, pacer or Pacer())),
         socket_handler=socket_handler,
     )

@@ -27,6 +27,7 @@ from adapters.teams.bot import TeamsBot, describe
 from adapters.teams.messenger import TeamsMessenger
 from bot.config import TeamsSettings
 from bot.conversation.conversation import Conversation
+from bot.delivery.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def connect(
     *,
     emulator: bool,
     host: str,
+    pacer: Pacer | None = None,
 ) -> TeamsConnection | None:
     """Serve Teams as the settings allow; None (and no route) when they do not."""
     if not settings.authenticated:
@@ -109,7 +111,10 @@ def connect(
             ROUTE,
         )
     messenger = TeamsMessenger(
-        adapter=adapter, app_id=settings.app_id or "", installations=conversation.core.installations
+        adapter=adapter,
+        app_id=settings.app_id or "",
+        installations=conversation.core.installations,
+        pacer=pacer,
     )
     return TeamsConnection(messenger=messenger)
 

@@ -29,9 +29,10 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientException, HttpOperationError
 
-from adapters.teams import cards, references
+from adapters.teams import cards, pacing, references
 from adapters.teams.bot import CONNECTOR_ERRORS, describe, message_activity
 from bot.delivery.messenger import DeliveryError, Sent
+from bot.delivery.pacing import Pacer
 from bot.domain import Identity, Installation, Member, Platform
 from bot.messages import Message
 from bot.services.installations import InstallationService
@@ -53,9 +54,17 @@ class TeamsMessenger:
     platform = Platform.TEAMS
 
     def __init__(
-        self, *, adapter: CloudAdapter, app_id: str, installations: InstallationService
+        self,
+        *,
+        adapter: CloudAdapter,
+        app_id: str,
+        installations: InstallationService,
+        pacer: Pacer | None = None,
     ) -> None:
+        """`pacer`: every call to the connector waits for its slot in Teams' rate
+        limits (`adapters.teams.pacing`)."""
         self._adapter = adapter
+        self._pacer = pacer or Pacer()
         self._app_id = app_id
         self._installations = installations
         # team id -> (when fetched, e-mail or UPN in lower case -> account)
@@ -125,6 +134,7 @@ class TeamsMessenger:
                 for attachment in part:
                     activity = message_activity(attachment)
                     activity.summary = message.title or None
+                    await self._pacer.wait(pacing.send(str(reference.conversation.id)))
                     sent = await turn.send_activity(activity)
                     first = first or str(getattr(sent, "id", "") or "")
                 return first
@@ -146,6 +156,7 @@ class TeamsMessenger:
             roster: dict[str, ChannelAccount] = {}
             token = None
             while True:
+                await self._pacer.wait(pacing.read_members(team_id))
                 page = await TeamsInfo.get_paged_team_members(turn, team_id, token, ROSTER_PAGE)
                 for account in page.members or []:
                     for address in (account.email, account.user_principal_name):
@@ -175,6 +186,7 @@ class TeamsMessenger:
         async def remember(turn: TurnContext) -> None:
             created.append(references.of(turn.activity))
 
+        await self._pacer.wait(pacing.create(_personal_chat_key(user_id)))
         with delivery_errors():
             await self._adapter.create_conversation(
                 self._app_id, remember, parameters, TEAMS_CHANNEL_ID, team.service_url
@@ -230,6 +242,12 @@ def _thread_of(reference: ConversationReference, activity_id: str) -> Conversati
     thread.conversation = copy.copy(conversation)
     thread.conversation.id = f"{conversation.id};messageid={activity_id}"
     return thread
+
+
+def _personal_chat_key(user_id: str) -> str:
+    """The personal chat with a user, as Teams names it ("a:" and an id of its own), is
+    not known before it exists; the user's id stands for it in the pacing lanes."""
+    return f"personal:{user_id}"
 
 
 def _loaded(address: str) -> ConversationReference:

@@ -14,11 +14,13 @@ from bot.config import Settings
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.conversation.turn import Voice
+from bot.delivery.pacing import LocalLedger, Pacer
 from bot.errors import InbrengError
 from bot.ports import Clock
 from bot.texts import Texts
 from storage import migrate
 from storage.database import Database
+from storage.pacing import SqlPacingLedger
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +32,14 @@ class Runtime:
 
     def voice(self) -> Voice:
         return operator_voice(self.settings, self.core.texts, self.core.clock)
+
+    def pacer(self) -> Pacer:
+        """Sends paced across every instance on PostgreSQL (their ledger is the database);
+        SQLite serves one instance, whose ledger can stay in memory."""
+        engine = self.database.engine
+        if engine.dialect.name == "postgresql":
+            return Pacer(ledger=SqlPacingLedger(engine))
+        return Pacer(ledger=LocalLedger())
 
 
 def operator_voice(settings: Settings, texts: Texts, clock: Clock) -> Voice:

@@ -49,6 +49,7 @@ async def _serve_until_stopped(app_runtime: Runtime) -> None:
         claim_seconds=settings.claim_seconds,
         database_threads=1 if sqlite else 8,
         teams_emulator=settings.teams_emulator,
+        pacer=app_runtime.pacer(),
     )
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()

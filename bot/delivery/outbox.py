@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(hours=1)
+# Claimed deliveries wait for their slot in the platform's rate limits (some ten posts a
+# second for a Slack workspace, shared by the instances), and a claim must outlast that
+# wait: a small batch is claimed again soon rather than held long.
+BATCH = 20
 
 
 class UnreachableError(Exception):
@@ -38,7 +42,7 @@ class Outbox:
         core: Core,
         messengers: Mapping[Platform, Messenger],
         worker: str,
-        batch: int = 50,
+        batch: int = BATCH,
         concurrency: int = 8,
         claim_for: timedelta = timedelta(minutes=5),
     ) -> None:
@@ -57,26 +61,51 @@ class Outbox:
 
     async def send_due(self) -> Counter[str]:
         """Send everything that is due now; returns counts by outcome. Direct messages
-        wait outside the network's working hours; channel posts go at any time."""
+        wait outside the network's working hours; channel posts go at any time.
+
+        The next batch is claimed as soon as the last send of the one before has started,
+        so that a slow send (one waiting for a slower rate-limit lane) leaves no sender
+        idle; at most `concurrency` sends run at once, across batches."""
         outcomes: Counter[str] = Counter()
         deliveries = self._core.deliveries
-        while not self._stopping:
-            direct = self._core.window.allows(self._core.clock.now())
-            claimed = await asyncio.to_thread(
-                deliveries.claim,
-                worker=self._worker,
-                limit=self._batch,
-                claim_for=self._claim_for,
-                direct=direct,
-            )
-            if not claimed:
-                break
-            outcomes += await self._send_batch(claimed)
+        gate = asyncio.Semaphore(self._concurrency)
+        batches: list[asyncio.Task[Counter[str]]] = []
+        try:
+            while not self._stopping:
+                direct = self._core.window.allows(self._core.clock.now())
+                claimed = await asyncio.to_thread(
+                    deliveries.claim,
+                    worker=self._worker,
+                    limit=self._batch,
+                    claim_for=self._claim_for,
+                    direct=direct,
+                )
+                if not claimed:
+                    break
+                underway = asyncio.Event()
+                batch = asyncio.create_task(self._send_batch(claimed, gate, underway))
+                batches.append(batch)
+                all_started = asyncio.create_task(underway.wait())
+                await asyncio.wait({batch, all_started}, return_when=asyncio.FIRST_COMPLETED)
+                all_started.cancel()
+        except BaseException:
+            for batch in batches:
+                batch.cancel()  # each gives back what it holds
+            await asyncio.shield(asyncio.gather(*batches, return_exceptions=True))
+            raise
+        results = await asyncio.gather(*batches, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+            outcomes += result
         return outcomes
 
-    async def _send_batch(self, claimed: list[Delivery]) -> Counter[str]:
+    async def _send_batch(
+        self, claimed: list[Delivery], gate: asyncio.Semaphore, underway: asyncio.Event
+    ) -> Counter[str]:
+        """Send a claimed batch through `gate`; `underway` is set once every send of it
+        has started."""
         outcomes: Counter[str] = Counter()
-        gate = asyncio.Semaphore(self._concurrency)
         started: set[int] = set()
         finished: set[int] = set()
 
@@ -85,6 +114,8 @@ class Outbox:
                 if self._stopping:
                     return
                 started.add(delivery.id)
+                if len(started) == len(claimed):
+                    underway.set()
                 outcomes[await self._send(delivery)] += 1
                 finished.add(delivery.id)
 

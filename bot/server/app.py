@@ -21,6 +21,7 @@ from bot.config import SlackSettings, TeamsSettings
 from bot.conversation.conversation import Conversation
 from bot.delivery.messenger import Messenger
 from bot.delivery.outbox import Outbox
+from bot.delivery.pacing import Pacer
 from bot.domain import Platform
 from bot.schedule.jobs import Jobs
 from bot.server import metrics, request_log
@@ -77,12 +78,14 @@ async def start(
     claim_seconds: float = 300.0,
     database_threads: int = 8,
     teams_emulator: bool = False,
+    pacer: Pacer | None = None,
 ) -> Server:
     """Start serving. The conversation and the jobs reach the database from a pool of
     `database_threads` threads; SQLite has one writer, so one thread suits it best (more
     only wait for its lock). `tick_seconds` None: no scheduler (tests run `jobs`);
     `teams` None: no Teams endpoint (nor without an app id, unless `teams_emulator` on a
-    loopback `host`)."""
+    loopback `host`). `pacer`: spaces the outbox's calls to the platforms, shared with
+    the other instances when its ledger is the database; None: this process's own."""
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=database_threads, thread_name_prefix="inbreng-db")
     )
@@ -93,7 +96,7 @@ async def start(
     messengers: dict[Platform, Messenger] = {}
     slack_connection = None
     if slack.enabled:
-        slack_connection = await slack_connect(web_app, conversation, slack)
+        slack_connection = await slack_connect(web_app, conversation, slack, pacer=pacer)
         messengers[Platform.SLACK] = slack_connection.messenger
     else:
         logger.warning(
@@ -102,7 +105,7 @@ async def start(
     teams_connection = None
     if teams is not None:
         teams_connection = teams_connect(
-            web_app, conversation, teams, emulator=teams_emulator, host=host
+            web_app, conversation, teams, emulator=teams_emulator, host=host, pacer=pacer
         )
     if teams_connection is not None:
         messengers[Platform.TEAMS] = teams_connection.messenger

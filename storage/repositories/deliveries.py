@@ -71,8 +71,8 @@ class SqlDeliveryRepository:
         False only posts to channels (direct messages wait for working hours).
 
         Pending ones, and claimed ones whose claim ran out (their worker died, perhaps after
-        sending: those become `uncertain`). SKIP LOCKED lets instances claim side by side on
-        PostgreSQL; SQLite has one writer anyway.
+        sending: those become `uncertain`); uncertain ones first, then by due time. SKIP
+        LOCKED lets instances claim side by side on PostgreSQL; SQLite has one writer.
         """
         query = (
             select(DeliveryRow)
@@ -86,7 +86,10 @@ class SqlDeliveryRepository:
                     ),
                 ),
             )
-            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            # Uncertain ones first: before sending again they look for the message in
+            # the platform's slower lanes (Slack's Tier 3), which then run beside the
+            # bulk rather than after it.
+            .order_by(DeliveryRow.uncertain.desc(), DeliveryRow.due_at, DeliveryRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

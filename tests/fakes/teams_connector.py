@@ -23,17 +23,26 @@ published limits (`tests.fakes.teams_limits`): one beyond them is refused as Tea
 it (413 MessageSizeTooBig for size) or, where Teams would take it but not show it (an
 inline image above 1024x1024 px, actions past the sixth), with a 400, so that an excess is
 a lost message in a test. `refused` lists them.
+
+Teams' published rate limits (`TeamsLimits`) are off unless passed in; a call over one is
+answered 429 with Retry-After, and recorded with `limited=True`:
+
+    with FakeTeamsConnector(limits=TeamsLimits()) as teams:
+        ...
+        assert not [call for call in teams.calls if call.limited]
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 from aiohttp import web
@@ -52,6 +61,99 @@ class Call:
     kind: Kind
     body: Any
     headers: dict[str, str]
+    limited: bool = False  # refused by the rate limits (429)
+
+
+@dataclass(frozen=True)
+class Window:
+    """At most `calls` calls in any `seconds`."""
+
+    seconds: float
+    calls: int
+
+
+def _windows(*pairs: tuple[float, int]) -> tuple[Window, ...]:
+    return tuple(Window(seconds, calls) for seconds, calls in pairs)
+
+
+# https://learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit, "Per bot per
+# thread limit": per conversation (a personal chat, a group chat, a channel).
+_SENDS = _windows((1, 7), (2, 8), (30, 60), (3600, 1800))
+PER_CONVERSATION: Mapping[str, tuple[Window, ...]] = MappingProxyType(
+    {
+        "send": _SENDS,  # "Send to conversation"; updates and deletes count as sends here
+        "create": _SENDS,  # "Create conversation"
+        "members": _windows((1, 14), (2, 16), (30, 120), (3600, 3600)),
+    }
+)
+_LIMIT_GROUPS: Mapping[Kind, str] = MappingProxyType(
+    {
+        "send": "send",
+        "update": "send",
+        "delete": "send",
+        "create": "create",
+        "member": "members",
+        "members": "members",
+    }
+)
+
+
+@dataclass(frozen=True)
+class TeamsLimits:
+    """Teams' rate limits for one bot: per conversation and kind of call
+    (`per_conversation`), and for all its calls in the tenant together (`per_app`: "the
+    global limit per app per tenant is 50 requests per second"). Each is a set of
+    sliding windows; a call that would exceed one is refused (HTTP 429, Retry-After:
+    the whole seconds until the window has room, at least 1)."""
+
+    per_conversation: Mapping[str, tuple[Window, ...]] = field(
+        default_factory=lambda: dict(PER_CONVERSATION)
+    )
+    per_app: tuple[Window, ...] = _windows((1, 50))
+
+    def floor_seconds(self, calls: Mapping[str, int]) -> float:
+        """The least time from the first call to the last in which these limits let
+        `calls` (a conversation and kind, as "send:a:29:x", to how many calls) through:
+        `n` calls under "`k` in `s` seconds" need `(ceil(n / k) - 1) * s`."""
+
+        def least(windows: tuple[Window, ...], count: int) -> float:
+            return max(((math.ceil(count / w.calls) - 1) * w.seconds for w in windows), default=0.0)
+
+        per_conversation = max(
+            (
+                least(self.per_conversation.get(key.split(":", 1)[0], ()), count)
+                for key, count in calls.items()
+            ),
+            default=0.0,
+        )
+        return max(per_conversation, least(self.per_app, sum(calls.values())))
+
+
+class _SlidingWindows:
+    """The moments of the calls admitted, per key, as long as a window can need them."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, deque[float]] = {}
+
+    def wait(self, key: str, windows: tuple[Window, ...], now: float) -> float:
+        """Seconds until a call under `key` fits every window; 0 when it fits now."""
+        seen = self._seen.get(key)
+        if not seen or not windows:
+            return 0.0
+        longest = max(window.seconds for window in windows)
+        while seen and seen[0] <= now - longest:
+            seen.popleft()
+        wait = 0.0
+        for window in windows:
+            inside = [moment for moment in seen if moment > now - window.seconds]
+            if len(inside) >= window.calls:
+                # Room once the oldest call that makes the window full has left it.
+                oldest = inside[len(inside) - window.calls]
+                wait = max(wait, oldest + window.seconds - now)
+        return wait
+
+    def admit(self, key: str, now: float) -> None:
+        self._seen.setdefault(key, deque()).append(now)
 
 
 @dataclass
@@ -95,7 +197,14 @@ def personal_chat(user_id: str) -> str:
 
 
 class FakeTeamsConnector(ServedFake):
-    def __init__(self) -> None:
+    def __init__(
+        self, *, limits: TeamsLimits | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """`limits`: enforce Teams' rate limits (off by default); `clock`: seconds, for
+        their windows."""
+        self.limits = limits
+        self._clock = clock
+        self._windows = _SlidingWindows()
         self._lock = threading.Lock()
         self._users: dict[str, _User] = {}
         self._teams: dict[str, _Team] = {}
@@ -237,9 +346,19 @@ class FakeTeamsConnector(ServedFake):
             return _error(404, "BadArgument", f"no route {request.method} {request.path}")
         kind, handler = route
         with self._lock:
+            retry_after = self._over_limit(kind, parts, body)
             self._calls.append(
-                Call(request.method, request.path, kind, body, dict(request.headers))
+                Call(
+                    request.method,
+                    request.path,
+                    kind,
+                    body,
+                    dict(request.headers),
+                    limited=retry_after is not None,
+                )
             )
+            if retry_after is not None:
+                return _throttled(retry_after)
             fault = self._take_fault(kind)
         if fault is not None and not fault.after:
             return _fault_answer(fault)
@@ -281,6 +400,27 @@ class FakeTeamsConnector(ServedFake):
             self._refused.append((activity, found))
         first = found[0]
         return _error(first.status, first.code, "; ".join(str(e) for e in found))
+
+    def _over_limit(self, kind: Kind, parts: list[str], body: Any) -> float | None:
+        """Seconds to wait when this call exceeds a limit, else None (and it counts).
+        Call with the lock held."""
+        if self.limits is None:
+            return None
+        group = _LIMIT_GROUPS[kind]
+        keys = [
+            (
+                f"{group}:{_limited_conversation(kind, parts, body)}",
+                self.limits.per_conversation.get(group, ()),
+            ),
+            ("app", self.limits.per_app),
+        ]
+        now = self._clock()
+        wait = max(self._windows.wait(key, windows, now) for key, windows in keys)
+        if wait > 0:
+            return wait
+        for key, _ in keys:
+            self._windows.admit(key, now)
+        return None
 
     def _take_fault(self, kind: Kind) -> _Fault | None:
         queue = self._faults.get(kind)
@@ -364,6 +504,27 @@ class FakeTeamsConnector(ServedFake):
         stored = {**activity, "id": activity_id}
         self._activities.setdefault(conversation_id, []).append(stored)
         return activity_id
+
+
+def _limited_conversation(kind: Kind, parts: list[str], body: Any) -> str:
+    """The conversation a call counts against: the one in its path, or for a new
+    conversation the one it creates (a channel's thread, or the user's personal chat)."""
+    if kind != "create":
+        return parts[2]
+    body = body or {}
+    channel = (body.get("channelData") or {}).get("channel") or {}
+    if channel.get("id"):
+        return str(channel["id"])
+    members = body.get("members") or [{}]
+    return personal_chat(str(members[0].get("id")))
+
+
+def _throttled(retry_after: float) -> web.Response:
+    return web.json_response(
+        {"error": {"code": "Throttled", "message": "too many requests"}},
+        status=429,
+        headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
+    )
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
