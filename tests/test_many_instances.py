@@ -280,9 +280,14 @@ def logs(instances: list[Instance]) -> str:
 
 @contextmanager
 def serving(
-    count: int, url: str, slack: FakeSlackWebApi, tmp_path: Path
+    count: int,
+    url: str,
+    slack: FakeSlackWebApi,
+    tmp_path: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[list[Instance]]:
-    """`count` instances of `inbreng serve`, each answering /healthz; stopped at the end."""
+    """`count` instances of `inbreng serve`, each answering /healthz; stopped at the end.
+    `extra_env`: settings on top of `serve_environment`'s."""
     instances: list[Instance] = []
     try:
         for number in range(count):
@@ -292,7 +297,7 @@ def serving(
                 process = subprocess.Popen(
                     [str(INBRENG), "serve"],
                     cwd=tmp_path,
-                    env=serve_environment(url, slack, port),
+                    env=serve_environment(url, slack, port) | (extra_env or {}),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )

@@ -10,8 +10,6 @@ Teams: the server invites members through the fake connector with Teams' limits 
 from __future__ import annotations
 
 import json
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -44,17 +42,13 @@ from tests.fakes.teams_connector import (
     TeamsLimits,
     Window,
 )
-from tests.postgres import free_port
 from tests.support import FakeClock
 from tests.teams_harness import TeamsServer, team_install
-from tests.test_cli import INBRENG, inbreng, succeeded
+from tests.test_cli import inbreng, succeeded
 from tests.test_many_instances import (
-    START_TIMEOUT,
-    Instance,
     check_created,
     delivered,
-    logs,
-    serve_environment,
+    serving,
     start_round,
     wait_for,
 )
@@ -119,39 +113,6 @@ def unsettled(url: str) -> int:
     return sum(1 for (status,) in rows if status in ("pending", "claimed"))
 
 
-@contextmanager
-def serving(
-    count: int, url: str, slack: FakeSlackWebApi, tmp_path: Path
-) -> Iterator[list[Instance]]:
-    """`count` instances of `inbreng serve`, each answering /healthz; stopped at the end."""
-    instances: list[Instance] = []
-    try:
-        for number in range(count):
-            port = free_port()
-            log_path = tmp_path / f"serve-{number}.log"
-            env = serve_environment(url, slack, port) | {
-                "INBRENG_CLAIM_SECONDS": str(CLAIM_SECONDS)
-            }
-            with log_path.open("wb") as log:
-                process = subprocess.Popen(
-                    [str(INBRENG), "serve"],
-                    cwd=tmp_path,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            instances.append(Instance(process=process, port=port, log_path=log_path))
-        deadline = time.monotonic() + START_TIMEOUT
-        while not all(i.healthy() for i in instances):
-            assert all(i.running() for i in instances), logs(instances)
-            assert time.monotonic() < deadline, f"not all instances started\n{logs(instances)}"
-            time.sleep(0.05)
-        yield instances
-    finally:
-        for instance in instances:
-            instance.stop()
-
-
 @pytest.fixture
 def limited_slack() -> Iterator[FakeSlackWebApi]:
     with FakeSlackWebApi(limits=SlackLimits(), strict_users=True) as fake:
@@ -168,7 +129,8 @@ def test_a_fan_out_stays_within_slacks_rate_limits(
     succeeded(inbreng("network", "load", str(network_file), cwd=tmp_path, url=database_url))
     instances = 2 if database_url.startswith("postgresql") else 1
 
-    with serving(instances, database_url, limited_slack, tmp_path) as running:
+    with serving(instances, database_url, limited_slack, tmp_path,
+                 {"INBRENG_CLAIM_SECONDS": str(CLAIM_SECONDS)}) as running:  # fmt: skip
         creating = start_round(database_url, tmp_path)
         wait_for(
             lambda: unsettled(database_url) == 0,
