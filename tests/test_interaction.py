@@ -62,9 +62,13 @@ def shown(message: StoredMessage) -> str:
 
 def buttons(message: StoredMessage) -> dict[str, dict[str, Any]]:
     """Button label -> the button as Slack shows it."""
+    return buttons_in(message.blocks or [])
+
+
+def buttons_in(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {
         element["text"]["text"]: element
-        for block in message.blocks or []
+        for block in blocks
         if block["type"] == "actions"
         for element in block["elements"]
     }
@@ -179,13 +183,7 @@ def test_withdrawing_from_the_list_of_answers_answers_apart_and_keeps_the_list(
     slack.submit(MEMBER_ID, modal(slack), answer_values())
     slack.command(MEMBER_ID, "mijn")
     [listing] = slack.slack.wait_for("response_url")
-    withdraw = next(
-        element
-        for block in listing.params["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["text"]["text"] == "Intrekken"
-    )
+    withdraw = buttons_in(listing.params["blocks"])["Intrekken"]
     assert "confirm" in withdraw
 
     slack.click(MEMBER_ID, withdraw["action_id"], withdraw["value"], ephemeral=True)
@@ -199,13 +197,7 @@ def test_withdrawing_from_the_list_of_answers_answers_apart_and_keeps_the_list(
 def test_closing_a_round_in_slack_asks_first(slack: SlackServer, open_round: Round) -> None:
     slack.command(SECRETARIAT_ID, f"ronde {open_round.id}")
     [detail] = slack.slack.wait_for("response_url")
-    close = next(
-        element
-        for block in detail.params["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["text"]["text"] == "Uitvraag sluiten"
-    )
+    close = buttons_in(detail.params["blocks"])["Uitvraag sluiten"]
     assert close["confirm"]["title"]["text"] == "Uitvraag sluiten?"
     assert close["confirm"]["confirm"]["text"] == "Sluiten"
 
