@@ -8,6 +8,7 @@ FROM python:3.11-slim AS build
 
 WORKDIR /src
 COPY pyproject.toml README.md ./
+COPY inbreng/ ./inbreng/
 COPY bot/ ./bot/
 COPY adapters/ ./adapters/
 COPY storage/ ./storage/

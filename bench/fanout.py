@@ -51,7 +51,7 @@ from tests.fakes.teams_connector import FakeTeamsConnector, TeamsLimits, persona
 from tests.postgres import PostgresServer, free_port, postgres_bin_dir, start_postgres
 from tests.teams_harness import team_install
 
-INBRENG = [sys.executable, "-c", "from bot.cli.main import run; run()"]
+INBRENG = [sys.executable, "-c", "from inbreng.cli.main import run; run()"]
 ORGANISATIONS = 350
 PILLAR = "financien"
 PILLAR_CHANNEL = "C0BENCHFIN"

@@ -54,7 +54,7 @@ from tests.slack_harness import (
     view_submission,
 )
 
-INBRENG = [sys.executable, "-c", "from bot.cli.main import run; run()"]
+INBRENG = [sys.executable, "-c", "from inbreng.cli.main import run; run()"]
 NETWORK = Path(__file__).resolve().parents[1] / "examples" / "pmg" / "network.yaml"
 ANSWER = {
     "topic": "onderwijshuisvesting",

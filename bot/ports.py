@@ -276,7 +276,7 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
 class PacingLedger(Protocol):
-    """When each pacing lane is free again (see `bot.delivery.pacing`), kept where every
+    """When each pacing lane is free again (see `bot.outbox.pacing`), kept where every
     instance that sends through the same platform account can book from it."""
 
     blocking: bool  # True: `reserve` waits for I/O, so call it from a thread

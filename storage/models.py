@@ -368,7 +368,7 @@ class ProcessedEventRow(Base):
 
 
 class SendPacingRow(Base):
-    """When a pacing lane (a platform limit, see `bot.delivery.pacing`) is free again:
+    """When a pacing lane (a platform limit, see `bot.outbox.pacing`) is free again:
     one row per lane, shared by every instance that sends through the platform account."""
 
     __tablename__ = "send_pacing"

@@ -1,5 +1,5 @@
 """The pacing ledger in the database, so that instances sharing it share the platforms'
-rate limits (see `bot.delivery.pacing`).
+rate limits (see `bot.outbox.pacing`).
 
 One statement books a slot: an upsert that moves the lane's `next_at` on and returns it.
 The row lock it takes makes concurrent bookings from several instances queue for the

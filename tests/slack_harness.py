@@ -20,8 +20,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import SlackSettings
 from bot.conversation.conversation import Conversation
-from bot.delivery.pacing import Pacer
-from bot.server.app import Server, start
+from bot.outbox.pacing import Pacer
+from inbreng.server.app import Server, start
 from tests.fakes.slack_web_api import SLACK_FIXTURES, Call, FakeSlackWebApi
 
 T = TypeVar("T")

@@ -14,8 +14,8 @@ from typing import Any
 
 from bot.config import SlackSettings, TeamsSettings
 from bot.conversation.conversation import Conversation
-from bot.delivery.pacing import Pacer
-from bot.server.app import Server, start
+from bot.outbox.pacing import Pacer
+from inbreng.server.app import Server, start
 from tests.slack_harness import LoopThread, Reply
 from tests.support import FIXTURES
 

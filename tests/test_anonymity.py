@@ -33,9 +33,9 @@ import yaml
 from bot.audit import AuditActor
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
-from bot.delivery.compose import for_channel
 from bot.domain import Attribution, Round
 from bot.exports.formats import ExportFormat
+from bot.outbox.compose import for_channel
 from bot.ports import UnitOfWorkFactory
 from bot.services.audience import audience_of
 from bot.themes.model import RoundSummary

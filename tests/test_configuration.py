@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pydantic_settings import BaseSettings
 
-from bot.cli.doctor_checks import SETTINGS_CLASSES, variable_name
 from bot.config import LlmSettings, Settings, SlackSettings, TeamsSettings
+from inbreng.cli.doctor_checks import SETTINGS_CLASSES, variable_name
 from tests.support import inbreng_executable
 
 ROOT = Path(__file__).resolve().parents[1]

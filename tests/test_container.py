@@ -276,7 +276,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_build() -> None:
         assert ignored(path, patterns), path
     for path in ("bot/__pycache__/x.cpython-311.pyc", "inbreng.db", "storage/x.db", "tests"):
         assert ignored(path, patterns), path
-    for path in ("pyproject.toml", "README.md", "bot/cli/main.py", "prompts/nl/texts.yaml"):
+    for path in ("pyproject.toml", "README.md", "inbreng/cli/main.py", "prompts/nl/texts.yaml"):
         assert not ignored(path, patterns), path
 
 

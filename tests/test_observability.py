@@ -34,8 +34,8 @@ from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.domain import DeliveryKind, DeliveryStatus, Round, RoundStatus
 from bot.logs import configure_logging
-from bot.server import request_log
-from bot.server.app import start
+from inbreng.server import request_log
+from inbreng.server.app import start
 from storage.database import create_database_engine
 from storage.models import DeliveryRow, RoundRow
 from tests.fakes.slack_web_api import FakeSlackWebApi
@@ -334,7 +334,7 @@ def request_lines(log: io.StringIO, route: str) -> list[dict[str, Any]]:
     return [
         r
         for r in records(log)
-        if r["logger"] == "bot.server.request_log" and r.get("route") == route
+        if r["logger"] == "inbreng.server.request_log" and r.get("route") == route
     ]
 
 

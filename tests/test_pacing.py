@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.delivery.pacing import Lane, LocalLedger, Pace, Pacer
+from bot.outbox.pacing import Lane, LocalLedger, Pace, Pacer
 from storage.database import create_database_engine
 from storage.pacing import SqlPacingLedger
 from tests.support import FakeClock

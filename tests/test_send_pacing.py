@@ -24,8 +24,8 @@ from adapters.slack import pacing as slack_pacing
 from adapters.teams import pacing as teams_pacing
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
-from bot.delivery.pacing import Pace, Pacer
 from bot.network_file import load_network_file
+from bot.outbox.pacing import Pace, Pacer
 from bot.ports import UnitOfWorkFactory
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest

@@ -17,7 +17,6 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
-from bot.delivery import compose
 from bot.domain import (
     ANSWER_MAX_CHARS,
     Attribution,
@@ -30,6 +29,7 @@ from bot.domain import (
     Round,
 )
 from bot.markup import plain
+from bot.outbox import compose
 from bot.ports import UnitOfWorkFactory
 from bot.services.rounds import RoundRequest
 from tests.fakes.slack_web_api import Call, FakeSlackWebApi, StoredMessage

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import SlackSettings
 from bot.conversation.conversation import Conversation
-from bot.server.app import Server, start
+from inbreng.server.app import Server, start
 from tests.fakes.slack_web_api import (
     RESPONSE_URL_METHOD,
     SOCKET_MODE_METHOD,

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.pacing import PacedWebClient
 from bot.config import SlackSettings
-from bot.delivery.pacing import Pacer
+from bot.outbox.pacing import Pacer
 
 RATE_LIMIT_RETRIES = 3  # each waits the Retry-After that Slack gives
 TIMEOUT_SECONDS = 10

@@ -14,7 +14,7 @@ from adapters.slack.client import sending_client, web_client
 from adapters.slack.messenger import SlackMessenger
 from bot.config import SlackSettings
 from bot.conversation.conversation import Conversation
-from bot.delivery.pacing import Pacer
+from bot.outbox.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 

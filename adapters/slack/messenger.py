@@ -13,9 +13,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, paging
-from bot.delivery.messenger import DeliveryError, Sent
 from bot.domain import Identity, Member, Platform
 from bot.messages import File, Message
+from bot.outbox.messenger import DeliveryError, Sent
 from bot.trust import TrustedTenants
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def delivery_errors() -> Iterator[None]:
 
 
 class SlackMessenger:
-    """Implements `bot.delivery.messenger.Messenger` with the Web API."""
+    """Implements `bot.outbox.messenger.Messenger` with the Web API."""
 
     platform = Platform.SLACK
 

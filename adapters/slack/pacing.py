@@ -1,4 +1,4 @@
-"""Slack's Web API rate limits as pacing lanes (see `bot.delivery.pacing`).
+"""Slack's Web API rate limits as pacing lanes (see `bot.outbox.pacing`).
 
 https://docs.slack.dev/apis/web-api/rate-limits: each method has a tier (Tier 1: 1+ per
 minute, Tier 2: 20+, Tier 3: 50+, Tier 4: 100+, "with occasional bursts"), per app and
@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.delivery.pacing import Lane, Pace, Pacer
+from bot.outbox.pacing import Lane, Pace, Pacer
 
 MARGIN = 0.995  # of a published rate
 POST_METHOD = "chat.postMessage"

@@ -27,7 +27,7 @@ from adapters.teams.bot import TeamsBot, describe
 from adapters.teams.messenger import TeamsMessenger
 from bot.config import TeamsSettings
 from bot.conversation.conversation import Conversation
-from bot.delivery.pacing import Pacer
+from bot.outbox.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 

@@ -31,10 +31,10 @@ from msrest.exceptions import ClientException, HttpOperationError
 
 from adapters.teams import cards, pacing, references
 from adapters.teams.bot import CONNECTOR_ERRORS, describe, message_activity
-from bot.delivery.messenger import DeliveryError, Sent
-from bot.delivery.pacing import Pacer
 from bot.domain import Identity, Installation, Member, Platform
 from bot.messages import Message
+from bot.outbox.messenger import DeliveryError, Sent
+from bot.outbox.pacing import Pacer
 from bot.services.installations import InstallationService
 from bot.trust import TrustedTenants
 
@@ -49,7 +49,7 @@ T = TypeVar("T")
 
 
 class TeamsMessenger:
-    """Implements `bot.delivery.messenger.Messenger` with the Bot Framework connector."""
+    """Implements `bot.outbox.messenger.Messenger` with the Bot Framework connector."""
 
     platform = Platform.TEAMS
 

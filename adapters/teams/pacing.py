@@ -1,4 +1,4 @@
-"""Teams' rate limits for bots as pacing lanes (see `bot.delivery.pacing`).
+"""Teams' rate limits for bots as pacing lanes (see `bot.outbox.pacing`).
 
 https://learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit: per bot and
 conversation ("thread"), sending allows 7 calls in 1 s, 8 in 2 s, 60 in 30 s and 1800 in
@@ -15,7 +15,7 @@ network's members are mostly in one.
 
 from __future__ import annotations
 
-from bot.delivery.pacing import Lane, Pace
+from bot.outbox.pacing import Lane, Pace
 
 # Over an hour a conversation takes 1800 sends: 0.49 a second after a burst of 5.
 CONVERSATION_SENDS = Pace(per_minute=0.49 * 60, burst=5)

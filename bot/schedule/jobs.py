@@ -9,7 +9,7 @@ import logging
 from collections import Counter
 
 from bot.conversation.core import Core
-from bot.delivery.outbox import Outbox
+from bot.outbox.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from bot.config import Settings
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.conversation.turn import Voice
-from bot.delivery.pacing import LocalLedger, Pacer
 from bot.errors import InbrengError
+from bot.outbox.pacing import LocalLedger, Pacer
 from bot.ports import Clock
 from bot.texts import Texts
 from storage import migrate

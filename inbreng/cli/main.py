@@ -10,16 +10,6 @@ import typer
 
 from adapters.console.session import ConsoleSession
 from bot.checkup import Level
-from bot.cli import demo as demo_command
-from bot.cli import doctor as doctor_command
-from bot.cli import export as export_command
-from bot.cli import network_backup
-from bot.cli import rounds as rounds_commands
-from bot.cli import serve as serve_command
-from bot.cli import themes as themes_commands
-from bot.cli.common import fail, load_settings
-from bot.cli.operator import command_line_actor
-from bot.cli.runtime import operator_voice, runtime
 from bot.clock import SystemClock
 from bot.config import SlackSettings, TeamsSettings
 from bot.conversation.turn import Voice
@@ -29,6 +19,16 @@ from bot.services.checkup import Platforms, trust_findings
 from bot.services.network import Readmission, load_network
 from bot.summary_markdown import summary_markdown
 from bot.texts import Texts
+from inbreng.cli import demo as demo_command
+from inbreng.cli import doctor as doctor_command
+from inbreng.cli import export as export_command
+from inbreng.cli import network_backup
+from inbreng.cli import rounds as rounds_commands
+from inbreng.cli import serve as serve_command
+from inbreng.cli import themes as themes_commands
+from inbreng.cli.common import fail, load_settings
+from inbreng.cli.operator import command_line_actor
+from inbreng.cli.runtime import operator_voice, runtime
 from storage import migrate
 
 app = typer.Typer(

@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from bot.checkup import Finding, Level, faulty
-from bot.cli.runtime import operator_voice
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation.turn import Voice
 from bot.texts import Texts
+from inbreng.cli.runtime import operator_voice
 
 
 def doctor(
@@ -24,7 +24,7 @@ def doctor(
     """Check the settings, the time zone, the database (reachable, migrated, network
     loaded), the scheduler's backlog, Slack, Teams and the language model endpoint."""
     # The platforms' SDKs load for this command only, not for every start.
-    from bot.cli.doctor_checks import checkup
+    from inbreng.cli.doctor_checks import checkup
 
     loaded, findings = checkup()
     # Invalid settings are findings too: speak with the defaults then.

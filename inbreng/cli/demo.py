@@ -16,9 +16,6 @@ import typer
 import yaml
 
 from adapters.console.session import console_actor
-from bot.cli.common import fail, load_settings
-from bot.cli.operator import command_line_actor
-from bot.cli.runtime import runtime
 from bot.conversation.commands import Command
 from bot.domain import Role
 from bot.events import ButtonEvent, FormEvent
@@ -26,6 +23,9 @@ from bot.network_file import NetworkFileError, load_network_file
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
 from bot.summary_markdown import summary_markdown
+from inbreng.cli.common import fail, load_settings
+from inbreng.cli.operator import command_line_actor
+from inbreng.cli.runtime import runtime
 from storage import migrate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "pmg"

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail
+from inbreng.cli.common import fail
 
 app = typer.Typer(help="The theme engine: evaluate it on labelled answers.", no_args_is_help=True)
 

@@ -19,13 +19,13 @@ from adapters.teams.connection import TeamsConnection
 from adapters.teams.connection import connect as teams_connect
 from bot.config import SlackSettings, TeamsSettings
 from bot.conversation.conversation import Conversation
-from bot.delivery.messenger import Messenger
-from bot.delivery.outbox import Outbox
-from bot.delivery.pacing import Pacer
 from bot.domain import Platform
+from bot.outbox.messenger import Messenger
+from bot.outbox.outbox import Outbox
+from bot.outbox.pacing import Pacer
 from bot.schedule.jobs import Jobs
-from bot.server import metrics, request_log
-from bot.server.schedule import Schedule
+from inbreng.server import metrics, request_log
+from inbreng.server.schedule import Schedule
 
 logger = logging.getLogger(__name__)
 

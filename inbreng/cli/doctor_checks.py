@@ -1,6 +1,6 @@
 """The checks of `inbreng doctor`, in the order an operator fixes things: settings first,
 then the database and what it holds, then the platforms. Each gives findings (data);
-`bot/cli/doctor.py` renders them. Secrets are only ever reported as set or not set."""
+`inbreng/cli/doctor.py` renders them. Secrets are only ever reported as set or not set."""
 
 from __future__ import annotations
 

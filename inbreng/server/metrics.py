@@ -19,9 +19,9 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from bot.domain import DeliveryStatus
 from bot.schedule.jobs import Jobs
-from bot.server.request_log import route_of
-from bot.server.schedule import Schedule
 from bot.services.backlog import Backlog, BacklogService
+from inbreng.server.request_log import route_of
+from inbreng.server.schedule import Schedule
 
 logger = logging.getLogger(__name__)
 

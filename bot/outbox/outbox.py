@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot.conversation.core import Core
-from bot.delivery import compose
-from bot.delivery.messenger import DeliveryError, Messenger, Sent
 from bot.domain import Delivery, Identity, Member, Platform
+from bot.outbox import compose
+from bot.outbox.messenger import DeliveryError, Messenger, Sent
 
 logger = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, load_settings
-from bot.cli.operator import command_line_actor
-from bot.cli.runtime import runtime
 from bot.conversation.turn import Voice
 from bot.exports.formats import ExportFormat
 from bot.timeparse import parse_day
+from inbreng.cli.common import fail, load_settings
+from inbreng.cli.operator import command_line_actor
+from inbreng.cli.runtime import runtime
 
 
 def export(

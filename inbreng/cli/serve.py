@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import load_settings
-from bot.cli.runtime import Runtime, runtime
 from bot.config import SlackSettings, TeamsSettings
 from bot.logs import configure_logging
-from bot.server.app import start
+from inbreng.cli.common import load_settings
+from inbreng.cli.runtime import Runtime, runtime
+from inbreng.server.app import start
 from storage import migrate
 
 

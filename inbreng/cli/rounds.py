@@ -8,12 +8,12 @@ from typing import Annotated
 import typer
 
 from adapters.console.render import render_message
-from bot.cli.common import load_settings
-from bot.cli.runtime import runtime
 from bot.conversation.forms import ALL_PILLARS, PER_ORGANISATION, POST_SUMMARY
 from bot.conversation.views import pillar_names, round_detail
 from bot.domain import Audience
 from bot.round_input import read_round_request
+from inbreng.cli.common import load_settings
+from inbreng.cli.runtime import runtime
 
 app = typer.Typer(help="Input rounds before meetings.", no_args_is_help=True)
 
