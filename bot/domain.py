@@ -31,11 +31,14 @@ class Platform(StrEnum):
 
 
 class RoundStatus(StrEnum):
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    OPEN = "open"
-    CLOSED = "closed"
-    SUMMARISED = "summarised"
+    """Where a round is in its lifecycle; `bot.round_lifecycle` says how it moves."""
+
+    DRAFT = "draft"  # being prepared; members are not asked yet
+    SCHEDULED = "scheduled"  # will open at `opens_at`
+    OPEN = "open"  # members are asked and may answer
+    CLOSED = "closed"  # answers are final; the summary is not stored yet
+    SUMMARISED = "summarised"  # the summary is stored
+    CANCELLED = "cancelled"  # called off before it closed
 
 
 class Audience(StrEnum):
@@ -66,6 +69,8 @@ class DeliveryStatus(StrEnum):
 
 
 class SummaryStatus(StrEnum):
+    """Where a summary is in its review; `bot.summary_lifecycle` says how it moves."""
+
     DRAFT = "draft"
     APPROVED = "approved"
     POSTED = "posted"

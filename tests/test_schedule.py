@@ -175,7 +175,7 @@ def test_closing_on_time_drops_unsent_reminders_and_sends_the_draft_to_the_lead(
     assert core.rounds.close_due() == []
     with pytest.raises(InbrengError) as refused:
         core.rounds.close(round_.id, actor_id=None)
-    assert refused.value.key == "round_already_closed"
+    assert refused.value.key == "round_transition_refused"
 
 
 def test_a_round_that_says_so_posts_its_summary_to_the_channels(

@@ -19,6 +19,7 @@ from bot.domain import (
     TopicData,
 )
 from bot.ports import UnitOfWorkFactory
+from bot.round_lifecycle import ROUND_LIFECYCLE, RoundEvent
 from storage.errors import DuplicateError, NotFoundError
 
 MEETING_AT = datetime(2025, 6, 12, 13, 30, tzinfo=UTC)
@@ -194,7 +195,7 @@ def test_rounds_by_status(uow_factory: UnitOfWorkFactory) -> None:
             uow.rounds.add(round_data(meeting_id, (pillars[0],)), status=status).id
             for status in (RoundStatus.DRAFT, RoundStatus.SCHEDULED, RoundStatus.OPEN)
         ]
-        uow.rounds.set_status(ids[1], RoundStatus.OPEN)
+        uow.rounds.set_status(ids[1], ROUND_LIFECYCLE.next(RoundStatus.SCHEDULED, RoundEvent.OPEN))
         uow.commit()
 
     with uow_factory() as uow:
@@ -206,7 +207,7 @@ def test_rounds_by_status(uow_factory: UnitOfWorkFactory) -> None:
         assert uow.rounds.list(statuses=[]) == []
         assert uow.rounds.get(999) is None
         with pytest.raises(NotFoundError):
-            uow.rounds.set_status(999, RoundStatus.OPEN)
+            uow.rounds.set_status(999, ROUND_LIFECYCLE.next(RoundStatus.DRAFT, RoundEvent.SCHEDULE))
         with pytest.raises(NotFoundError):
             uow.rounds.add(round_data(999, (pillars[0],)), status=RoundStatus.DRAFT)
 

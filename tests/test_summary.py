@@ -282,7 +282,7 @@ def test_closing_stores_the_summary_and_later_changes_cannot_alter_it(
         answer(core, open_round, PAUL, "anders", "Toch nog iets.")
     with pytest.raises(InbrengError) as twice:
         core.rounds.close(open_round.id, actor_id=None)
-    assert twice.value.key == "round_already_closed"
+    assert twice.value.key == "round_transition_refused"
     # ... and even a change made in the database afterwards leaves the summary as it was.
     with uow_factory() as uow:
         uow.responses.update(

@@ -13,7 +13,7 @@ import pytest
 from bot.config import LlmSettings
 from bot.conversation.core import Core
 from bot.conversation.turn import Voice
-from bot.domain import DeliveryKind, Round, SummaryStatus
+from bot.domain import DeliveryKind, Round, RoundStatus, SummaryStatus
 from bot.errors import InbrengError
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
@@ -214,21 +214,28 @@ def test_the_model_is_asked_outside_the_closing_transaction(
     assert (updated := core.members.by_email(COLLEAGUE)) is not None and updated.language == "en"
 
 
-def test_an_answer_given_while_the_model_phrases_is_not_left_out(
+def test_while_the_model_phrases_the_round_is_closed_and_takes_no_answer(
     core: Core, open_round: Round, clock: FakeClock, uow_factory: UnitOfWorkFactory
 ) -> None:
-    """The phrasing describes the answers it was shown: when another answer arrives before
-    the round is closed, the draft is the offline summary of all of them."""
+    """The close is committed before the model is asked: the round shows as closed while
+    the model phrases, no answer slips in after the answers it was shown, and its phrasing
+    is kept."""
     give(core, open_round, MEMBER, "onderwijshuisvesting", "Normbedragen nieuwbouw te laag")
+    seen: list[object] = []
 
-    _close_while_the_model_thinks(
-        core, open_round, clock, uow_factory,
-        meanwhile=lambda: give(core, open_round, LEAD, "onderwijshuisvesting",
-                               "Schoolbesturen willen sneller vervangende nieuwbouw"),
-    )  # fmt: skip
+    def answer_meanwhile() -> None:
+        seen.append(core.rounds.get(open_round.id).status)
+        try:
+            give(core, open_round, LEAD, "onderwijshuisvesting", "Sneller vervangende nieuwbouw")
+        except InbrengError as refused:
+            seen.append(refused.key)
 
+    _close_while_the_model_thinks(core, open_round, clock, uow_factory, meanwhile=answer_meanwhile)
+
+    assert seen == [RoundStatus.CLOSED, "round_not_open"]
     summary = core.reports.summary(open_round.id)
-    assert summary.phrased_by == "" and summary.answers == 2
+    assert summary.phrased_by == "eigen-model" and summary.answers == 1
+    assert core.rounds.get(open_round.id).status == RoundStatus.SUMMARISED
 
 
 def test_a_lead_reviews_the_draft_in_the_chat(

@@ -33,7 +33,7 @@ VALUES: dict[str, Any] = {
     "question": "Welke vraagstukken spelen er?", "limit": 4000, "length": 4210,
     "members_answered": 20, "members_asked": 38, "open": True, "complete": False,
     "withheld": "Anonieme inbreng wordt niet getoond.", "note": "Per gemeente: met naam.",
-    "asked": 3, "declined": 1,
+    "asked": 3, "declined": 1, "event": "approve",
     "answers": 5, "topic": "Onderwijshuisvesting", "anonymous": 1,
     "quotes": "“Tekst” (Zeist)", "text": "Tekst", "member": "Anna Jansen",
     "organisation": "Zeist", "round_id": 3, "response_id": 12, "known": "a, b",

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from bot.domain import AuditEntry, RoundStatus
+from bot.domain import AuditEntry
 from bot.ports import Clock, UnitOfWorkFactory
+from bot.round_lifecycle import FINISHED
 from bot.services.summaries import build_summary
 
 KEEP = "keep"
@@ -56,9 +57,6 @@ class RetentionRun:
     answers: int
 
 
-_FINISHED = (RoundStatus.CLOSED, RoundStatus.SUMMARISED)
-
-
 class RetentionService:
     def __init__(
         self, *, uow_factory: UnitOfWorkFactory, clock: Clock, policy: RetentionPolicy
@@ -78,7 +76,7 @@ class RetentionService:
         cutoff = self._clock.now() - self._policy.after
         rounds = answers = 0
         with self._uow_factory() as uow:
-            for round_ in uow.rounds.take(statuses=_FINISHED):
+            for round_ in uow.rounds.take(statuses=FINISHED):
                 if round_.meeting.starts_at > cutoff:
                     continue
                 if action == RetentionAction.ANONYMISE:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -18,23 +19,26 @@ from bot.domain import (
     Round,
     RoundData,
     RoundStatus,
-    SummaryStatus,
 )
 from bot.errors import InbrengError, raise_if_any
+from bot.lifecycle import StatusChanged
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.round_lifecycle import ACTIVE, ROUND_LIFECYCLE, RoundEvent
 from bot.schedule.window import SendingWindow
 from bot.services.audience import audience_of, in_audience
 from bot.services.deliveries import queue_channel_posts
 from bot.services.lookup import round_or_refuse
 from bot.services.reminders import reminder_moments, still_to_remind
 from bot.services.summaries import Phrasing, build_summary, phrase_round
+from bot.summary_lifecycle import SUMMARY_LIFECYCLE, SummaryEvent
 
 if TYPE_CHECKING:  # bot.config imports the services
     from bot.config import LlmSettings
 
+logger = logging.getLogger(__name__)
+
 MAX_QUESTION_CHARS = 1000
 MAX_TITLE_CHARS = 200
-ACTIVE_STATUSES = (RoundStatus.SCHEDULED, RoundStatus.OPEN)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,7 +73,9 @@ class RoundService:
         self._window = window
         self._llm = llm
 
-    def create(self, request: RoundRequest, *, actor_id: int | None) -> Round:
+    def create(self, request: RoundRequest, *, actor_id: int | None, draft: bool = False) -> Round:
+        """A new round, scheduled (and opened, when `opens_at` has come); with `draft`, kept
+        as a draft that nobody is asked for until it is scheduled."""
         now = self._clock.now()
         opens_at = request.opens_at or now
         with self._uow_factory() as uow:
@@ -98,7 +104,7 @@ class RoundService:
                     post_summary_directly=request.post_summary_directly,
                     created_by=actor_id,
                 ),
-                status=RoundStatus.SCHEDULED,
+                status=ROUND_LIFECYCLE.initial,
             )
             uow.audit.record(
                 AuditEntry(
@@ -109,10 +115,52 @@ class RoundService:
                     details={"meeting_id": meeting.id, "pillars": [p.slug for p in pillars]},
                 )
             )
-            if opens_at <= now:
-                self._open(uow, round_, actor_id=actor_id)
+            if not draft:
+                self._schedule(uow, round_, actor_id=actor_id)
             uow.commit()
             return round_or_refuse(uow, round_.id)
+
+    def schedule(self, round_id: int, *, actor_id: int | None) -> Round:
+        """Schedule a draft: it opens at its `opens_at`, or now when that has passed."""
+        with self._uow_factory() as uow:
+            round_ = round_or_refuse(uow, round_id, lock=True)
+            ROUND_LIFECYCLE.next(round_.status, RoundEvent.SCHEDULE, round_id=round_id)
+            if round_.closes_at <= self._clock.now():
+                raise InbrengError("closes_in_past", field="closes_at")
+            uow.audit.record(
+                AuditEntry(
+                    action="round.scheduled",
+                    subject_type="round",
+                    subject_id=round_.id,
+                    actor_member_id=actor_id,
+                )
+            )
+            self._schedule(uow, round_, actor_id=actor_id)
+            uow.commit()
+            return round_or_refuse(uow, round_id)
+
+    def cancel(self, round_id: int, *, actor_id: int | None) -> Round:
+        """Call off a round that has not closed: what was not sent yet is dropped, answers
+        already given stay (retention applies to them as to a closed round's)."""
+        with self._uow_factory() as uow:
+            round_ = round_or_refuse(uow, round_id, lock=True)
+            self._move(uow, round_, RoundEvent.CANCEL)
+            dropped = 0
+            for delivery in uow.deliveries.for_round(round_.id):
+                if delivery.status == DeliveryStatus.PENDING:
+                    uow.deliveries.set_status(delivery.id, DeliveryStatus.DROPPED)
+                    dropped += 1
+            uow.audit.record(
+                AuditEntry(
+                    action="round.cancelled",
+                    subject_type="round",
+                    subject_id=round_.id,
+                    actor_member_id=actor_id,
+                    details={"was": round_.status.value, "dropped": dropped},
+                )
+            )
+            uow.commit()
+            return round_or_refuse(uow, round_id)
 
     def open_due(self) -> list[Round]:
         """Open every scheduled round whose opening time has come."""
@@ -182,38 +230,55 @@ class RoundService:
 
     def close_due(self) -> list[Round]:
         """Close every round whose closing time has come (a scheduled one that never
-        opened, too: the bot was down all along)."""
+        opened, too: the bot was down all along), then summarise every closed round."""
         now = self._clock.now()
-        phrasings = {}
-        if self._llm is not None and self._llm.configured:
-            with self._uow_factory() as uow:
-                due_ids = [
-                    r.id for r in uow.rounds.list(statuses=ACTIVE_STATUSES) if r.closes_at <= now
-                ]
-            phrasings = self._phrasings(due_ids)
         with self._uow_factory() as uow:
-            due = [r for r in uow.rounds.take(statuses=ACTIVE_STATUSES) if r.closes_at <= now]
+            due = [r for r in uow.rounds.take(statuses=ACTIVE) if r.closes_at <= now]
             for round_ in due:
-                self._close(uow, round_, actor_id=None, phrasing=phrasings.get(round_.id))
+                self._close(uow, round_, actor_id=None)
             uow.commit()
+        self.summarise_due()
+        with self._uow_factory() as uow:
             return [round_or_refuse(uow, r.id) for r in due]
 
     def close(self, round_id: int, *, actor_id: int | None) -> Round:
-        """Close a round and store its summary draft; unsent invitations are dropped."""
-        phrasing = self._phrasings([round_id]).get(round_id)
+        """Close a round, then store its summary draft; unsent invitations are dropped."""
         with self._uow_factory() as uow:
-            round_ = uow.rounds.get(round_id, lock=True)
-            if round_ is None:
-                raise InbrengError("round_not_found", round_id=round_id)
-            if round_.status not in ACTIVE_STATUSES:
-                raise InbrengError("round_already_closed", round_id=round_id)
-            self._close(uow, round_, actor_id=actor_id, phrasing=phrasing)
+            round_ = round_or_refuse(uow, round_id, lock=True)
+            self._close(uow, round_, actor_id=actor_id)
             uow.commit()
+        self._summarise(round_id, actor_id=actor_id)
+        with self._uow_factory() as uow:
             return round_or_refuse(uow, round_id)
 
+    def summarise_due(self) -> list[int]:
+        """Store the summary of every closed round: the ones just closed, and any left
+        closed by a process that stopped in between. Returns the rounds summarised."""
+        with self._uow_factory() as uow:
+            closed = [r.id for r in uow.rounds.list(statuses=[RoundStatus.CLOSED])]
+        return [round_id for round_id in closed if self._summarise(round_id, actor_id=None)]
+
+    def _summarise(self, round_id: int, *, actor_id: int | None) -> bool:
+        """Summarise one closed round in a unit of work of its own; False when it is no
+        longer closed (another instance was first)."""
+        phrasing = self._phrasings([round_id]).get(round_id)
+        try:
+            with self._uow_factory() as uow:
+                round_ = uow.rounds.get(round_id, lock=True)
+                if round_ is None or not ROUND_LIFECYCLE.allows(
+                    round_.status, RoundEvent.SUMMARISE
+                ):
+                    return False
+                self._store_summary(uow, round_, actor_id=actor_id, phrasing=phrasing)
+                uow.commit()
+        except StatusChanged:
+            logger.info("round %s was summarised elsewhere", round_id)
+            return False
+        return True
+
     def _phrasings(self, round_ids: list[int]) -> dict[int, Phrasing]:
-        """The network's model phrases each summary before the closing transaction, which
-        so holds no locks while the model takes its time."""
+        """The network's model phrases each summary before the unit of work that stores
+        it, which so holds no locks while the model takes its time."""
         if self._llm is None or not self._llm.configured:
             return {}
         return {
@@ -246,19 +311,21 @@ class RoundService:
         with self._uow_factory() as uow:
             return [p for p in uow.pillars.list() if p.id in round_.pillar_ids]
 
-    def _close(
-        self,
-        uow: UnitOfWork,
-        round_: Round,
-        *,
-        actor_id: int | None,
-        phrasing: Phrasing | None = None,
-    ) -> None:
-        """Close, store the summary draft, and either post it (when the round says so and
-        its pillars have a channel) or send it to the pillar leads to review. The model's
-        `phrasing` is used only if the answers have not changed since it was asked."""
-        now = self._clock.now()
-        uow.rounds.set_status(round_.id, RoundStatus.CLOSED)
+    def _move(self, uow: UnitOfWork, round_: Round, event: RoundEvent) -> Round:
+        """The round after `event`, as the lifecycle allows it (or refuses)."""
+        transition = ROUND_LIFECYCLE.next(round_.status, event, round_id=round_.id)
+        uow.rounds.set_status(round_.id, transition)
+        return replace(round_, status=transition.target)
+
+    def _schedule(self, uow: UnitOfWork, round_: Round, *, actor_id: int | None) -> None:
+        scheduled = self._move(uow, round_, RoundEvent.SCHEDULE)
+        if scheduled.opens_at <= self._clock.now():
+            self._open(uow, scheduled, actor_id=actor_id)
+
+    def _close(self, uow: UnitOfWork, round_: Round, *, actor_id: int | None) -> None:
+        """Close: answers are final from here on; unsent invitations and reminders are
+        dropped."""
+        self._move(uow, round_, RoundEvent.CLOSE)
         for delivery in uow.deliveries.for_round(round_.id):
             if delivery.status == DeliveryStatus.PENDING and delivery.member_id is not None:
                 uow.deliveries.set_status(delivery.id, DeliveryStatus.DROPPED)
@@ -270,6 +337,16 @@ class RoundService:
                 actor_member_id=actor_id,
             )
         )
+
+    def _store_summary(
+        self, uow: UnitOfWork, round_: Round, *, actor_id: int | None, phrasing: Phrasing | None
+    ) -> None:
+        """Store the closed round's summary and either post it (when the round says so and
+        its pillars have a channel) or send it to the pillar leads to review. The model's
+        `phrasing` is used only if the answers have not changed since it was asked (an
+        erasure may remove some)."""
+        now = self._clock.now()
+        self._move(uow, round_, RoundEvent.SUMMARISE)
         channels = (
             queue_channel_posts(uow, round_, DeliveryKind.SUMMARY, now=now)
             if round_.post_summary_directly
@@ -278,13 +355,13 @@ class RoundService:
         summary = build_summary(uow, round_)
         if phrasing is not None and phrasing.offline == summary:
             summary = phrasing.phrased
+        posted_at_once = (SummaryEvent.APPROVE, SummaryEvent.POST) if channels else ()
         stored = uow.summaries.add(
             round_.id,
-            status=SummaryStatus.POSTED if channels else SummaryStatus.DRAFT,
+            status=SUMMARY_LIFECYCLE.after(SUMMARY_LIFECYCLE.initial, *posted_at_once),
             body=summary.to_dict(),
             at=now,
         )
-        uow.rounds.set_status(round_.id, RoundStatus.SUMMARISED)
         reviewers = [] if channels else self._reviewers(uow, round_, actor_id=actor_id)
         for reviewer in reviewers:
             uow.deliveries.add(
@@ -315,7 +392,7 @@ class RoundService:
 
     def _open(self, uow: UnitOfWork, round_: Round, *, actor_id: int | None) -> None:
         now = self._clock.now()
-        uow.rounds.set_status(round_.id, RoundStatus.OPEN)
+        self._move(uow, round_, RoundEvent.OPEN)
         audience = audience_of(round_, uow.members.list(), uow.pillars.list())
         for member in audience:
             uow.deliveries.add(

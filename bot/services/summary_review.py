@@ -1,9 +1,9 @@
 """Review of a closed round's summary: retitle or hide themes, approve, post.
 
 A summary is stored as a draft when its round closes. Every change is kept in the stored
-body (the computed title stays in `original_title`), sends the summary back to draft, and is
-written to the audit log; posting approves it, queues a post in every channel of the round's
-pillars and records where it went.
+body (the computed title stays in `original_title`), revises the summary (back to draft, see
+`bot.summary_lifecycle`), and is written to the audit log; posting approves a draft, queues
+a post in every channel of the round's pillars and records where it went.
 """
 
 from __future__ import annotations
@@ -15,6 +15,12 @@ from bot.errors import InbrengError
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.deliveries import queue_channel_posts
 from bot.services.lookup import round_or_refuse
+from bot.summary_lifecycle import (
+    SUMMARY_LIFECYCLE,
+    SummaryEvent,
+    SummaryTransition,
+    posting,
+)
 from bot.themes.model import Posting, RoundSummary, Theme
 
 TITLE_MAX_CHARS = 120
@@ -38,7 +44,8 @@ class SummaryReviewService:
                 original_title=theme.original_title or theme.title,
             )
             self._save(uow, stored, summary.with_theme(changed), "summary.retitled", actor_id,
-                       {"theme": key, "title": title})  # fmt: skip
+                       {"theme": key, "title": title},
+                       transitions=[_revising(stored)])  # fmt: skip
             uow.commit()
 
     def set_hidden(self, round_id: int, key: str, hidden: bool, *, actor_id: int | None) -> None:
@@ -46,21 +53,26 @@ class SummaryReviewService:
             stored, summary = _stored(uow, round_id)
             changed = replace(_theme(summary, key), hidden=hidden)
             action = "summary.theme_hidden" if hidden else "summary.theme_shown"
-            self._save(uow, stored, summary.with_theme(changed), action, actor_id, {"theme": key})
+            self._save(uow, stored, summary.with_theme(changed), action, actor_id, {"theme": key},
+                       transitions=[_revising(stored)])  # fmt: skip
             uow.commit()
 
     def approve(self, round_id: int, *, actor_id: int | None) -> None:
         with self._uow_factory() as uow:
             stored, summary = _stored(uow, round_id)
+            approving = SUMMARY_LIFECYCLE.next(stored.status, SummaryEvent.APPROVE,
+                                               round_id=round_id)  # fmt: skip
             self._save(uow, stored, summary, "summary.approved", actor_id, {},
-                       status=SummaryStatus.APPROVED)  # fmt: skip
+                       transitions=[approving])  # fmt: skip
             uow.commit()
 
     def post(self, round_id: int, *, actor_id: int | None) -> list[Posting]:
-        """Approve and post to every channel of the round's pillars; returns where to."""
+        """Post to every channel of the round's pillars (a draft is approved first);
+        returns where to."""
         now = self._clock.now()
         with self._uow_factory() as uow:
             stored, summary = _stored(uow, round_id)
+            transitions = posting(stored.status, round_id=round_id)
             round_ = round_or_refuse(uow, round_id)
             channels = queue_channel_posts(uow, round_, DeliveryKind.SUMMARY, now=now)
             if not channels:
@@ -81,7 +93,7 @@ class SummaryReviewService:
             ]
             posted = replace(summary, postings=[*summary.postings, *postings])
             self._save(uow, stored, posted, "summary.posted", actor_id, {"channels": channels},
-                       status=SummaryStatus.POSTED)  # fmt: skip
+                       transitions=transitions)  # fmt: skip
             uow.commit()
         return postings
 
@@ -98,9 +110,11 @@ class SummaryReviewService:
         actor_id: int | None,
         details: dict[str, object],
         *,
-        status: SummaryStatus = SummaryStatus.DRAFT,
+        transitions: list[SummaryTransition],
     ) -> None:
-        uow.summaries.update(stored.id, status=status, body=summary.to_dict())
+        for transition in transitions:
+            uow.summaries.set_status(stored.id, transition)
+        uow.summaries.update(stored.id, body=summary.to_dict())
         uow.audit.record(
             AuditEntry(
                 action=action,
@@ -118,6 +132,10 @@ def _stored(uow: UnitOfWork, round_id: int) -> tuple[Summary, RoundSummary]:
     if round_.status != RoundStatus.SUMMARISED or stored is None or "themes" not in stored.body:
         raise InbrengError("summary_not_ready", round_id=round_id)
     return stored, RoundSummary.from_dict(stored.body)
+
+
+def _revising(stored: Summary) -> SummaryTransition:
+    return SUMMARY_LIFECYCLE.next(stored.status, SummaryEvent.REVISE, round_id=stored.round_id)
 
 
 def _theme(summary: RoundSummary, key: str) -> Theme:

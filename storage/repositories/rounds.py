@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import Audience, Round, RoundData, RoundStatus
+from bot.lifecycle import StatusChanged
+from bot.round_lifecycle import RoundTransition
+from storage.errors import NotFoundError
 from storage.models import MeetingRow, RoundDeclineRow, RoundPillarRow, RoundRow
 from storage.repositories._common import affected, insert_ignoring_duplicate, require
 from storage.repositories.meetings import to_meeting
@@ -95,9 +98,20 @@ class SqlRoundRepository:
         self._session.flush()
         return to_round(row)
 
-    def set_status(self, round_id: int, status: RoundStatus) -> None:
-        require(self._session, RoundRow, round_id).status = RoundStatus(status).value
-        self._session.flush()
+    def set_status(self, round_id: int, transition: RoundTransition) -> None:
+        """One UPDATE guarded by the source state: of two instances that read the round
+        open, only the first to write closes it; the second finds no row to change."""
+        statement = (
+            update(RoundRow)
+            .where(RoundRow.id == round_id, RoundRow.status == transition.source.value)
+            .values(status=transition.target.value)
+        )
+        if affected(self._session.execute(statement)) == 1:
+            return
+        found = self._session.scalar(select(RoundRow.status).where(RoundRow.id == round_id))
+        if found is None:
+            raise NotFoundError(f"rounds {round_id} does not exist")
+        raise StatusChanged(round_id=round_id, expected=transition.source, found=found)
 
     def add_decline(self, round_id: int, member_id: int, *, at: datetime) -> None:
         """Record that the member wants no reminders; declining again changes nothing."""

@@ -8,6 +8,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Summary, SummaryStatus
+from bot.lifecycle import StatusChanged
+from bot.summary_lifecycle import SummaryTransition
+from storage.errors import NotFoundError
 from storage.models import SummaryRow
 from storage.repositories._common import affected
 
@@ -57,10 +60,23 @@ class SqlSummaryRepository:
         )
         return affected(self._session.execute(statement))
 
-    def update(self, summary_id: int, *, status: SummaryStatus, body: dict[str, object]) -> None:
+    def update(self, summary_id: int, *, body: dict[str, object]) -> None:
+        statement = update(SummaryRow).where(SummaryRow.id == summary_id).values(body=dict(body))
+        if not affected(self._session.execute(statement)):
+            raise NotFoundError(f"summaries {summary_id} does not exist")
+
+    def set_status(self, summary_id: int, transition: SummaryTransition) -> None:
+        """One UPDATE guarded by the source state (see `SqlRoundRepository.set_status`)."""
         statement = (
             update(SummaryRow)
-            .where(SummaryRow.id == summary_id)
-            .values(status=SummaryStatus(status).value, body=dict(body))
+            .where(SummaryRow.id == summary_id, SummaryRow.status == transition.source.value)
+            .values(status=transition.target.value)
         )
-        self._session.execute(statement)
+        if affected(self._session.execute(statement)) == 1:
+            return
+        found = self._session.execute(
+            select(SummaryRow.round_id, SummaryRow.status).where(SummaryRow.id == summary_id)
+        ).first()
+        if found is None:
+            raise NotFoundError(f"summaries {summary_id} does not exist")
+        raise StatusChanged(round_id=found.round_id, expected=transition.source, found=found.status)
