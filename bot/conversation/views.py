@@ -27,6 +27,7 @@ from bot.messages import (
     Placement,
 )
 from bot.policy import may_manage_rounds, may_report_on
+from bot.round_lifecycle import ROUND_LIFECYCLE, RoundEvent
 from bot.services.participation import Participation
 from bot.themes.model import Novelty, RoundSummary, Theme
 from bot.timeparse import format_reminders
@@ -455,7 +456,7 @@ def round_detail(
             turn.t("round.failure", error=error, count=count)
             for error, count in failures.most_common()))))  # fmt: skip
     buttons = []
-    if round_.status in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
+    if ROUND_LIFECYCLE.allows(round_.status, RoundEvent.CLOSE):
         buttons.append(
             Button(
                 label=turn.t("buttons.close"),

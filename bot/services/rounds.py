@@ -166,9 +166,8 @@ class RoundService:
         """Open every scheduled round whose opening time has come."""
         now = self._clock.now()
         with self._uow_factory() as uow:
-            due = [
-                r for r in uow.rounds.take(statuses=[RoundStatus.SCHEDULED]) if r.opens_at <= now
-            ]
+            opening = ROUND_LIFECYCLE.sources(RoundEvent.OPEN)
+            due = [r for r in uow.rounds.take(statuses=opening) if r.opens_at <= now]
             for round_ in due:
                 self._open(uow, round_, actor_id=None)
             uow.commit()
@@ -255,7 +254,8 @@ class RoundService:
         """Store the summary of every closed round: the ones just closed, and any left
         closed by a process that stopped in between. Returns the rounds summarised."""
         with self._uow_factory() as uow:
-            closed = [r.id for r in uow.rounds.list(statuses=[RoundStatus.CLOSED])]
+            summarising = ROUND_LIFECYCLE.sources(RoundEvent.SUMMARISE)
+            closed = [r.id for r in uow.rounds.list(statuses=summarising)]
         return [round_id for round_id in closed if self._summarise(round_id, actor_id=None)]
 
     def _summarise(self, round_id: int, *, actor_id: int | None) -> bool:
