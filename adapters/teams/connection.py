@@ -71,7 +71,7 @@ def connect(
     auth = authentication(settings)
     adapter = CloudAdapter(auth)
     adapter.on_turn_error = _turn_failed
-    bot = TeamsBot(conversation=conversation)
+    bot = TeamsBot(conversation=conversation, installations=conversation.core.installations)
 
     async def messages(request: web.Request) -> web.Response:
         if not settings.authenticated and not _from_this_machine(request):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.application.transactions import Transactions
 from bot.config import LlmSettings, Settings
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.schedule.window import SendingWindow
@@ -39,11 +40,15 @@ class Core:
     texts: Texts
     clock: Clock
     window: SendingWindow  # when direct messages may go out
+    transactions: Transactions  # one use case, one unit of work
 
     @classmethod
     def build(cls, *, uow_factory: UnitOfWorkFactory, settings: Settings, clock: Clock) -> Core:
         window = settings.sending_window()
         texts = Texts(timezone=settings.timezone)
+        # Every service opens its units of work here: inside a use case they join its one.
+        transactions = Transactions(uow_factory)
+        uow_factory = transactions
         return cls(
             rounds=RoundService(
                 uow_factory=uow_factory, clock=clock, window=window, llm=LlmSettings()
@@ -66,4 +71,5 @@ class Core:
             texts=texts,
             clock=clock,
             window=window,
+            transactions=transactions,
         )
