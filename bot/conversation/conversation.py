@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.conversation import member_commands, privacy_commands, round_commands, views
@@ -99,7 +99,11 @@ class Conversation:
         )
 
     def handle(self, event: Event) -> list[Message]:
-        return self.receive(event).messages
+        """`receive`, for a caller that has no e-mail address to add (the terminal)."""
+        reply = self.receive(event)
+        if reply.outcome == Outcome.NEEDS_EMAIL:
+            reply = self.receive(replace(event, actor=replace(event.actor, email="")))
+        return reply.messages
 
     def home(
         self, actor: Actor, *, fits: Fits | None = None, repeat_key: str | None = None
