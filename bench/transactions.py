@@ -31,12 +31,12 @@ from sqlalchemy import event
 
 from adapters.slack.actions import action_id
 from bot.clock import SystemClock
-from bot.config import Settings
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.network_file import load_network_file
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
+from inbreng.bootstrap import build_core
+from inbreng.settings import Settings
 from storage import migrate
 from storage.database import Database
 from storage.unit_of_work import SqlUnitOfWork
@@ -95,7 +95,7 @@ def main() -> None:
             database_url=url, working_hours="always", holidays="none", _env_file=None
         )
         factory = counting(database, counts)
-        core = Core.build(uow_factory=factory, settings=settings, clock=SystemClock())
+        core = build_core(uow_factory=factory, settings=settings, clock=SystemClock())
         spec = load_network_file(NETWORK)
         load_network(factory, spec)
         now = core.clock.now()

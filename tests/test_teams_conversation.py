@@ -19,8 +19,8 @@ from botbuilder.schema import (
 
 from adapters.teams import references
 from adapters.teams.bot import TeamsBot
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import ANY_TENANT, Identity, Platform, Round
 from bot.ports import UnitOfWorkFactory
 from tests import teams_cards

@@ -25,7 +25,7 @@ from botframework.connector.auth.channel_validation import ChannelValidation
 from adapters.teams.auth import authentication
 from adapters.teams.bot import TeamsBot, describe
 from adapters.teams.messenger import TeamsMessenger
-from bot.config import TeamsSettings
+from adapters.teams.settings import TeamsSettings
 from bot.conversation.conversation import Conversation
 from bot.outbox.pacing import Pacer
 

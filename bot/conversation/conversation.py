@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from bot.application.core import Core
 from bot.conversation import member_commands, privacy_commands, round_commands, views
 from bot.conversation.commands import Command, parse
-from bot.conversation.core import Core
 from bot.conversation.member_commands import Fits
 from bot.conversation.turn import Turn
 from bot.errors import InbrengError

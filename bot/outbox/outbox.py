@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.conversation.core import Core
+from bot.application.core import Core
 from bot.domain import Delivery, Identity, Member, Platform
 from bot.messages import Message
 from bot.outbox import compose

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.domain import (
     Audience,
@@ -28,9 +27,7 @@ from bot.services.deliveries import queue_channel_posts
 from bot.services.lookup import round_or_refuse
 from bot.services.reminders import reminder_moments, still_to_remind
 from bot.services.summaries import Phrasing, build_summary, phrase_round
-
-if TYPE_CHECKING:  # bot.config imports the services
-    from bot.config import LlmSettings
+from bot.themes.phrasing import LanguageModel
 
 MAX_QUESTION_CHARS = 1000
 MAX_TITLE_CHARS = 200
@@ -62,12 +59,12 @@ class RoundService:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         window: SendingWindow,
-        llm: LlmSettings | None = None,
+        model: LanguageModel | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._window = window
-        self._llm = llm
+        self._model = model  # the network's, to phrase summaries; None: offline only
 
     def create(self, request: RoundRequest, *, actor_id: int | None) -> Round:
         now = self._clock.now()
@@ -185,7 +182,7 @@ class RoundService:
         opened, too: the bot was down all along)."""
         now = self._clock.now()
         phrasings = {}
-        if self._llm is not None and self._llm.configured:
+        if self._model is not None:
             with self._uow_factory() as uow:
                 due_ids = [
                     r.id for r in uow.rounds.list(statuses=ACTIVE_STATUSES) if r.closes_at <= now
@@ -214,12 +211,12 @@ class RoundService:
     def _phrasings(self, round_ids: list[int]) -> dict[int, Phrasing]:
         """The network's model phrases each summary before the closing transaction, which
         so holds no locks while the model takes its time."""
-        if self._llm is None or not self._llm.configured:
+        if self._model is None:
             return {}
         return {
             round_id: phrasing
             for round_id in round_ids
-            if (phrasing := phrase_round(self._uow_factory, round_id, self._llm)) is not None
+            if (phrasing := phrase_round(self._uow_factory, round_id, self._model)) is not None
         }
 
     def get(self, round_id: int) -> Round:
