@@ -19,16 +19,17 @@ from datetime import timedelta
 from pathlib import Path
 
 from adapters.console.session import console_actor
+from bot.application.core import Core
 from bot.clock import SystemClock
-from bot.config import Settings
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Role
 from bot.events import FormEvent
 from bot.network_file import load_network_file
 from bot.services.network import load_network
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
+from inbreng.bootstrap import build_core
+from inbreng.settings import Settings
 from storage import migrate
 from storage.database import Database
 
@@ -39,7 +40,7 @@ TEXT = "De normbedragen voor nieuwbouw van scholen liggen ver onder de werkelijk
 def _prepared(url: str) -> tuple[Database, Core, int, list[str]]:
     migrate.upgrade(url)
     database = Database(url)
-    core = Core.build(
+    core = build_core(
         uow_factory=database.unit_of_work,
         settings=Settings(database_url=url, _env_file=None),
         clock=SystemClock(),

@@ -38,11 +38,11 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.clock import SystemClock
-from bot.config import Settings
-from bot.conversation.core import Core
 from bot.network_file import load_network_file
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
+from inbreng.bootstrap import build_core
+from inbreng.settings import Settings
 from storage import migrate
 from storage.database import Database
 from tests.fakes.slack_web_api import FakeSlackWebApi
@@ -69,7 +69,7 @@ def prepared_database(url: str) -> list[str]:
     the members that round asks."""
     migrate.upgrade(url)
     database = Database(url)
-    core = Core.build(
+    core = build_core(
         uow_factory=database.unit_of_work,
         settings=Settings(database_url=url, _env_file=None),
         clock=SystemClock(),

@@ -110,6 +110,9 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         self._active_session().commit()
 
+    def flush(self) -> None:
+        self._active_session().flush()
+
     def rollback(self) -> None:
         self._active_session().rollback()
 

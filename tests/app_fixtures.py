@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Round
 from bot.network_file import load_network_file
 from bot.ports import UnitOfWorkFactory
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
+from inbreng.bootstrap import build_core
+from inbreng.settings import Settings
 from tests.support import EXAMPLES, FakeClock, ScriptedChat
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday morning
@@ -35,7 +36,7 @@ def settings(database_url: str) -> Settings:
 def core(uow_factory: UnitOfWorkFactory, clock: FakeClock, settings: Settings) -> Core:
     """The services on a database holding the example network of the PMG."""
     load_network(uow_factory, load_network_file(EXAMPLES / "network.yaml"))
-    return Core.build(uow_factory=uow_factory, settings=settings, clock=clock)
+    return build_core(uow_factory=uow_factory, settings=settings, clock=clock)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import cycle
 
-from bot.conversation.core import Core
+from bot.application.core import Core
 from bot.domain import Attribution, ResponseData, Round
 from bot.ports import UnitOfWorkFactory
 from bot.services.rounds import RoundRequest

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.config import SlackSettings
+from adapters.slack.settings import SlackSettings
 from bot.conversation.conversation import Conversation
 from bot.outbox.pacing import Pacer
 from inbreng.server.app import Server, start

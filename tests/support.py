@@ -11,8 +11,8 @@ from pathlib import Path
 import yaml
 
 from adapters.console.session import ConsoleSession, console_actor
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Attribution, Member, Response, Round
 from bot.events import Actor
 from bot.markup import plain

@@ -12,7 +12,8 @@ import urllib.request
 from collections import Counter
 from typing import Any
 
-from bot.config import SlackSettings, TeamsSettings
+from adapters.slack.settings import SlackSettings
+from adapters.teams.settings import TeamsSettings
 from bot.conversation.conversation import Conversation
 from bot.outbox.pacing import Pacer
 from inbreng.server.app import Server, start

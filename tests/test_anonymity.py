@@ -30,9 +30,9 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.application.core import Core
 from bot.audit import AuditActor
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Attribution, Round
 from bot.exports.formats import ExportFormat
 from bot.outbox.compose import for_channel

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import AuditEntry, DeliveryKind, DeliveryStatus, Round
 from bot.ports import UnitOfWorkFactory
 from tests.db_snapshot import snapshot

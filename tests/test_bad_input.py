@@ -13,9 +13,8 @@ from datetime import timedelta
 import pytest
 
 from adapters.console.render import render_message
-from bot.config import Settings
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Attribution, Platform, Response, Round, RoundStatus
 from bot.events import Actor, ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
 from bot.markup import escape as m
@@ -24,6 +23,8 @@ from bot.messages import Button, Field, Form, Message, TextField
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
+from inbreng.bootstrap import build_core
+from inbreng.settings import Settings
 from tests.db_snapshot import Snapshot, snapshot
 from tests.support import (
     COLLEAGUE,
@@ -279,7 +280,7 @@ def test_the_answer_limit_is_configurable(
     monkeypatch.delenv("INBRENG_ANSWER_MAX_CHARS")
 
     settings = Settings(database_url=database_url, answer_max_chars=500, _env_file=None)
-    small = Conversation(core=Core.build(uow_factory=uow_factory, settings=settings, clock=clock))
+    small = Conversation(core=build_core(uow_factory=uow_factory, settings=settings, clock=clock))
     linked(small, MEMBER)
     before = snapshot(database_url)
 

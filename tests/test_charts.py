@@ -16,7 +16,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from bot.conversation.core import Core
+from bot.application.core import Core
 from bot.conversation.turn import Voice
 from bot.domain import Round
 from bot.exports import charts

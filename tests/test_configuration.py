@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 from pydantic_settings import BaseSettings
 
-from bot.config import LlmSettings, Settings, SlackSettings, TeamsSettings
+from adapters.llm.settings import LlmSettings
+from adapters.slack.settings import SlackSettings
+from adapters.teams.settings import TeamsSettings
 from inbreng.cli.doctor_checks import SETTINGS_CLASSES, variable_name
+from inbreng.settings import Settings
 from tests.support import inbreng_executable
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Attribution, DeliveryKind, Round, RoundStatus
 from bot.events import ButtonEvent, MessageEvent
 from bot.ports import UnitOfWorkFactory

@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.application.core import Core
 from bot.audit import AuditActor
-from bot.config import Settings
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import ANY_TENANT, AuditEntry, Identity, Platform, Round
 from bot.errors import InbrengError
 from bot.events import Actor, MessageEvent
@@ -34,6 +33,8 @@ from bot.services.network import Readmission, load_network
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
 from bot.tombstones import is_buried
+from inbreng.bootstrap import build_core
+from inbreng.settings import Settings
 from storage import backup
 from storage.database import Database
 from storage.migrate import upgrade
@@ -302,7 +303,7 @@ def test_tombstones_from_another_installation_are_refused(
     try:
         load_network(elsewhere.unit_of_work, load_network_file(NETWORK_FILE))
         settings = Settings(database_url=other, _env_file=None)
-        other_core = Core.build(uow_factory=elsewhere.unit_of_work, settings=settings, clock=clock)
+        other_core = build_core(uow_factory=elsewhere.unit_of_work, settings=settings, clock=clock)
         erase(other_core, COLLEAGUE)  # its own first erasure: its own key
     finally:
         elsewhere.dispose()

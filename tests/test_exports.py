@@ -22,10 +22,9 @@ import openpyxl
 import pytest
 from docx.text.paragraph import Paragraph
 
+from bot.application.core import Core
 from bot.audit import AuditActor
 from bot.clock import SystemClock
-from bot.config import Settings
-from bot.conversation.core import Core
 from bot.conversation.turn import Voice
 from bot.domain import Attribution, Response, Round
 from bot.errors import InbrengError
@@ -47,6 +46,8 @@ from bot.services.rounds import RoundRequest
 from bot.summary_markdown import summary_markdown
 from bot.texts import Texts
 from bot.themes.model import Novelty, Quote, Theme
+from inbreng.bootstrap import build_core
+from inbreng.settings import Settings
 from storage.database import Database
 from tests.support import (
     COLLEAGUE,
@@ -720,7 +721,7 @@ def answered_round(url: str) -> int:
     database = Database(url)
     try:
         load_network(database.unit_of_work, load_network_file(EXAMPLES / "network.yaml"))
-        core = Core.build(
+        core = build_core(
             uow_factory=database.unit_of_work,
             settings=Settings(database_url=url, _env_file=None),
             clock=SystemClock(),

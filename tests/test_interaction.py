@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.console.session import ConsoleSession
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Round
 from bot.services.rounds import RoundRequest
 from tests import teams_cards

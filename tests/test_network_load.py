@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import ANY_TENANT, Platform, Role, Round
 from bot.events import Actor, FormEvent, MessageEvent
 from bot.messages import Message, SelectField

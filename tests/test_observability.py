@@ -29,13 +29,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
 
-from bot.config import Settings, SlackSettings
+from adapters.slack.settings import SlackSettings
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import DeliveryKind, DeliveryStatus, Round, RoundStatus
-from bot.logs import configure_logging
+from inbreng.logs import configure_logging
 from inbreng.server import request_log
 from inbreng.server.app import start
+from inbreng.settings import Settings
 from storage.database import create_database_engine
 from storage.models import DeliveryRow, RoundRow
 from tests.fakes.slack_web_api import FakeSlackWebApi

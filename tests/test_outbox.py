@@ -10,8 +10,8 @@ from datetime import date, timedelta
 import pytest
 from slack_sdk import WebClient
 
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Delivery, DeliveryKind, DeliveryStatus, Member, Round
 from tests.fakes.slack_web_api import FakeSlackWebApi
 from tests.slack_harness import BOT_TOKEN, MEMBER_ID, SlackServer

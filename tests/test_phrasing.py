@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import LlmSettings
+from adapters.llm.chat_completions import ChatCompletions
+from adapters.llm.settings import LlmSettings
 from bot.themes.model import Quote, RoundSummary, Theme
 from bot.themes.phrasing import ThemeEvidence, phrase_summary, quoted_passages
 from tests.fakes.chat_completions import PATH, FakeChatCompletions
@@ -127,7 +128,10 @@ def _phrase(
     llm: FakeChatCompletions, *, timeout: float = 5.0, language: str = "nl"
 ) -> RoundSummary:
     return phrase_summary(
-        _summary(), _evidence(), settings=_settings(llm.url, timeout=timeout), language=language
+        _summary(),
+        _evidence(),
+        model=ChatCompletions.configured(_settings(llm.url, timeout=timeout)),
+        language=language,
     )
 
 
@@ -316,18 +320,18 @@ def test_a_refused_connection_keeps_the_summary(caplog: pytest.LogCaptureFixture
         port = probe.getsockname()[1]
     settings = _settings(f"http://127.0.0.1:{port}/v1")
     with caplog.at_level(logging.INFO, logger="bot.themes.phrasing"):
-        assert phrase_summary(_summary(), _evidence(), settings=settings, language="nl") == (
-            _summary()
-        )
+        assert phrase_summary(
+            _summary(), _evidence(), model=ChatCompletions.configured(settings), language="nl"
+        ) == (_summary())
     _assert_one_clean_warning(caplog, reason="cannot connect")
 
 
 def test_an_unusable_base_url_keeps_the_summary(caplog: pytest.LogCaptureFixture) -> None:
     settings = _settings(f"ftp://user:{API_KEY}@127.0.0.1/v1")
     with caplog.at_level(logging.INFO, logger="bot.themes.phrasing"):
-        assert phrase_summary(_summary(), _evidence(), settings=settings, language="nl") == (
-            _summary()
-        )
+        assert phrase_summary(
+            _summary(), _evidence(), model=ChatCompletions.configured(settings), language="nl"
+        ) == (_summary())
     _assert_one_clean_warning(caplog, reason="request failed")
 
 
@@ -352,7 +356,10 @@ def test_unconfigured_settings_send_nothing(
 
     with caplog.at_level(logging.INFO, logger="bot.themes.phrasing"):
         unchanged = phrase_summary(
-            _summary(), _evidence(), settings=LlmSettings(_env_file=None), language="nl"
+            _summary(),
+            _evidence(),
+            model=ChatCompletions.configured(LlmSettings(_env_file=None)),
+            language="nl",
         )
     assert unchanged == _summary()
     assert llm.requests == []

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation.core import Core
+from bot.application.core import Core
 from bot.domain import DeliveryStatus, Member, Round, RoundStatus
 from bot.errors import InbrengError
 from bot.lifecycle import StatusChanged, TransitionRefused
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.round_lifecycle import ROUND_LIFECYCLE, RoundEvent
+from bot.services.checkup import scheduler_findings
 from bot.services.responses import AnswerInput
 from bot.services.retention import RetentionPolicy, RetentionService
 from bot.services.rounds import RoundRequest, RoundService
@@ -237,8 +238,8 @@ def test_a_cancelled_round_asks_nobody_takes_no_answer_and_the_scheduler_leaves_
 
 
 def test_a_closed_round_is_summarised_by_the_next_run_and_shown_closed_until_then(
-    database_url: str, core: Core, open_round: Round, uow_factory: UnitOfWorkFactory,
-    tmp_path: Path,
+    database_url: str, core: Core, open_round: Round, clock: FakeClock,
+    uow_factory: UnitOfWorkFactory, tmp_path: Path,
 ) -> None:  # fmt: skip
     """A process that stops after closing leaves the round closed (the transition the
     service commits first); the command line shows it so, and the scheduler's next run
@@ -255,6 +256,10 @@ def test_a_closed_round_is_summarised_by_the_next_run_and_shown_closed_until_the
 
     assert f"== Uitvraag {open_round.id}: " in shown and " (gesloten) ==" in shown
     assert listed.split()[:2] == [str(open_round.id), "gesloten"]
+    clock.advance(days=8)  # `inbreng doctor` names a round left closed past its closing time
+    [late] = [f for f in scheduler_findings(uow_factory, clock=clock, window=core.window)
+              if f.key == "late_to_summarise"]  # fmt: skip
+    assert late.params["id"] == open_round.id
     assert core.rounds.summarise_due() == [open_round.id]
     assert status_of(core, open_round) == RoundStatus.SUMMARISED
     with uow_factory() as uow:

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Delivery, DeliveryKind, DeliveryStatus, Member, Round
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.conversation.core import Core
+from bot.application.core import Core
 from bot.domain import (
     DeliveryKind,
     DeliveryStatus,

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.config import SlackSettings, TeamsSettings
+from adapters.slack.settings import SlackSettings
+from adapters.teams.settings import TeamsSettings
 from bot.conversation.conversation import Conversation
 from bot.domain import Round
 from tests.fakes.bot_framework_auth import FakeBotFrameworkAuth

@@ -22,8 +22,8 @@ import pytest
 
 from adapters.slack import pacing as slack_pacing
 from adapters.teams import pacing as teams_pacing
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.network_file import load_network_file
 from bot.outbox.pacing import Pace, Pacer
 from bot.ports import UnitOfWorkFactory

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from bot.config import Settings
 from bot.schedule.window import SendingWindow, parse_holidays, parse_working_hours
 from bot.services.retention import RetentionAction, RetentionPolicy
+from inbreng.settings import Settings
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

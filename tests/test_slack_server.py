@@ -20,9 +20,9 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.actions import action_id
-from bot.config import SlackSettings
+from adapters.slack.settings import SlackSettings
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import DeliveryKind, DeliveryStatus, Round
 from tests.db_snapshot import snapshot
 from tests.fakes.slack_web_api import Call, FakeSlackWebApi

@@ -17,7 +17,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.config import SlackSettings
+from adapters.slack.settings import SlackSettings
 from bot.conversation.conversation import Conversation
 from inbreng.server.app import Server, start
 from tests.fakes.slack_web_api import (

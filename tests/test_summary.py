@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.conversation.turn import Voice
 from bot.domain import (
     Attribution,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.conversation.core import Core
+from bot.application.core import Core
 from bot.domain import Round, SummaryStatus
 from bot.lifecycle import StatusChanged, TransitionRefused
 from bot.ports import UnitOfWorkFactory

@@ -10,8 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import LlmSettings
-from bot.conversation.core import Core
+from adapters.llm.chat_completions import ChatCompletions
+from adapters.llm.settings import LlmSettings
+from bot.application.core import Core
 from bot.conversation.turn import Voice
 from bot.domain import DeliveryKind, Round, RoundStatus, SummaryStatus
 from bot.errors import InbrengError
@@ -148,7 +149,12 @@ def test_closing_a_round_lets_the_networks_model_phrase_the_draft(
              "synthesis": "Eén gemeente noemt de normbedragen."}
         )  # fmt: skip
         llm = LlmSettings(_env_file=None, base_url=model.url, model="eigen-model")
-        rounds = RoundService(uow_factory=uow_factory, clock=clock, window=core.window, llm=llm)
+        rounds = RoundService(
+            uow_factory=uow_factory,
+            clock=clock,
+            window=core.window,
+            model=ChatCompletions.configured(llm),
+        )
         clock.advance(days=8)
         rounds.close(open_round.id, actor_id=None)
         sent = model.requests[0].text
@@ -177,7 +183,12 @@ def _close_while_the_model_thinks(
         )  # fmt: skip
         model.delay_seconds = 1.0
         llm = LlmSettings(_env_file=None, base_url=model.url, model="eigen-model")
-        rounds = RoundService(uow_factory=uow_factory, clock=clock, window=core.window, llm=llm)
+        rounds = RoundService(
+            uow_factory=uow_factory,
+            clock=clock,
+            window=core.window,
+            model=ChatCompletions.configured(llm),
+        )
         closing = threading.Thread(target=rounds.close, args=(open_round.id,),
                                    kwargs={"actor_id": None})  # fmt: skip
         closing.start()

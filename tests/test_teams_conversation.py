@@ -19,8 +19,8 @@ from botbuilder.schema import (
 
 from adapters.teams import references
 from adapters.teams.bot import TeamsBot
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import ANY_TENANT, Identity, Platform, Round
 from bot.ports import UnitOfWorkFactory
 from tests import teams_cards
@@ -88,7 +88,7 @@ def link(uow_factory: UnitOfWorkFactory, core: Core, user_id: str, email: str) -
 def bot(conversation: Conversation, uow_factory: UnitOfWorkFactory) -> TeamsBot:
     for user_id, email in TEAMS_USERS.items():
         link(uow_factory, conversation.core, user_id, email)
-    return TeamsBot(conversation=conversation)
+    return TeamsBot(conversation=conversation, installations=conversation.core.installations)
 
 
 def address_of(core: Core, email: str) -> str | None:

@@ -25,9 +25,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from adapters.teams import cards
+from bot.application.core import Core
 from bot.conversation import views
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Attribution, DeliveryKind, ResponseData, Round
 from bot.markup import escape
 from bot.messages import Button, Field, Message

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
+from adapters.slack.settings import SlackSettings
 from adapters.teams import references
-from bot.config import SlackSettings, TeamsSettings
+from adapters.teams.settings import TeamsSettings
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Platform, Round
 from bot.services.rounds import RoundRequest
 from tests import teams_cards

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import Round
 from tests import teams_cards
 from tests.fakes.slack_web_api import FakeSlackWebApi

@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from adapters.slack import payloads
-from bot.config import TeamsSettings
+from adapters.teams.settings import TeamsSettings
+from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.domain import AuditEntry, Identity, Round
 from bot.network_file import parse_network
 from bot.ports import UnitOfWorkFactory

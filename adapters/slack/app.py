@@ -25,16 +25,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks, modals, payloads
 from adapters.slack.actions import FORM_PREFIX, PREFIX
 from adapters.slack.messenger import error_code
-from bot.conversation.conversation import Conversation
-from bot.domain import Platform
+from bot.conversation.conversation import Conversation, Outcome, Reply
 from bot.events import Actor, CommandEvent
 from bot.messages import File, Form, Message, Placement
-from bot.texts import DEFAULT_LANGUAGE
 
 logger = logging.getLogger(__name__)
 
 COMMAND = "/inbreng"
 Body = dict[str, Any]
+Answer = Callable[[Actor, str | None], Reply]  # the conversation's, to a sender and repeat key
 
 
 class SlackBot:
@@ -48,7 +47,7 @@ class SlackBot:
         signing_secret: str | None,
     ) -> None:
         self._conversation = conversation
-        self._core = conversation.core
+        self._texts = conversation.texts
         self._client = client
         self._dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.app = AsyncApp(
@@ -97,52 +96,78 @@ class SlackBot:
 
     # -- listeners ---------------------------------------------------------------
 
-    async def _first_time(self, request: AsyncBoltRequest) -> bool:
-        """False for Events API retries (same event_id) and replayed requests (same
-        signature): those are acknowledged but not processed again. The ids live in the
-        database, so this holds across restarts and instances. Checked after the
-        acknowledgement where possible, since it is a database write."""
+    async def _receive(
+        self, body: Body, request: AsyncBoltRequest, answer: Answer | None = None
+    ) -> tuple[Reply, Actor] | None:
+        """The conversation's answer to this request, and who sent it; None for a repeat.
+
+        Events API retries (same event_id) and replayed requests (same signature) are
+        processed once: the conversation keeps their keys in the database, with what the
+        request stored, so this holds across restarts and instances. A user the bot does
+        not know yet is looked up once, by the profile of their own Slack team."""
+        sender = payloads.sender(body) or payloads.Sender(team_id="", user_id="")
+        who = payloads.actor(sender)
         key = repeat_key(request)
-        if key is None:
-            return True
-        first = await asyncio.to_thread(self._core.seen_events.first_time, Platform.SLACK, key)
-        if not first:
+        answer = answer or self._event_of(body)
+        reply = await asyncio.to_thread(answer, who, key)
+        if reply.outcome == Outcome.NEEDS_EMAIL:
+            who = await self._with_profile(who, sender.user_id)
+            reply = await asyncio.to_thread(answer, who, key)
+        if reply.outcome == Outcome.REPEAT:
             retry = request.headers.get("x-slack-retry-num", ["-"])[0]
-            logger.info("Slack sent %s again (retry %s); ignored", key.split(":")[0], retry)
-        return first
+            logger.info("Slack sent %s again (retry %s); ignored", (key or "").split(":")[0], retry)
+            return None
+        return reply, who
+
+    def _event_of(self, body: Body) -> Answer:
+        """The conversation's answer to what the payload says."""
+
+        def answer(who: Actor, key: str | None) -> Reply:
+            event = payloads.to_event(body, who)
+            if event is None:
+                return Reply()
+            return self._conversation.receive(event, repeat_key=key)
+
+        return answer
+
+    def _help(self, who: Actor, key: str | None) -> Reply:
+        return self._conversation.receive(CommandEvent(actor=who, text="help"), repeat_key=key)
+
+    def _home(self, who: Actor, key: str | None) -> Reply:
+        return self._conversation.home(who, fits=_fits_home, repeat_key=key)
 
     async def _on_command(
         self, ack: AsyncAck, body: Body, respond: AsyncRespond, request: AsyncBoltRequest
     ) -> None:
         await ack()
-        if not await self._first_time(request):
+        received = await self._receive(body, request)
+        if received is None:
             return
-        who = await self._actor(body)
-        messages = await self._handle(body, who)
-        await self._reply(messages, who, trigger_id=body.get("trigger_id"), respond=respond)
+        reply, who = received
+        await self._reply(reply, who, trigger_id=body.get("trigger_id"), respond=respond)
 
     async def _on_button(
         self, ack: AsyncAck, body: Body, respond: AsyncRespond, request: AsyncBoltRequest
     ) -> None:
         await ack()
-        if not await self._first_time(request):
+        received = await self._receive(body, request)
+        if received is None:
             return
-        who = await self._actor(body)
-        messages = await self._handle(body, who)
+        reply, who = received
         container = body.get("container") or {}
         trigger_id = body.get("trigger_id")
         if container.get("type") == "view":  # the App Home tab, published again below
-            await self._reply(messages, who, trigger_id=trigger_id)
+            await self._reply(reply, who, trigger_id=trigger_id)
             await self._publish_home(who)
         elif container.get("is_ephemeral"):
             await self._reply(
-                messages, who, trigger_id=trigger_id, respond=respond, replacing=Replaced()
+                reply, who, trigger_id=trigger_id, respond=respond, replacing=Replaced()
             )
         else:
             source = payloads.source(body)
             channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
             await self._reply(
-                messages,
+                reply,
                 who,
                 trigger_id=trigger_id,
                 channel=channel,
@@ -150,12 +175,12 @@ class SlackBot:
             )
 
     async def _on_form(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
-        if not await self._first_time(request):
+        received = await self._receive(body, request)
+        if received is None:
             await ack()
             return
-        who = await self._actor(body)
-        messages = await self._handle(body, who)
-        again = next((m.form for m in messages if m.form is not None), None)
+        reply, who = received
+        again = next((m.form for m in reply.messages if m.form is not None), None)
         if again is not None:  # not stored: the form comes back with its errors
             errors = modals.field_errors(again)
             if errors and len(errors) == len(again.errors):
@@ -167,7 +192,7 @@ class SlackBot:
         stored = modals.metadata(body.get("view") or {})
         source = payloads.Source(*stored.source) if stored.source else None
         await self._reply(
-            messages,
+            reply,
             who,
             channel=stored.reply_to or None,
             replacing=Replaced(source) if source else None,
@@ -182,22 +207,21 @@ class SlackBot:
         event = body.get("event") or {}
         if not payloads.written_to_bot(body):
             return
-        if not await self._first_time(request):
+        received = await self._receive(body, request)
+        if received is None:
             return
-        who = await self._actor(body)
-        messages = await self._handle(body, who)
-        await self._reply(messages, who, channel=event.get("channel"))
+        reply, who = received
+        await self._reply(reply, who, channel=event.get("channel"))
 
     async def _on_mention(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
         """In a channel, the bot answers only privately: help, and where to find it."""
         await ack()
-        if not await self._first_time(request):
+        received = await self._receive(body, request, self._help)
+        if received is None:
             return
+        reply, who = received
         event = body.get("event") or {}
-        who = await self._actor(body)
-        help_request = CommandEvent(actor=who, text="help")
-        messages = await asyncio.to_thread(self._conversation.handle, help_request)
-        for post in blocks.render(messages):
+        for post in blocks.render(reply.messages):
             with refusals_logged():
                 await self._client.chat_postEphemeral(
                     channel=str(event.get("channel", "")), user=who.user_id, **post
@@ -207,9 +231,9 @@ class SlackBot:
         await ack()
         if (body.get("event") or {}).get("tab", "home") != "home":
             return
-        if not await self._first_time(request):
-            return
-        await self._publish_home(await self._actor(body))
+        received = await self._receive(body, request, self._home)
+        if received is not None:
+            await self._show_home(*received)
 
     async def _note_rate_limits(
         self, body: Body, next: Callable[[], Awaitable[None]]
@@ -226,20 +250,16 @@ class SlackBot:
 
     # -- the conversation ---------------------------------------------------------
 
-    async def _actor(self, body: Body) -> Actor:
-        """Who sent this: known identities need no lookup; others by their Slack profile,
-        whose e-mail address is vouched for by the user's own team (and grid) there."""
-        sender = payloads.sender(body) or payloads.Sender(team_id="", user_id="")
-        who = payloads.actor(sender)
-        if not sender.user_id or not await asyncio.to_thread(self._core.members.needs_email, who):
-            return who
-        profile = await self._profile_of(sender.user_id)
+    async def _with_profile(self, who: Actor, user_id: str) -> Actor:
+        """The sender with the e-mail address on their Slack profile ("" when there is
+        none), vouched for by their own team (and grid), not the one they write from."""
+        profile = await self._profile_of(user_id) if user_id else None
         if profile is None:
-            return who
+            return replace(who, email="")
         home = profile.home
         return replace(
             who,
-            email=profile.email,
+            email=profile.email or "",
             tenant=home.team_id or who.tenant,
             enterprise=home.enterprise_id or who.enterprise,
         )
@@ -252,17 +272,11 @@ class SlackBot:
             return None
         return payloads.profile(found.get("user") or {})
 
-    async def _handle(self, body: Body, who: Actor) -> list[Message]:
-        event = payloads.to_event(body, who)
-        if event is None:
-            return []
-        return await asyncio.to_thread(self._conversation.handle, event)
-
     # -- replies ------------------------------------------------------------------
 
     async def _reply(
         self,
-        messages: list[Message],
+        reply: Reply,
         who: Actor,
         *,
         trigger_id: str | None = None,
@@ -275,6 +289,7 @@ class SlackBot:
         in the place of the one acted on (`replacing`) update it. A reply longer than a
         response_url takes (5 posts) goes to the DM whole, and a line where it was asked
         for says so."""
+        messages, language = reply.messages, reply.language
         forms = [m.form for m in messages if m.form is not None]
         files = [f for m in messages for f in m.files]
         shown = [replace(m, form=None, files=()) for m in messages]
@@ -286,14 +301,13 @@ class SlackBot:
             shown = [m for m in shown if m.placement != Placement.REPLACE_ONLY]
         source = replacing.source if replacing is not None else None
         for form in forms:
-            await self._open_form(form, who, trigger_id=trigger_id, reply_to=channel or "",
-                                  source=source)  # fmt: skip
+            await self._open_form(form, who, language, trigger_id=trigger_id,
+                                  reply_to=channel or "", source=source)  # fmt: skip
         posts = blocks.render(shown)
         if respond is not None and len(posts) > blocks.RESPONSE_URL_POSTS:
             for post in posts:
                 await self._post(None, who, post)
-            language = await self._language(who)
-            note = self._core.texts.render(language, "slack.sent_to_dm", posts=len(posts))
+            note = self._texts.render(language, "slack.sent_to_dm", posts=len(posts))
             posts = blocks.render([Message(text=note)])
         for post in posts:
             if respond is not None:
@@ -335,6 +349,7 @@ class SlackBot:
         self,
         form: Form,
         who: Actor,
+        language: str,
         *,
         trigger_id: str | None,
         reply_to: str,
@@ -350,13 +365,12 @@ class SlackBot:
                 trigger_id=trigger_id, view=modals.modal(form, reply_to=reply_to, source=where)
             )
         except (SlackApiError, ValueError) as error:
-            language = await self._language(who)
             if trigger_id or form.opened_by is None:
                 logger.warning("could not open a modal: %s", error_code(error))
-                text = self._core.texts.render(language, "slack.form_not_opened")
+                text = self._texts.render(language, "slack.form_not_opened")
                 message = Message(text=text)
             else:
-                text = self._core.texts.render(language, "slack.open_form")
+                text = self._texts.render(language, "slack.open_form")
                 message = Message(text=text, buttons=(form.opened_by,))
             await self._post(reply_to or None, who, blocks.render([message])[0])
 
@@ -377,10 +391,13 @@ class SlackBot:
             )
 
     async def _publish_home(self, who: Actor) -> None:
+        home = await asyncio.to_thread(self._conversation.home, who, fits=_fits_home)
+        await self._show_home(home, who)
+
+    async def _show_home(self, home: Reply, who: Actor) -> None:
         """App Home shows at most 100 blocks: the rounds and answers that fit, and lines
         saying how many more `rondes` and `mijn` show."""
-        messages = await asyncio.to_thread(self._conversation.home, who, fits=_fits_home)
-        shown = blocks.view_blocks(messages)[: blocks.HOME_BLOCKS]
+        shown = blocks.view_blocks(home.messages)[: blocks.HOME_BLOCKS]
         view = {"type": "home", "blocks": shown}
         with refusals_logged():
             await self._client.views_publish(user_id=who.user_id, view=view)
@@ -390,10 +407,6 @@ class SlackBot:
             opened = await self._client.conversations_open(users=user_id)
             self._dm_channels[user_id] = str(opened["channel"]["id"])
         return self._dm_channels[user_id]
-
-    async def _language(self, who: Actor) -> str:
-        member = await asyncio.to_thread(self._core.members.member, who)
-        return member.language if member is not None else DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)

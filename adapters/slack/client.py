@@ -16,7 +16,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.pacing import PacedWebClient
-from bot.config import SlackSettings
+from adapters.slack.settings import SlackSettings
 from bot.outbox.pacing import Pacer
 
 RATE_LIMIT_RETRIES = 3  # each waits the Retry-After that Slack gives

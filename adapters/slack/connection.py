@@ -12,7 +12,7 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from adapters.slack.app import SlackBot
 from adapters.slack.client import sending_client, web_client
 from adapters.slack.messenger import SlackMessenger
-from bot.config import SlackSettings
+from adapters.slack.settings import SlackSettings
 from bot.conversation.conversation import Conversation
 from bot.outbox.pacing import Pacer
 

@@ -11,8 +11,8 @@ import yaml
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from adapters.slack.settings import SlackSettings
 from bot.checkup import Finding, Level
-from bot.config import SlackSettings
 
 AREA = "slack"
 TIMEOUT_SECONDS = 10

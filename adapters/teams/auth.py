@@ -14,7 +14,7 @@ from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthenticati
 from botbuilder.schema import CallerIdConstants
 from botframework.connector.auth import AuthenticationConstants
 
-from bot.config import TeamsSettings
+from adapters.teams.settings import TeamsSettings
 
 SINGLE_TENANT = "SingleTenant"
 MULTI_TENANT = "MultiTenant"

@@ -25,11 +25,11 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 from msrest.exceptions import ClientException
 
 from adapters.teams import activities, card_data, cards, references
-from bot.conversation.conversation import Conversation
+from bot.conversation.conversation import Conversation, Outcome, Reply
 from bot.domain import Installation, Platform
 from bot.events import Actor, ButtonEvent, FormEvent
 from bot.messages import Message, Placement
-from bot.texts import DEFAULT_LANGUAGE
+from bot.services.installations import InstallationService
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +42,9 @@ CONNECTOR_ERRORS = (ClientException, ClientError, OSError)
 class TeamsBot:
     """The bot's turn logic; `on_turn` is what the adapter calls for every activity."""
 
-    def __init__(self, *, conversation: Conversation) -> None:
+    def __init__(self, *, conversation: Conversation, installations: InstallationService) -> None:
         self._conversation = conversation
-        self._core = conversation.core
+        self._installations = installations
         self._handlers: dict[str, Handler] = {
             ActivityTypes.message: self._on_message,
             ActivityTypes.conversation_update: self._on_conversation_update,
@@ -54,38 +54,48 @@ class TeamsBot:
 
     async def on_turn(self, turn: TurnContext) -> None:
         handler = self._handlers.get(turn.activity.type or "")
-        if handler is not None and await self._first_time(turn.activity):
+        if handler is not None:
             await handler(turn)
 
     # -- activities ---------------------------------------------------------------
 
     async def _on_message(self, turn: TurnContext) -> None:
         activity = turn.activity
-        who = await self._actor(turn)
+        who = activities.actor(activity)
         if who is None:
             return
-        if activities.conversation_type(activity) != activities.PERSONAL:
-            await self._hint_personal_chat(turn, who)
-            return
-        event = activities.to_event(activity, who)
+        personal = activities.conversation_type(activity) == activities.PERSONAL
+        event = activities.to_event(activity, who) if personal else None
         if isinstance(event, card_data.FormCancelled):
             if activity.reply_to_id:
                 with refusals_logged():
                     await turn.delete_activity(activity.reply_to_id)
-        elif event is not None:
-            messages = await asyncio.to_thread(self._conversation.handle, event)
-            if isinstance(event, FormEvent):
-                submitted = card_data.parse(activity.value)
-                source = submitted.source if isinstance(submitted, card_data.FormSubmitted) else ""
-                await self._reply(
-                    turn, messages, form_card=activity.reply_to_id, source=source or None
-                )
-            elif isinstance(event, ButtonEvent):
-                await self._reply(turn, messages, source=activity.reply_to_id)
-            else:
-                await self._reply(turn, messages)
-        # After the conversation, which links the identity on first contact.
-        await asyncio.to_thread(self._core.members.remember_address, who, references.of(activity))
+            return
+
+        def answer(sender: Actor) -> Reply:
+            if not personal:
+                return self._conversation.note(sender, "teams.channel_hint", repeat_key=key)
+            if event is None:  # nothing to answer; the address is still worth keeping
+                return self._conversation.attend(sender, repeat_key=key, address=address)
+            return self._conversation.receive(
+                replace(event, actor=sender), repeat_key=key, address=address
+            )
+
+        key = _repeat_key(activity)
+        address = references.of(activity) if personal else None
+        reply = await self._with_email(turn, who, answer)
+        if reply is None:
+            return
+        if isinstance(event, FormEvent):
+            submitted = card_data.parse(activity.value)
+            source = submitted.source if isinstance(submitted, card_data.FormSubmitted) else ""
+            await self._reply(
+                turn, reply.messages, form_card=activity.reply_to_id, source=source or None
+            )
+        elif isinstance(event, ButtonEvent):
+            await self._reply(turn, reply.messages, source=activity.reply_to_id)
+        else:
+            await self._reply(turn, reply.messages)
 
     async def _on_conversation_update(self, turn: TurnContext) -> None:
         """The bot added to a team: remember the team. Added in a personal chat: remember
@@ -97,7 +107,7 @@ class TeamsBot:
             if activities.bot_added(activity):
                 await self._installed(activity, *team)
             elif activities.bot_removed(activity):
-                await asyncio.to_thread(self._core.installations.removed, Platform.TEAMS, team[0])
+                await asyncio.to_thread(self._installations.removed, Platform.TEAMS, team[0])
             return
         if activities.conversation_type(activity) != activities.PERSONAL:
             return
@@ -113,7 +123,7 @@ class TeamsBot:
         activity = turn.activity
         team = activities.team_of(activity)
         if team is not None and str(activity.action or "").startswith("remove"):
-            await asyncio.to_thread(self._core.installations.removed, Platform.TEAMS, team[0])
+            await asyncio.to_thread(self._installations.removed, Platform.TEAMS, team[0])
 
     async def _on_invoke(self, turn: TurnContext) -> None:
         """The bot's cards use Action.Submit, which arrives as a message; an invoke comes
@@ -123,22 +133,21 @@ class TeamsBot:
 
     # -- members ------------------------------------------------------------------
 
-    async def _first_time(self, activity: Activity) -> bool:
-        """False for an activity already handled (a retried delivery); ids are kept in the
-        database, so this holds across restarts and instances."""
-        if activity.type != ActivityTypes.message or not activity.id:
-            return True
-        key = f"{activities.conversation_id(activity)}:{activity.id}"
-        first = await asyncio.to_thread(self._core.seen_events.first_time, Platform.TEAMS, key)
-        if not first:
-            logger.info("Teams sent activity %s again; ignored", activity.id)
-        return first
-
-    async def _actor(self, turn: TurnContext) -> Actor | None:
-        who = activities.actor(turn.activity)
-        if who is None or not await asyncio.to_thread(self._core.members.needs_email, who):
-            return who
-        return replace(who, email=await self._email_of(turn, who.user_id))
+    async def _with_email(
+        self, turn: TurnContext, who: Actor, answer: Callable[[Actor], Reply]
+    ) -> Reply | None:
+        """The conversation's answer; a user it does not know yet is looked up once, by
+        the e-mail address Teams knows. None for an activity handled before (a retried
+        delivery): its id is kept in the database, so this holds across restarts and
+        instances."""
+        reply = await asyncio.to_thread(answer, who)
+        if reply.outcome == Outcome.NEEDS_EMAIL:
+            email = await self._email_of(turn, who.user_id)
+            reply = await asyncio.to_thread(answer, replace(who, email=email or ""))
+        if reply.outcome == Outcome.REPEAT:
+            logger.info("Teams sent activity %s again; ignored", turn.activity.id)
+            return None
+        return reply
 
     async def _email_of(self, turn: TurnContext, user_id: str) -> str | None:
         """The e-mail address (else the UPN) Teams knows for the user, to find the member."""
@@ -151,12 +160,12 @@ class TeamsBot:
         return str(address) if address else None
 
     async def _welcome(self, turn: TurnContext, who: Actor) -> None:
-        if await asyncio.to_thread(self._core.members.needs_email, who):
-            who = replace(who, email=await self._email_of(turn, who.user_id))
-        await self._reply(turn, await asyncio.to_thread(self._conversation.welcome, who))
-        await asyncio.to_thread(
-            self._core.members.remember_address, who, references.of(turn.activity)
+        address = references.of(turn.activity)
+        reply = await self._with_email(
+            turn, who, lambda sender: self._conversation.welcome(sender, address=address)
         )
+        if reply is not None:
+            await self._reply(turn, reply.messages)
 
     async def _installed(self, activity: Activity, team_id: str, name: str) -> None:
         installation = Installation(
@@ -166,15 +175,7 @@ class TeamsBot:
             name=name,
             address=references.of(activity),
         )
-        await asyncio.to_thread(self._core.installations.installed, installation)
-
-    async def _hint_personal_chat(self, turn: TurnContext, who: Actor) -> None:
-        """In a channel or group chat the bot says where it works, and nothing more: what
-        members tell it is not for everyone in the channel."""
-        member = await asyncio.to_thread(self._core.members.member, who)
-        language = member.language if member is not None else DEFAULT_LANGUAGE
-        hint = self._core.texts.render(language, "teams.channel_hint")
-        await self._reply(turn, [Message(text=hint)])
+        await asyncio.to_thread(self._installations.installed, installation)
 
     # -- replies ------------------------------------------------------------------
 
@@ -215,6 +216,13 @@ class TeamsBot:
         card.id = activity_id
         with refusals_logged():
             await turn.update_activity(card)
+
+
+def _repeat_key(activity: Activity) -> str | None:
+    """What makes a message a repeat: its id in its conversation."""
+    if activity.type != ActivityTypes.message or not activity.id:
+        return None
+    return f"{activities.conversation_id(activity)}:{activity.id}"
 
 
 def message_activity(attachment: dict[str, Any]) -> Activity:

@@ -25,7 +25,7 @@ from botframework.connector.auth.channel_validation import ChannelValidation
 from adapters.teams.auth import authentication
 from adapters.teams.bot import TeamsBot, describe
 from adapters.teams.messenger import TeamsMessenger
-from bot.config import TeamsSettings
+from adapters.teams.settings import TeamsSettings
 from bot.conversation.conversation import Conversation
 from bot.outbox.pacing import Pacer
 
@@ -71,7 +71,7 @@ def connect(
     auth = authentication(settings)
     adapter = CloudAdapter(auth)
     adapter.on_turn_error = _turn_failed
-    bot = TeamsBot(conversation=conversation)
+    bot = TeamsBot(conversation=conversation, installations=conversation.core.installations)
 
     async def messages(request: web.Request) -> web.Response:
         if not settings.authenticated and not _from_this_machine(request):

@@ -9,8 +9,8 @@ from botframework.connector.auth import AuthenticationConstants
 
 from adapters.teams.auth import login_authority
 from adapters.teams.connection import is_loopback
+from adapters.teams.settings import TeamsSettings
 from bot.checkup import Finding, Level
-from bot.config import TeamsSettings
 
 AREA = "teams"
 TIMEOUT_SECONDS = 10

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
+from bot.application.core import Core
 from bot.conversation import member_commands, privacy_commands, round_commands, views
 from bot.conversation.commands import Command, parse
-from bot.conversation.core import Core
 from bot.conversation.member_commands import Fits
 from bot.conversation.turn import Turn
 from bot.errors import InbrengError
@@ -54,45 +56,138 @@ def _default_first(language: str) -> tuple[bool, str]:
     return (language != DEFAULT_LANGUAGE, language)
 
 
+class Outcome(StrEnum):
+    DONE = "done"
+    REPEAT = "repeat"  # the platform sent this request before: nothing was done again
+    NEEDS_EMAIL = "needs_email"  # a new face: ask the platform for their e-mail, then again
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the adapter renders, and in which language its own notes go."""
+
+    messages: list[Message] = field(default_factory=list)
+    language: str = DEFAULT_LANGUAGE
+    outcome: Outcome = Outcome.DONE
+
+
+class _TurnEndedError(Exception):
+    """Ends a use case without storing anything of it (the reply is in `reply`)."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.outcome.value)
+        self.reply = reply
+
+
 class Conversation:
+    """The one inbound entry point of every chat surface. Each request is one use case in
+    one unit of work: the repeat check, who is talking (linking their identity on first
+    contact), the address to reach them later, and what they asked."""
+
     def __init__(self, *, core: Core) -> None:
         self.core = core
+        self.texts = core.texts  # for what an adapter says of its own
+
+    def receive(
+        self, event: Event, *, repeat_key: str | None = None, address: str | None = None
+    ) -> Reply:
+        """Handle an event once. `repeat_key`: what makes a request a repeat on its
+        platform (an event id, a view's submission); `address`: how to message the
+        sender later (a Teams conversation reference)."""
+        return self._turn(
+            event.actor, repeat_key, address, lambda turn: self._answer(turn, event)
+        )
 
     def handle(self, event: Event) -> list[Message]:
-        member = self.core.members.resolve(event.actor)
-        if isinstance(member, Refusal):
-            return [self.stranger_message(member)]
-        turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
-        try:
-            reply = self._dispatch(turn, event)
-            return [views.in_parts(turn, reply[0]), *reply[1:]] if reply else reply
-        except InbrengError as error:
-            return [Message(text=turn.t(f"errors.{error.key}", **error.params))]
+        """`receive`, for a caller that has no e-mail address to add (the terminal)."""
+        reply = self.receive(event)
+        if reply.outcome == Outcome.NEEDS_EMAIL:
+            reply = self.receive(replace(event, actor=replace(event.actor, email="")))
+        return reply.messages
 
-    def home(self, actor: Actor, *, fits: Fits | None = None) -> list[Message]:
+    def home(
+        self, actor: Actor, *, fits: Fits | None = None, repeat_key: str | None = None
+    ) -> Reply:
         """What a member sees on the bot's home page (Slack's App Home). `fits`: whether
         the page can show these messages; answers that do not fit are left to `mine`,
         and the page says how many."""
-        member = self.core.members.resolve(actor)
-        if isinstance(member, Refusal):
-            return [self.stranger_message(member)]
-        turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
-        return member_commands.home(self.core, turn, fits=fits)
+        return self._turn(
+            actor, repeat_key, None, lambda turn: member_commands.home(self.core, turn, fits=fits)
+        )
 
-    def welcome(self, actor: Actor) -> list[Message]:
+    def welcome(self, actor: Actor, *, address: str | None = None) -> Reply:
         """When a member adds the bot (Teams): what it is for, and any round open to them."""
-        member = self.core.members.resolve(actor)
-        if isinstance(member, Refusal):
-            return [self.stranger_message(member)]
-        turn = Turn.of(member, texts=self.core.texts, now=self.core.clock.now())
+        return self._turn(actor, None, address, self._welcome)
+
+    def attend(
+        self, actor: Actor, *, repeat_key: str | None = None, address: str | None = None
+    ) -> Reply:
+        """A request with nothing to answer: only who sent it, and how to reach them."""
+        return self._turn(actor, repeat_key, address, lambda turn: [])
+
+    def note(self, actor: Actor, key: str, *, repeat_key: str | None = None) -> Reply:
+        """One text of the catalogue, in the sender's language (the network's default for
+        someone the bot does not know), e.g. where the bot can be talked to."""
+        return self._turn(
+            actor,
+            repeat_key,
+            None,
+            lambda turn: [Message(text=turn.t(key))],
+            stranger=lambda refusal: [Message(text=self.texts.render(DEFAULT_LANGUAGE, key))],
+        )
+
+    def _turn(
+        self,
+        actor: Actor,
+        repeat_key: str | None,
+        address: str | None,
+        answer: Callable[[Turn], list[Message]],
+        *,
+        stranger: Callable[[Refusal], list[Message]] | None = None,
+    ) -> Reply:
+        core = self.core
+        members = core.members
+        try:
+            with core.transactions.use_case():
+                if actor.email is None and members.needs_email(actor):
+                    raise _TurnEndedError(Reply(outcome=Outcome.NEEDS_EMAIL))
+                if repeat_key is not None and not core.seen_events.first_time(
+                    actor.platform, repeat_key
+                ):
+                    raise _TurnEndedError(Reply(outcome=Outcome.REPEAT))
+                member = members.resolve(actor)
+                if isinstance(member, Refusal):
+                    if stranger is not None:
+                        return Reply(stranger(member))
+                    return Reply([self.stranger_message(member)])
+                if address is not None:
+                    members.remember_address(actor, address)
+                turn = Turn.of(member, texts=core.texts, now=core.clock.now())
+                try:
+                    return Reply(answer(turn), language=turn.language)
+                except InbrengError as error:
+                    # The request is refused whole: nothing it stored so far is kept.
+                    told = Message(text=turn.t(f"errors.{error.key}", **error.params))
+                    raise _TurnEndedError(Reply([told], language=turn.language)) from None
+        except _TurnEndedError as refused:
+            return refused.reply
+
+    def _answer(self, turn: Turn, event: Event) -> list[Message]:
+        reply = self._dispatch(turn, event)
+        return [views.in_parts(turn, reply[0]), *reply[1:]] if reply else reply
+
+    def _welcome(self, turn: Turn) -> list[Message]:
         rounds = self.core.rounds
         return [
             Message(
-                title=turn.t("welcome.title", name=member.name),
+                title=turn.t("welcome.title", name=turn.member.name),
                 text=turn.t("welcome.text"),
                 buttons=(Button(label=turn.t("buttons.help"), action=Command.HELP),),
             ),
-            *(views.invitation(turn, r, rounds.pillars_of(r)) for r in rounds.open_for(member)),
+            *(
+                views.invitation(turn, r, rounds.pillars_of(r))
+                for r in rounds.open_for(turn.member)
+            ),
         ]
 
     def stranger_message(self, refusal: Refusal = Refusal.NOT_A_MEMBER) -> Message:

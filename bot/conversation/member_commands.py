@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from bot.application.core import Core
 from bot.conversation import forms, views
 from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
-from bot.conversation.core import Core
 from bot.conversation.turn import Turn
 from bot.domain import Response, Round, Topic
 from bot.errors import FieldErrors, InbrengError

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from bot.application.core import Core
 from bot.conversation import forms
 from bot.conversation.commands import Command
-from bot.conversation.core import Core
 from bot.conversation.turn import Turn
 from bot.errors import InbrengError
 from bot.events import FormEvent

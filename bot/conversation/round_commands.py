@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.application.core import Core
 from bot.audit import AuditActor
 from bot.conversation import forms, privacy_commands, views
 from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
-from bot.conversation.core import Core
 from bot.conversation.member_commands import list_rounds
 from bot.conversation.turn import Turn
 from bot.domain import DeliveryKind, Pillar, Round, RoundStatus

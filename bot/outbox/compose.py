@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.application.core import Core
 from bot.conversation import views
-from bot.conversation.core import Core
 from bot.conversation.turn import Turn, Voice
 from bot.domain import Delivery, DeliveryKind, Member
 from bot.markup import join

@@ -11,12 +11,15 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.conversation.core import Core
+from bot.application.core import Core
 from bot.domain import Delivery, Identity, Member, Platform
+from bot.messages import Message
 from bot.outbox import compose
 from bot.outbox.messenger import DeliveryError, Messenger, Sent
+from bot.services.deliveries import Reach
 
 logger = logging.getLogger(__name__)
 
@@ -67,19 +70,12 @@ class Outbox:
         so that a slow send (one waiting for a slower rate-limit lane) leaves no sender
         idle; at most `concurrency` sends run at once, across batches."""
         outcomes: Counter[str] = Counter()
-        deliveries = self._core.deliveries
         gate = asyncio.Semaphore(self._concurrency)
         batches: list[asyncio.Task[Counter[str]]] = []
         try:
             while not self._stopping:
                 direct = self._core.window.allows(self._core.clock.now())
-                claimed = await asyncio.to_thread(
-                    deliveries.claim,
-                    worker=self._worker,
-                    limit=self._batch,
-                    claim_for=self._claim_for,
-                    direct=direct,
-                )
+                claimed = await asyncio.to_thread(self._claim, direct)
                 if not claimed:
                     break
                 underway = asyncio.Event()
@@ -100,8 +96,37 @@ class Outbox:
             outcomes += result
         return outcomes
 
+    def _claim(self, direct: bool) -> list[_Prepared]:
+        """Claim a batch and work out what each delivery says, in one unit of work. What
+        a message says is thus decided when its batch is claimed, seconds before it is
+        sent, not when it was queued."""
+        core = self._core
+        with core.transactions.use_case():
+            claimed = core.deliveries.claim(
+                worker=self._worker, limit=self._batch, claim_for=self._claim_for, direct=direct
+            )
+            return [self._prepare(delivery) for delivery in claimed]
+
+    def _prepare(self, delivery: Delivery) -> _Prepared:
+        core = self._core
+        try:
+            if delivery.channel is not None:
+                return _Prepared(delivery, compose.for_channel(core, delivery))
+            assert delivery.member_id is not None  # the database requires member or channel
+            member = core.deliveries.member(delivery.member_id)
+            if member is None:
+                return _Prepared(delivery, None)
+            message = compose.for_member(core, delivery, member)
+            if message is None:
+                return _Prepared(delivery, None)
+            return _Prepared(delivery, message, member=member, reach=core.deliveries.reach(member))
+        except Exception as error:
+            # What goes wrong in composing one delivery (its round gone, a bug) stays with
+            # that delivery, sent as an error below; the rest of the batch goes on.
+            return _Prepared(delivery, None, failure=error)
+
     async def _send_batch(
-        self, claimed: list[Delivery], gate: asyncio.Semaphore, underway: asyncio.Event
+        self, claimed: list[_Prepared], gate: asyncio.Semaphore, underway: asyncio.Event
     ) -> Counter[str]:
         """Send a claimed batch through `gate`; `underway` is set once every send of it
         has started."""
@@ -109,26 +134,27 @@ class Outbox:
         started: set[int] = set()
         finished: set[int] = set()
 
-        async def one(delivery: Delivery) -> None:
+        async def one(prepared: _Prepared) -> None:
             async with gate:
                 if self._stopping:
                     return
-                started.add(delivery.id)
+                started.add(prepared.delivery.id)
                 if len(started) == len(claimed):
                     underway.set()
-                outcomes[await self._send(delivery)] += 1
-                finished.add(delivery.id)
+                outcomes[await self._send(prepared)] += 1
+                finished.add(prepared.delivery.id)
 
+        every = {p.delivery.id for p in claimed}
         try:
-            await asyncio.gather(*(one(d) for d in claimed))
+            await asyncio.gather(*(one(p) for p in claimed))
         except BaseException:
             # Cut short while sending (a stop, or an error outside any one delivery): what
             # was under way may have arrived, so whoever sends it next looks on the
             # platform first; what had not started is given back at once.
             await asyncio.shield(self._release(started - finished, uncertain=True))
-            await asyncio.shield(self._release({d.id for d in claimed} - started))
+            await asyncio.shield(self._release(every - started))
             raise
-        released = await self._release({d.id for d in claimed} - started)
+        released = await self._release(every - started)
         if released:
             outcomes["released"] += released
         return outcomes
@@ -143,10 +169,13 @@ class Outbox:
             uncertain=uncertain,
         )
 
-    async def _send(self, delivery: Delivery) -> str:
+    async def _send(self, prepared: _Prepared) -> str:
         deliveries = self._core.deliveries
+        delivery = prepared.delivery
         try:
-            sent = await self._attempt(delivery)
+            if prepared.failure is not None:
+                raise prepared.failure
+            sent = await self._attempt(prepared)
         except _NotYetError as later:
             await asyncio.to_thread(deliveries.defer, delivery.id, until=later.until)
             return "deferred"
@@ -168,10 +197,16 @@ class Outbox:
         if sent is None:
             await asyncio.to_thread(deliveries.drop, delivery.id)
             return "dropped"
-        if sent.identity is not None:
-            await asyncio.to_thread(deliveries.link, sent.identity)
-        await asyncio.to_thread(deliveries.sent, delivery.id, message_id=sent.message_id)
+        await asyncio.to_thread(self._record, delivery.id, sent)
         return "sent"
+
+    def _record(self, delivery_id: int, sent: Sent) -> None:
+        """The platform took it: where the member was found, and that it was sent."""
+        deliveries = self._core.deliveries
+        with self._core.transactions.use_case():
+            if sent.identity is not None:
+                deliveries.link(sent.identity)
+            deliveries.sent(delivery_id, message_id=sent.message_id)
 
     async def _failed(self, delivery: Delivery, failure: DeliveryError) -> str:
         deliveries = self._core.deliveries
@@ -197,8 +232,9 @@ class Outbox:
         )
         return "retry" if retry_at is not None else "dead"
 
-    async def _attempt(self, delivery: Delivery) -> Sent | None:
+    async def _attempt(self, prepared: _Prepared) -> Sent | None:
         """Send one delivery; None when it is no longer needed."""
+        delivery, message = prepared.delivery, prepared.message
         key = str(delivery.id)
         if delivery.channel is not None:
             platform, _, channel_id = delivery.channel.partition(":")
@@ -207,19 +243,14 @@ class Outbox:
                 raise DeliveryError(f"{platform} is not connected", permanent=True)
             if delivery.uncertain and (earlier := await messenger.find_sent(channel_id, key=key)):
                 return earlier
-            message = await asyncio.to_thread(compose.for_channel, self._core, delivery)
             if message is None:
                 return None
             return Sent(message_id=await messenger.post(channel_id, message, key=key))
-        assert delivery.member_id is not None  # the database requires member or channel
-        member = await asyncio.to_thread(self._core.deliveries.member, delivery.member_id)
-        if member is None:
-            return None
-        message = await asyncio.to_thread(compose.for_member, self._core, delivery, member)
-        if message is None:
+        member, reach = prepared.member, prepared.reach
+        if message is None or member is None or reach is None:
             return None
         self._check_present(member)
-        identity, found = await self._reach(member)
+        identity, found = await self._reach(member, reach)
         messenger = self._messengers[identity.platform]
         sent = None
         if delivery.uncertain:
@@ -237,10 +268,9 @@ class Outbox:
         if away_until is not None and window.local_day(self._core.clock.now()) <= away_until:
             raise _NotYetError(window.start_of_day(away_until + timedelta(days=1)))
 
-    async def _reach(self, member: Member) -> tuple[Identity, bool]:
+    async def _reach(self, member: Member, reach: Reach) -> tuple[Identity, bool]:
         """The identity to message the member on, and whether it was just found. Only a
         workspace or tenant the network trusts for the member can tell who they are."""
-        reach = await asyncio.to_thread(self._core.deliveries.reach, member)
         for identity in reach.identities:
             if identity.platform in self._messengers:
                 return identity, False
@@ -256,6 +286,17 @@ class Outbox:
         if failure.permanent or delivery.attempts + 1 >= MAX_ATTEMPTS:
             return None
         return now + min(FIRST_RETRY * (1 << delivery.attempts), LONGEST_RETRY)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A claimed delivery and what it says; no message: it is no longer needed."""
+
+    delivery: Delivery
+    message: Message | None
+    member: Member | None = None
+    reach: Reach | None = None  # where the member can be found
+    failure: Exception | None = None  # why it could not be composed
 
 
 class _NotYetError(Exception):

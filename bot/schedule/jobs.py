@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections import Counter
 
-from bot.conversation.core import Core
+from bot.application.core import Core
 from bot.outbox.outbox import Outbox
 
 logger = logging.getLogger(__name__)

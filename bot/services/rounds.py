@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.domain import (
     Audience,
@@ -31,9 +30,7 @@ from bot.services.lookup import round_or_refuse
 from bot.services.reminders import reminder_moments, still_to_remind
 from bot.services.summaries import Phrasing, build_summary, phrase_round
 from bot.summary_lifecycle import SUMMARY_LIFECYCLE, SummaryEvent
-
-if TYPE_CHECKING:  # bot.config imports the services
-    from bot.config import LlmSettings
+from bot.themes.phrasing import LanguageModel
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +63,12 @@ class RoundService:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         window: SendingWindow,
-        llm: LlmSettings | None = None,
+        model: LanguageModel | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._window = window
-        self._llm = llm
+        self._model = model  # the network's, to phrase summaries; None: offline only
 
     def create(self, request: RoundRequest, *, actor_id: int | None, draft: bool = False) -> Round:
         """A new round, scheduled (and opened, when `opens_at` has come); with `draft`, kept
@@ -279,12 +276,12 @@ class RoundService:
     def _phrasings(self, round_ids: list[int]) -> dict[int, Phrasing]:
         """The network's model phrases each summary before the unit of work that stores
         it, which so holds no locks while the model takes its time."""
-        if self._llm is None or not self._llm.configured:
+        if self._model is None:
             return {}
         return {
             round_id: phrasing
             for round_id in round_ids
-            if (phrasing := phrase_round(self._uow_factory, round_id, self._llm)) is not None
+            if (phrasing := phrase_round(self._uow_factory, round_id, self._model)) is not None
         }
 
     def get(self, round_id: int) -> Round:

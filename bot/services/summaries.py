@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from bot.disclosure import is_linked, source_key
 from bot.domain import Attribution, Member, Organisation, Response, Round, RoundStatus, Topic
@@ -17,11 +16,8 @@ from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.participation import round_disclosure
 from bot.themes.engine import AnswerText, TopicText, find_themes
 from bot.themes.model import Novelty, Quote, RoundSummary, Theme
-from bot.themes.phrasing import ThemeEvidence, phrase_summary
+from bot.themes.phrasing import LanguageModel, ThemeEvidence, phrase_summary
 from bot.themes.text import guess_language, terms
-
-if TYPE_CHECKING:  # bot.config imports the services
-    from bot.config import LlmSettings
 
 # Keyword terms an earlier theme must share to count as the same theme: one is enough within
 # the same topic, two across topics (emergent themes have none).
@@ -167,7 +163,7 @@ class Phrasing:
 
 
 def phrase_round(
-    uow_factory: UnitOfWorkFactory, round_id: int, llm: LlmSettings
+    uow_factory: UnitOfWorkFactory, round_id: int, model: LanguageModel
 ) -> Phrasing | None:
     """Ask the network's model to phrase the round's summary as its answers stand now. The
     model may take up to its timeout, so this reads in a short unit of work of its own and
@@ -183,7 +179,7 @@ def phrase_round(
     language = network.language if network and network.language in ("nl", "en") else "nl"
     return Phrasing(
         offline=offline,
-        phrased=phrase_summary(offline, evidence, settings=llm, language=language),
+        phrased=phrase_summary(offline, evidence, model=model, language=language),
     )
 
 

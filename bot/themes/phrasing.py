@@ -1,8 +1,8 @@
 """Optional phrasing of a theme summary by a network's own language model.
 
-The summary is computed offline and deterministically; when `LlmSettings` point at an
-OpenAI-compatible chat-completions endpoint, `phrase_summary` asks that model, in one
-request, for plainer theme titles and a short synthesis. The model sees only what the
+The summary is computed offline and deterministically; given the network's language model
+(`LanguageModel`, in `adapters/llm/`), `phrase_summary` asks it, in one request, for
+plainer theme titles and a short synthesis. The model sees only what the
 caller puts in `ThemeEvidence` (answer texts, organisation names the members allowed,
 topic names, keywords and theme keys): never member names, e-mail addresses or ids.
 
@@ -12,7 +12,7 @@ between quotation marks must occur verbatim in one of the answers. Any failure (
 timeout, HTTP status, JSON, schema, quotes) returns the summary unchanged and logs one
 warning line that says why, without secrets or member text.
 
-    summary = phrase_summary(summary, evidence, settings=LlmSettings(), language="nl")
+    summary = phrase_summary(summary, evidence, model=model, language="nl")
 """
 
 from __future__ import annotations
@@ -20,26 +20,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
-
-import httpx
+from typing import Protocol
 
 from bot.themes.model import RoundSummary
-
-if TYPE_CHECKING:  # bot.config imports the services that phrase summaries
-    from bot.config import LlmSettings
 
 logger = logging.getLogger(__name__)
 
 TITLE_MAX_CHARS = 90
 SYNTHESIS_MAX_CHARS = 1200
 QUOTE_MIN_WORDS = 3
-# A reply is a few titles and a paragraph: anything far larger is not an answer to us.
-_REPLY_MAX_BYTES = 256 * 1024
 
 _LANGUAGES = {"nl": "Dutch", "en": "English"}
 
@@ -83,6 +75,17 @@ class ThemeEvidence:
     answers: list[tuple[str, str | None]]
 
 
+class LanguageModel(Protocol):
+    """A chat model of the network's own choosing."""
+
+    name: str  # recorded in the summary as what phrased it
+
+    def answer(self, system: str, user: str) -> str:
+        """The model's reply (a JSON object is asked for) to a system and a user message;
+        PhrasingError when there is none to use."""
+        ...
+
+
 class PhrasingError(Exception):
     """Why a phrasing was not used; its message goes to the log, so it never holds
     secrets or member text."""
@@ -98,7 +101,7 @@ def phrase_summary(
     summary: RoundSummary,
     evidence: list[ThemeEvidence],
     *,
-    settings: LlmSettings,
+    model: LanguageModel | None,
     language: str,
 ) -> RoundSummary:
     """The summary with theme titles and a synthesis phrased by the configured model, and
@@ -108,21 +111,21 @@ def phrase_summary(
     `language` is the summary's language, "nl" or "en" (ValueError otherwise)."""
     if language not in _LANGUAGES:
         raise ValueError(f"no phrasing language {language!r}; expected one of {list(_LANGUAGES)}")
-    if not settings.configured or settings.base_url is None or settings.model is None:
+    if model is None:
         return summary
     known = {theme.key for theme in summary.themes}
     sent = [item for item in evidence if item.key in known]
     if not sent:
         return summary
     try:
-        content = _complete(_request_body(sent, model=settings.model, language=language), settings)
+        content = model.answer(SYSTEM_PROMPT, _user_message(sent, language=language))
         phrasing = _parse(content, keys={item.key for item in sent})
         _check_quotes(phrasing, _answer_texts(summary, sent))
     except PhrasingError as error:
         logger.warning(
             "Keeping the offline summary of round %s: phrasing by %s failed: %s",
             summary.round_id,
-            settings.model,
+            model.name,
             error,
         )
         return summary
@@ -130,15 +133,15 @@ def phrase_summary(
         replace(theme, title=phrasing.titles[theme.key]) if theme.key in phrasing.titles else theme
         for theme in summary.themes
     ]
-    logger.info("Round %s: summary phrased by %s", summary.round_id, settings.model)
-    return replace(summary, themes=themes, synthesis=phrasing.synthesis, phrased_by=settings.model)
+    logger.info("Round %s: summary phrased by %s", summary.round_id, model.name)
+    return replace(summary, themes=themes, synthesis=phrasing.synthesis, phrased_by=model.name)
 
 
 # Typed by a member, an address could slip into an answer; the model never needs one.
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def _request_body(evidence: list[ThemeEvidence], *, model: str, language: str) -> dict[str, Any]:
+def _user_message(evidence: list[ThemeEvidence], *, language: str) -> str:
     themes = [
         {
             "key": item.key,
@@ -153,67 +156,7 @@ def _request_body(evidence: list[ThemeEvidence], *, model: str, language: str) -
         }
         for item in evidence
     ]
-    user = {"language": _LANGUAGES[language], "themes": themes}
-    return {
-        "model": model,
-        "messages": [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": json.dumps(user, ensure_ascii=False)},
-        ],
-        "temperature": 0,
-        "response_format": {"type": "json_object"},
-    }
-
-
-def _complete(body: dict[str, Any], settings: LlmSettings) -> str:
-    """The message content of the model's reply."""
-    assert settings.base_url is not None
-    url = settings.base_url.rstrip("/") + "/chat/completions"
-    headers = {"Accept": "application/json"}
-    if settings.api_key is not None:
-        headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-    # httpx's timeout bounds each read; the deadline bounds a reply that trickles in.
-    deadline = time.monotonic() + settings.timeout
-    try:
-        with (
-            httpx.Client(timeout=settings.timeout) as client,
-            client.stream("POST", url, json=body, headers=headers) as response,
-        ):
-            if not response.is_success:
-                raise PhrasingError(f"HTTP status {response.status_code}")
-            raw = bytearray()
-            for chunk in response.iter_bytes():
-                raw += chunk
-                if len(raw) > _REPLY_MAX_BYTES:
-                    raise PhrasingError(f"reply larger than {_REPLY_MAX_BYTES} bytes")
-                if time.monotonic() > deadline:
-                    raise PhrasingError(f"no complete reply within {settings.timeout:g} s")
-    except httpx.TimeoutException as error:
-        raise PhrasingError(f"no reply within {settings.timeout:g} s") from error
-    except httpx.ConnectError as error:
-        raise PhrasingError("cannot connect to the endpoint") from error
-    # Exception messages may repeat the URL, which can carry credentials: log the kind only.
-    except (httpx.HTTPError, httpx.InvalidURL) as error:
-        raise PhrasingError(f"request failed ({type(error).__name__})") from error
-    try:
-        reply = json.loads(raw)
-    except ValueError as error:
-        raise PhrasingError("reply is not JSON") from error
-    content = _path(reply, "choices", 0, "message", "content")
-    if not isinstance(content, str):
-        raise PhrasingError("reply has no message content")
-    return content
-
-
-def _path(value: Any, *steps: str | int) -> Any:
-    for step in steps:
-        if isinstance(step, int) and isinstance(value, list) and len(value) > step:
-            value = value[step]
-        elif isinstance(step, str) and isinstance(value, dict):
-            value = value.get(step)
-        else:
-            return None
-    return value
+    return json.dumps({"language": _LANGUAGES[language], "themes": themes}, ensure_ascii=False)
 
 
 # Some models fence their JSON in Markdown even when asked for a JSON object.

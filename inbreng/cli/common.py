@@ -7,7 +7,7 @@ from typing import NoReturn
 import typer
 from pydantic import ValidationError
 
-from bot.config import Settings
+from inbreng.settings import Settings
 
 
 def load_settings() -> Settings:

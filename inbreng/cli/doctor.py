@@ -10,10 +10,10 @@ import typer
 
 from bot.checkup import Finding, Level, faulty
 from bot.clock import SystemClock
-from bot.config import Settings
 from bot.conversation.turn import Voice
 from bot.texts import Texts
 from inbreng.cli.runtime import operator_voice
+from inbreng.settings import Settings
 
 
 def doctor(

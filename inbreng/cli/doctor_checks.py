@@ -11,13 +11,16 @@ from typing import TypeVar
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings
 
+from adapters.llm.endpoint_check import llm_findings
+from adapters.llm.settings import LlmSettings
 from adapters.slack.credentials import slack_findings
+from adapters.slack.settings import SlackSettings
 from adapters.teams.credentials import teams_findings
+from adapters.teams.settings import TeamsSettings
 from bot.checkup import Finding, Level
 from bot.clock import SystemClock
-from bot.config import LlmSettings, Settings, SlackSettings, TeamsSettings
 from bot.services.checkup import Platforms, network_findings, scheduler_findings, trust_findings
-from bot.themes.endpoint_check import llm_findings
+from inbreng.settings import Settings
 from storage import migrate
 from storage.database import Database
 from storage.errors import DatabaseReadError

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from adapters.console.session import ConsoleSession
+from adapters.slack.settings import SlackSettings
+from adapters.teams.settings import TeamsSettings
 from bot.checkup import Level
 from bot.clock import SystemClock
-from bot.config import SlackSettings, TeamsSettings
 from bot.conversation.turn import Voice
 from bot.errors import FieldErrors, InbrengError
 from bot.network_file import NetworkFileError, load_network_file

@@ -9,15 +9,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from adapters.llm.settings import LlmSettings
+from bot.application.core import Core
 from bot.clock import SystemClock
-from bot.config import Settings
 from bot.conversation.conversation import Conversation
-from bot.conversation.core import Core
 from bot.conversation.turn import Voice
 from bot.errors import InbrengError
 from bot.outbox.pacing import LocalLedger, Pacer
 from bot.ports import Clock
 from bot.texts import Texts
+from inbreng.bootstrap import build_core
+from inbreng.settings import Settings
 from storage import migrate
 from storage.database import Database
 from storage.pacing import SqlPacingLedger
@@ -61,8 +63,11 @@ def runtime(
         require_migrated(settings.database_url)
     database = Database(settings.database_url)
     try:
-        core = Core.build(
-            uow_factory=database.unit_of_work, settings=settings, clock=clock or SystemClock()
+        core = build_core(
+            uow_factory=database.unit_of_work,
+            settings=settings,
+            clock=clock or SystemClock(),
+            llm=LlmSettings(),
         )
         yield Runtime(
             settings=settings,

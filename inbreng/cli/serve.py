@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
-from bot.config import SlackSettings, TeamsSettings
-from bot.logs import configure_logging
+from adapters.slack.settings import SlackSettings
+from adapters.teams.settings import TeamsSettings
 from inbreng.cli.common import load_settings
 from inbreng.cli.runtime import Runtime, runtime
+from inbreng.logs import configure_logging
 from inbreng.server.app import start
 from storage import migrate
 

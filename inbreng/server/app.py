@@ -15,9 +15,10 @@ from aiohttp import web
 
 from adapters.slack.connection import SlackConnection
 from adapters.slack.connection import connect as slack_connect
+from adapters.slack.settings import SlackSettings
 from adapters.teams.connection import TeamsConnection
 from adapters.teams.connection import connect as teams_connect
-from bot.config import SlackSettings, TeamsSettings
+from adapters.teams.settings import TeamsSettings
 from bot.conversation.conversation import Conversation
 from bot.domain import Platform
 from bot.outbox.messenger import Messenger

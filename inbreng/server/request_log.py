@@ -11,7 +11,7 @@ import time
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.logs import new_request_id, request_id, sane_request_id
+from inbreng.logs import new_request_id, request_id, sane_request_id
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.logs import new_request_id, request_id
 from bot.schedule.jobs import Jobs
+from inbreng.logs import new_request_id, request_id
 
 logger = logging.getLogger(__name__)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain import ANSWER_MAX_CHARS
-from bot.logs import LEVELS, LogFormat
 from bot.schedule.window import SendingWindow, parse_holidays, parse_working_hours
 from bot.services.retention import RetentionPolicy
+from inbreng.logs import LEVELS, LogFormat
 
 
 class Settings(BaseSettings):
@@ -86,83 +86,3 @@ class Settings(BaseSettings):
 
     def retention_policy(self) -> RetentionPolicy:
         return RetentionPolicy.parse(self.retention)
-
-
-class SlackSettings(BaseSettings):
-    """SLACK_*: without a bot token and a signing secret (or app token), Slack is off."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="SLACK_", env_file=".env", extra="ignore", frozen=True
-    )
-
-    bot_token: SecretStr | None = None
-    signing_secret: SecretStr | None = None
-    app_token: SecretStr | None = None  # Socket Mode instead of the HTTP route
-    api_url: str = "https://slack.com/api/"
-
-    @field_validator("bot_token", "signing_secret", "app_token", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
-
-    @property
-    def enabled(self) -> bool:
-        return self.bot_token is not None and (
-            self.signing_secret is not None or self.app_token is not None
-        )
-
-    @property
-    def socket_mode(self) -> bool:
-        return self.app_token is not None
-
-
-class TeamsSettings(BaseSettings):
-    """TEAMS_*: with an app id every request must carry a valid Bot Framework token;
-    without one there is no Teams endpoint (unless INBRENG_TEAMS_EMULATOR, see `Settings`)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="TEAMS_", env_file=".env", extra="ignore", frozen=True
-    )
-
-    app_id: str | None = None
-    app_password: SecretStr | None = None
-    app_tenant_id: str | None = None  # set: a single-tenant app registration
-    # Where the Bot Framework publishes its signing keys; another cloud's (or a test's).
-    openid_metadata_url: str | None = None
-    # Entra ID, where the bot gets its tokens for sending; another cloud's (or a test's).
-    login_url: str = "https://login.microsoftonline.com/"
-
-    @field_validator(
-        "app_id", "app_password", "app_tenant_id", "openid_metadata_url", mode="before"
-    )
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
-
-    @property
-    def authenticated(self) -> bool:
-        return self.app_id is not None
-
-
-class LlmSettings(BaseSettings):
-    """INBRENG_LLM_*: an OpenAI-compatible chat-completions endpoint of the network's own
-    choosing that may phrase theme titles and a synthesis; without a base URL and a model,
-    summaries stay as computed offline."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="INBRENG_LLM_", env_file=".env", extra="ignore", frozen=True
-    )
-
-    base_url: str | None = None  # e.g. http://host:8000/v1; requests go to {base}/chat/completions
-    model: str | None = None
-    api_key: SecretStr | None = None  # sent as a bearer token; many local servers need none
-    timeout: float = Field(default=20.0, gt=0, le=600)  # seconds
-
-    @field_validator("base_url", "model", "api_key", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
-
-    @property
-    def configured(self) -> bool:
-        return self.base_url is not None and self.model is not None

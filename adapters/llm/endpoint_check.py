@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import httpx
 
+from adapters.llm.settings import LlmSettings
 from bot.checkup import Finding, Level
-from bot.config import LlmSettings
 
 AREA = "llm"
 

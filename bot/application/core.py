@@ -1,10 +1,10 @@
-"""The services a conversation turn can use, built once at start-up."""
+"""The services the use cases are made of, built once at start-up by the composition root."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import LlmSettings, Settings
+from bot.application.transactions import Transactions
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.schedule.window import SendingWindow
 from bot.services.backlog import BacklogService
@@ -15,11 +15,12 @@ from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
 from bot.services.reports import ReportService
 from bot.services.responses import ResponseService
-from bot.services.retention import RetentionService
+from bot.services.retention import RetentionPolicy, RetentionService
 from bot.services.rounds import RoundService
 from bot.services.seen_events import SeenEvents
 from bot.services.summary_review import SummaryReviewService
 from bot.texts import Texts
+from bot.themes.phrasing import LanguageModel
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,17 +40,28 @@ class Core:
     texts: Texts
     clock: Clock
     window: SendingWindow  # when direct messages may go out
+    transactions: Transactions  # one use case, one unit of work
 
     @classmethod
-    def build(cls, *, uow_factory: UnitOfWorkFactory, settings: Settings, clock: Clock) -> Core:
-        window = settings.sending_window()
-        texts = Texts(timezone=settings.timezone)
+    def build(
+        cls,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        window: SendingWindow,
+        timezone: str,
+        answer_max_chars: int,
+        retention: RetentionPolicy,
+        model: LanguageModel | None = None,
+    ) -> Core:
+        texts = Texts(timezone=timezone)
+        # Every service opens its units of work here: inside a use case they join its one.
+        transactions = Transactions(uow_factory)
+        uow_factory = transactions
         return cls(
-            rounds=RoundService(
-                uow_factory=uow_factory, clock=clock, window=window, llm=LlmSettings()
-            ),
+            rounds=RoundService(uow_factory=uow_factory, clock=clock, window=window, model=model),
             responses=ResponseService(
-                uow_factory=uow_factory, clock=clock, max_chars=settings.answer_max_chars
+                uow_factory=uow_factory, clock=clock, max_chars=answer_max_chars
             ),
             reports=ReportService(uow_factory=uow_factory),
             summary_review=SummaryReviewService(uow_factory=uow_factory, clock=clock),
@@ -59,11 +71,10 @@ class Core:
             deliveries=DeliveryService(uow_factory=uow_factory, clock=clock),
             backlog=BacklogService(uow_factory=uow_factory, clock=clock),
             seen_events=SeenEvents(uow_factory=uow_factory, clock=clock),
-            retention=RetentionService(
-                uow_factory=uow_factory, clock=clock, policy=settings.retention_policy()
-            ),
+            retention=RetentionService(uow_factory=uow_factory, clock=clock, policy=retention),
             exports=ExportService(uow_factory=uow_factory, texts=texts, clock=clock),
             texts=texts,
             clock=clock,
             window=window,
+            transactions=transactions,
         )

@@ -1,0 +1,1 @@
+"""The network's own language model, over an OpenAI-compatible HTTP API."""

@@ -1,0 +1,1 @@
+"""The application layer: use cases that chat, the command line and the web share."""
