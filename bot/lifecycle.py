@@ -64,10 +64,6 @@ class Lifecycle(Generic[StateT, EventT]):
         self._rules = {event: (frozenset(rule[0]), rule[1]) for event, rule in rules.items()}
         self._refusal_key = refusal_key
 
-    @property
-    def events(self) -> tuple[EventT, ...]:
-        return tuple(self._rules)
-
     def sources(self, event: EventT) -> frozenset[StateT]:
         """The states `event` may start from."""
         return self._rules[event][0]

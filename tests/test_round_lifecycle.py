@@ -19,7 +19,7 @@ from bot.services.responses import AnswerInput
 from bot.services.retention import RetentionPolicy, RetentionService
 from bot.services.rounds import RoundRequest, RoundService
 from bot.texts import Texts
-from tests.support import MEMBER, FakeClock, inbreng_executable
+from tests.support import MEMBER, FakeClock
 from tests.test_cli import inbreng, succeeded
 
 S, E = RoundStatus, RoundEvent
@@ -244,7 +244,6 @@ def test_a_closed_round_is_summarised_by_the_next_run_and_shown_closed_until_the
     """A process that stops after closing leaves the round closed (the transition the
     service commits first); the command line shows it so, and the scheduler's next run
     stores the summary."""
-    assert inbreng_executable().exists()
     with uow_factory() as uow:
         uow.rounds.set_status(
             open_round.id, ROUND_LIFECYCLE.next(RoundStatus.OPEN, RoundEvent.CLOSE)
