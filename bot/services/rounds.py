@@ -21,7 +21,7 @@ from bot.domain import (
 )
 from bot.errors import InbrengError, raise_if_any
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.schedule.window import SendingWindow
+from bot.sending_window import SendingWindow
 from bot.services.audience import audience_of, in_audience
 from bot.services.deliveries import queue_channel_posts
 from bot.services.lookup import round_or_refuse
