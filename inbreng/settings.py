@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain import ANSWER_MAX_CHARS
-from bot.schedule.window import SendingWindow, parse_holidays, parse_working_hours
+from bot.sending_window import SendingWindow, parse_holidays, parse_working_hours
 from bot.services.retention import RetentionPolicy
 from inbreng.logs import LEVELS, LogFormat
 

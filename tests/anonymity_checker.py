@@ -27,15 +27,15 @@ from sqlalchemy.engine import Engine
 
 from bot.audit import AuditActor
 from bot.conversation.conversation import Conversation
-from bot.conversation.turn import Voice
 from bot.domain import Attribution, Delivery, DeliveryKind, DeliveryStatus, Member, Response
 from bot.events import MessageEvent
 from bot.exports.chart_data import response_bars, theme_bars
 from bot.exports.formats import ExportFormat
+from bot.exports.summary_markdown import summary_markdown
 from bot.outbox.compose import for_channel
 from bot.ports import UnitOfWorkFactory
 from bot.services.audience import audience_of
-from bot.summary_markdown import summary_markdown
+from bot.voice import Voice
 from storage.database import create_database_engine
 from tests.support import LEAD, actor, texts_of
 

@@ -17,13 +17,13 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from bot.application.core import Core
-from bot.conversation.turn import Voice
 from bot.domain import Round
 from bot.exports import charts
+from bot.participation import OrganisationParticipation, Participation
 from bot.ports import UnitOfWorkFactory
-from bot.services.participation import OrganisationParticipation, Participation
 from bot.texts import Texts
 from bot.themes.model import Theme
+from bot.voice import Voice
 from tests.fakes.teams_limits import IMAGE_PIXELS, png_size
 from tests.large_round import large_round
 from tests.support import FakeClock

@@ -25,7 +25,6 @@ from docx.text.paragraph import Paragraph
 from bot.application.core import Core
 from bot.audit import AuditActor
 from bot.clock import SystemClock
-from bot.conversation.turn import Voice
 from bot.domain import Attribution, Response, Round
 from bot.errors import InbrengError
 from bot.exports import charts
@@ -34,18 +33,19 @@ from bot.exports.answers_table import COLUMNS, AnswerRow
 from bot.exports.csv_file import answers_csv
 from bot.exports.formats import ExportFormat
 from bot.exports.round_export import RoundExport
+from bot.exports.summary_markdown import summary_markdown
 from bot.exports.xlsx_file import answers_xlsx
 from bot.messages import File
 from bot.network_file import load_network_file
+from bot.participation import OrganisationParticipation, Participation
 from bot.ports import UnitOfWorkFactory
 from bot.services.exports import ExportService
 from bot.services.network import load_network
-from bot.services.participation import OrganisationParticipation, Participation
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
-from bot.summary_markdown import summary_markdown
 from bot.texts import Texts
 from bot.themes.model import Novelty, Quote, Theme
+from bot.voice import Voice
 from inbreng.bootstrap import build_core
 from inbreng.settings import Settings
 from storage.database import Database

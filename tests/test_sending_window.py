@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from bot.schedule.window import SendingWindow, parse_holidays, parse_working_hours
+from bot.sending_window import SendingWindow, parse_holidays, parse_working_hours
 from bot.services.retention import RetentionAction, RetentionPolicy
 from inbreng.settings import Settings
 

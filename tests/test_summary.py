@@ -1,7 +1,7 @@
 """The summary of a round: grouped, ranked, attributed as members chose, and safely escaped.
 
 On SQLite and PostgreSQL, through `core.reports.summary` and the Markdown document that
-`inbreng summary ROUND` prints (`bot.summary_markdown.summary_markdown`).
+`inbreng summary ROUND` prints (`bot.exports.summary_markdown.summary_markdown`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import pytest
 
 from bot.application.core import Core
 from bot.conversation.conversation import Conversation
-from bot.conversation.turn import Voice
 from bot.domain import (
     Attribution,
     ResponseData,
@@ -23,11 +22,12 @@ from bot.domain import (
 )
 from bot.errors import InbrengError
 from bot.events import MessageEvent
+from bot.exports.summary_markdown import summary_markdown
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
-from bot.summary_markdown import summary_markdown
 from bot.themes.model import Novelty, RoundSummary
+from bot.voice import Voice
 from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock, actor, answer, member, texts_of
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)

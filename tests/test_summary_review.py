@@ -13,14 +13,14 @@ import pytest
 from adapters.llm.chat_completions import ChatCompletions
 from adapters.llm.settings import LlmSettings
 from bot.application.core import Core
-from bot.conversation.turn import Voice
 from bot.domain import DeliveryKind, Round, RoundStatus, SummaryStatus
 from bot.errors import InbrengError
+from bot.exports.summary_markdown import summary_markdown
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest, RoundService
-from bot.summary_markdown import summary_markdown
 from bot.themes.model import Novelty
+from bot.voice import Voice
 from tests.fakes.chat_completions import FakeChatCompletions
 from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock, ScriptedChat
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.participation import OrganisationParticipation
+from bot.participation import OrganisationParticipation
 from bot.texts import Texts, available_languages, load_catalogue
 from bot.themes.model import Quote
 

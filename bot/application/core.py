@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.application.transactions import Transactions
 from bot.ports import Clock, UnitOfWorkFactory
-from bot.schedule.window import SendingWindow
+from bot.sending_window import SendingWindow
 from bot.services.backlog import BacklogService
 from bot.services.deliveries import DeliveryService
 from bot.services.exports import ExportService

@@ -10,6 +10,7 @@ from bot.conversation import forms, privacy_commands, views
 from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
 from bot.conversation.member_commands import list_rounds
+from bot.conversation.round_input import read_round_request
 from bot.conversation.turn import Turn
 from bot.domain import DeliveryKind, Pillar, Round, RoundStatus
 from bot.errors import FieldErrors, InbrengError
@@ -17,7 +18,7 @@ from bot.events import FormEvent
 from bot.exports.formats import ExportFormat
 from bot.messages import Button, Message, Placement
 from bot.policy import may_manage_rounds, may_report_on
-from bot.round_input import read_round_request
+from bot.voice import pillar_names
 
 _REPORTABLE = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.SUMMARISED)
 
@@ -127,7 +128,7 @@ def post(core: Core, turn: Turn, args: list[str]) -> list[Message]:
                 "posted.text",
                 kind=kind.value,
                 meeting=round_.meeting.title,
-                pillars=views.pillar_names(pillars, round_),
+                pillars=pillar_names(pillars, round_),
                 channels=len(channels),
             )
         )

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import replace
 
 from bot.conversation.commands import Command
-from bot.conversation.turn import Turn, Voice
+from bot.conversation.turn import Turn
 from bot.domain import (
     DeliveryKind,
     DeliveryStatus,
@@ -26,11 +26,12 @@ from bot.messages import (
     PartTitle,
     Placement,
 )
+from bot.participation import Participation
 from bot.policy import may_manage_rounds, may_report_on
 from bot.round_lifecycle import ROUND_LIFECYCLE, RoundEvent
-from bot.services.participation import Participation
 from bot.themes.model import Novelty, RoundSummary, Theme
 from bot.timeparse import format_reminders
+from bot.voice import Voice, pillar_names, theme_title
 
 
 def help_message(turn: Turn) -> Message:
@@ -41,10 +42,6 @@ def help_message(turn: Turn) -> Message:
     if may_manage_rounds(member):
         lines.append(turn.t("help.secretariat"))
     return Message(title=turn.t("help.title", name=member.name), text=join("\n\n", lines))
-
-
-def pillar_names(pillars: list[Pillar], round_: Round) -> str:
-    return ", ".join(p.name for p in pillars if p.id in round_.pillar_ids)
 
 
 def question_of(turn: Voice, round_: Round, pillars: list[Pillar]) -> Markup:
@@ -244,10 +241,6 @@ def participation_message(turn: Voice, round_: Round, participation: Participati
         text=text,
         fields=tuple(rows),
     )
-
-
-def theme_title(turn: Voice, theme: Theme) -> Markup:
-    return escape(theme.title) if theme.title else turn.t("answer_form.other_topic")
 
 
 def summary_message(turn: Voice, round_: Round, summary: RoundSummary) -> Message:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.exports.words import Words
-from bot.services.participation import Participation
+from bot.participation import Participation
 from bot.themes.model import Theme
 
 MAX_THEMES = 15  # the largest; the agenda's text lists them all

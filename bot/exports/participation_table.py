@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.exports.words import Words
-from bot.services.participation import Participation
+from bot.participation import Participation
 
 COLUMNS = ("organisation", "asked", "answered", "declined", "answers")
 

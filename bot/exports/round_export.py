@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.domain import Pillar, Round, RoundStatus
 from bot.exports.answers_table import AnswerRow
-from bot.services.participation import Participation
+from bot.participation import Participation
 from bot.themes.model import RoundSummary
 
 

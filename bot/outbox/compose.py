@@ -6,12 +6,13 @@ from dataclasses import replace
 
 from bot.application.core import Core
 from bot.conversation import views
-from bot.conversation.turn import Turn, Voice
+from bot.conversation.turn import Turn
 from bot.domain import Delivery, DeliveryKind, Member
 from bot.markup import join
 from bot.messages import Message
 from bot.policy import may_report_on
 from bot.services.audience import in_audience
+from bot.voice import Voice
 
 
 def for_member(core: Core, delivery: Delivery, member: Member) -> Message | None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.checkup import Finding, Level
 from bot.domain import DeliveryStatus, Platform, RoundStatus
 from bot.ports import Clock, UnitOfWorkFactory
-from bot.schedule.window import SendingWindow
+from bot.sending_window import SendingWindow
 
 # A running scheduler acts within seconds (INBRENG_TICK_SECONDS); this much later, nobody is.
 LATE = timedelta(minutes=15)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain import Member, Round
 from bot.ports import UnitOfWork
-from bot.schedule.window import SendingWindow
+from bot.sending_window import SendingWindow
 
 
 def reminder_moments(round_: Round, window: SendingWindow) -> list[datetime]:

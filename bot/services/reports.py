@@ -6,9 +6,10 @@ from collections import Counter
 
 from bot.audit import AuditActor, shows_names
 from bot.domain import DeliveryStatus, Pillar, Round, RoundStatus
+from bot.participation import Participation
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.lookup import round_or_refuse
-from bot.services.participation import Participation, build_participation
+from bot.services.participation import build_participation
 from bot.services.summaries import build_summary
 from bot.themes.model import RoundSummary
 

@@ -23,7 +23,7 @@ from bot.errors import InbrengError, raise_if_any
 from bot.lifecycle import StatusChanged
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.round_lifecycle import ACTIVE, ROUND_LIFECYCLE, RoundEvent
-from bot.schedule.window import SendingWindow
+from bot.sending_window import SendingWindow
 from bot.services.audience import audience_of, in_audience
 from bot.services.deliveries import queue_channel_posts
 from bot.services.lookup import round_or_refuse

@@ -19,10 +19,10 @@ from adapters.console.session import console_actor
 from bot.conversation.commands import Command
 from bot.domain import Role
 from bot.events import ButtonEvent, FormEvent
+from bot.exports.summary_markdown import summary_markdown
 from bot.network_file import NetworkFileError, load_network_file
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
-from bot.summary_markdown import summary_markdown
 from inbreng.cli.common import fail, load_settings
 from inbreng.cli.operator import command_line_actor
 from inbreng.cli.runtime import runtime

@@ -10,8 +10,8 @@ import typer
 
 from bot.checkup import Finding, Level, faulty
 from bot.clock import SystemClock
-from bot.conversation.turn import Voice
 from bot.texts import Texts
+from bot.voice import Voice
 from inbreng.cli.runtime import operator_voice
 from inbreng.settings import Settings
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from bot.conversation.turn import Voice
 from bot.exports.formats import ExportFormat
 from bot.timeparse import parse_day
+from bot.voice import Voice
 from inbreng.cli.common import fail, load_settings
 from inbreng.cli.operator import command_line_actor
 from inbreng.cli.runtime import runtime

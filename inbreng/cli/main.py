@@ -13,13 +13,13 @@ from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
 from bot.checkup import Level
 from bot.clock import SystemClock
-from bot.conversation.turn import Voice
 from bot.errors import FieldErrors, InbrengError
+from bot.exports.summary_markdown import summary_markdown
 from bot.network_file import NetworkFileError, load_network_file
 from bot.services.checkup import Platforms, trust_findings
 from bot.services.network import Readmission, load_network
-from bot.summary_markdown import summary_markdown
 from bot.texts import Texts
+from bot.voice import Voice
 from inbreng.cli import demo as demo_command
 from inbreng.cli import doctor as doctor_command
 from inbreng.cli import export as export_command

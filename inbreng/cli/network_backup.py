@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 
 from bot.clock import SystemClock
-from bot.conversation.turn import Voice
 from bot.errors import InbrengError
 from bot.texts import Texts
+from bot.voice import Voice
 from inbreng.cli.common import load_settings
 from inbreng.cli.runtime import operator_voice
 from storage import backup

@@ -9,9 +9,10 @@ import typer
 
 from adapters.console.render import render_message
 from bot.conversation.forms import ALL_PILLARS, PER_ORGANISATION, POST_SUMMARY
-from bot.conversation.views import pillar_names, round_detail
+from bot.conversation.round_input import read_round_request
+from bot.conversation.views import round_detail
 from bot.domain import Audience
-from bot.round_input import read_round_request
+from bot.voice import pillar_names
 from inbreng.cli.common import load_settings
 from inbreng.cli.runtime import runtime
 

@@ -13,11 +13,11 @@ from adapters.llm.settings import LlmSettings
 from bot.application.core import Core
 from bot.clock import SystemClock
 from bot.conversation.conversation import Conversation
-from bot.conversation.turn import Voice
 from bot.errors import InbrengError
 from bot.outbox.pacing import LocalLedger, Pacer
 from bot.ports import Clock
 from bot.texts import Texts
+from bot.voice import Voice
 from inbreng.bootstrap import build_core
 from inbreng.settings import Settings
 from storage import migrate

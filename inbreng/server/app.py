@@ -26,7 +26,7 @@ from bot.outbox.outbox import Outbox
 from bot.outbox.pacing import Pacer
 from bot.schedule.jobs import Jobs
 from inbreng.server import metrics, request_log
-from inbreng.server.schedule import Schedule
+from inbreng.server.scheduler import Schedule
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from bot.domain import DeliveryStatus
 from bot.schedule.jobs import Jobs
 from bot.services.backlog import Backlog, BacklogService
 from inbreng.server.request_log import route_of
-from inbreng.server.schedule import Schedule
+from inbreng.server.scheduler import Schedule
 
 logger = logging.getLogger(__name__)
 

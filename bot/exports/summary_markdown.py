@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from bot.conversation.turn import Voice
-from bot.conversation.views import pillar_names, theme_title
 from bot.domain import Pillar, Round, RoundStatus
 from bot.markup import plain
-from bot.services.participation import Participation
+from bot.participation import Participation
 from bot.themes.model import Novelty, RoundSummary
+from bot.voice import Voice, pillar_names, theme_title
 
 
 def summary_markdown(

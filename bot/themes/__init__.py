@@ -1,0 +1,1 @@
+"""The theme engine: Dutch text handling, vectors, topic assignment, clustering, phrasing."""

@@ -1,0 +1,41 @@
+"""Speaking in one language: the catalogue's texts, and how things are named in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.domain import Pillar, Round
+from bot.markup import Markup, escape, plain
+from bot.texts import Texts
+from bot.themes.model import Theme
+
+
+@dataclass(frozen=True, kw_only=True)
+class Voice:
+    """Renders texts in one language; enough for views that show no member-specific parts."""
+
+    texts: Texts
+    language: str
+    now: datetime
+
+    def t(self, key: str, /, **values: Any) -> Markup:
+        """The text in the neutral markup, for messages (`bot.markup`)."""
+        return self.texts.render(self.language, key, **values)
+
+    def plain(self, key: str, /, **values: Any) -> str:
+        """The text as it reads, without markup: for a terminal, a document or a chart."""
+        return plain(self.texts.render(self.language, key, **values))
+
+    def document(self, key: str, /, **values: Any) -> str:
+        """A Markdown document from the catalogue (`Texts.document`)."""
+        return self.texts.document(self.language, key, **values)
+
+
+def pillar_names(pillars: list[Pillar], round_: Round) -> str:
+    return ", ".join(p.name for p in pillars if p.id in round_.pillar_ids)
+
+
+def theme_title(turn: Voice, theme: Theme) -> Markup:
+    return escape(theme.title) if theme.title else turn.t("answer_form.other_topic")
