@@ -27,7 +27,16 @@ from sqlalchemy.engine import Engine
 
 from bot.audit import AuditActor
 from bot.conversation.conversation import Conversation
-from bot.domain import Attribution, Delivery, DeliveryKind, DeliveryStatus, Member, Response
+from bot.domain import (
+    Attribution,
+    Channel,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Member,
+    Platform,
+    Response,
+)
 from bot.events import MessageEvent
 from bot.exports.chart_data import response_bars, theme_bars
 from bot.exports.formats import ExportFormat
@@ -61,7 +70,7 @@ def publication(conversation: Conversation, round_id: int, *, reader: str = LEAD
         status=DeliveryStatus.PENDING,
         due_at=core.clock.now(),
         round_id=round_id,
-        channel="slack:C05PMGFIN01",
+        channel=Channel(Platform.SLACK, "C05PMGFIN01"),
     )
     channel_status = for_channel(core, status_post)
     csv = core.exports.for_round(round_id, fmt=ExportFormat.CSV, language="nl", reader=LEAD_READS)

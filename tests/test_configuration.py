@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings
 from adapters.llm.settings import LlmSettings
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
-from inbreng.cli.doctor_checks import SETTINGS_CLASSES, variable_name
+from inbreng.doctor import SETTINGS_CLASSES, variable_name
 from inbreng.settings import Settings
 from tests.support import inbreng_executable
 

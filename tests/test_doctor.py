@@ -19,7 +19,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from adapters.slack.credentials import required_scopes
+from adapters.slack.doctor import required_scopes
 from tests.fakes.chat_completions import FakeChatCompletions
 from tests.fakes.entra_token import FakeEntraToken
 from tests.fakes.slack_web_api import FakeSlackWebApi

@@ -329,7 +329,7 @@ def test_a_removed_topic_is_deactivated_and_no_longer_offered(
     assert only(load_network(uow_factory, load_network_file(EXAMPLE))) == {
         ("topics", "reactivated"): 1
     }
-    assert core.rounds.pillars_of(open_round)[0].topic("verduurzaming") is not None
+    assert core.rounds.get(open_round.id).pillars[0].topic("verduurzaming") is not None
 
 
 # --- platform ids given in the file ---------------------------------------------------------

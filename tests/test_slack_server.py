@@ -403,7 +403,7 @@ def test_a_channel_that_does_not_exist_makes_the_post_dead_with_its_error(
     slack.slack.fail_next("chat.postMessage", error="channel_not_found", times=5)
     slack.run_outbox()
     [post] = [
-        d for d in core.deliveries.for_round(open_round.id) if d.channel == "slack:C05PMGFIN01"
+        d for d in core.deliveries.for_round(open_round.id) if str(d.channel) == "slack:C05PMGFIN01"
     ]
     assert (post.status, post.last_error) == (DeliveryStatus.DEAD, "slack: channel_not_found")
 
@@ -420,7 +420,7 @@ def test_charts_that_cannot_follow_the_summary_leave_it_posted(
     with caplog.at_level(logging.WARNING):
         slack.run_outbox()
     [post] = [
-        d for d in core.deliveries.for_round(open_round.id) if d.channel == "slack:C05PMGFIN01"
+        d for d in core.deliveries.for_round(open_round.id) if str(d.channel) == "slack:C05PMGFIN01"
     ]
     assert post.status == DeliveryStatus.SENT
     channel_posts = [

@@ -11,12 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain import (
     Audience,
     AuditEntry,
+    Channel,
     DeliveryData,
     DeliveryKind,
     DeliveryStatus,
     MeetingData,
     MemberData,
     OrganisationData,
+    Platform,
     RoundData,
     RoundStatus,
     SummaryStatus,
@@ -81,7 +83,7 @@ def test_deliveries_round_trip(uow_factory: UnitOfWorkFactory) -> None:
                 kind=DeliveryKind.SUMMARY,
                 due_at=NOW + timedelta(days=15),
                 round_id=round_id,
-                channel="slack:C0123ABC",
+                channel=Channel(Platform.SLACK, "C0123ABC"),
             )
         )
         uow.deliveries.add(DeliveryData(kind=DeliveryKind.CONFIRMATION, due_at=NOW, member_id=anna))
@@ -96,7 +98,7 @@ def test_deliveries_round_trip(uow_factory: UnitOfWorkFactory) -> None:
     assert stored[0].status is DeliveryStatus.SENT
     assert stored[0].kind is DeliveryKind.INVITATION
     assert stored[1] == reminder
-    assert stored[2].channel == "slack:C0123ABC"
+    assert stored[2].channel == Channel(Platform.SLACK, "C0123ABC")
     assert stored[2].member_id is None
 
 

@@ -80,7 +80,7 @@ def test_a_reviewer_retitles_hides_approves_and_posts(
     with uow_factory() as uow:
         queued = [d for d in uow.deliveries.for_round(open_round.id) if d.channel]
         actions = [e.action for e in uow.audit.list()]
-    assert sorted(d.channel or "" for d in queued if d.kind == DeliveryKind.SUMMARY) == [
+    assert sorted(str(d.channel) for d in queued if d.kind == DeliveryKind.SUMMARY) == [
         f"{p.platform}:{p.channel}" for p in postings
     ]
     for action in ("summary.retitled", "summary.theme_hidden", "summary.approved",

@@ -88,7 +88,7 @@ def link(uow_factory: UnitOfWorkFactory, core: Core, user_id: str, email: str) -
 def bot(conversation: Conversation, uow_factory: UnitOfWorkFactory) -> TeamsBot:
     for user_id, email in TEAMS_USERS.items():
         link(uow_factory, conversation.core, user_id, email)
-    return TeamsBot(conversation=conversation, installations=conversation.core.installations)
+    return TeamsBot(conversation=conversation)
 
 
 def address_of(core: Core, email: str) -> str | None:

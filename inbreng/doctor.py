@@ -11,20 +11,20 @@ from typing import TypeVar
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings
 
-from adapters.llm.endpoint_check import llm_findings
+from adapters.llm.doctor import llm_findings
 from adapters.llm.settings import LlmSettings
-from adapters.slack.credentials import slack_findings
+from adapters.slack.doctor import slack_findings
 from adapters.slack.settings import SlackSettings
-from adapters.teams.credentials import teams_findings
+from adapters.teams.doctor import teams_findings
 from adapters.teams.settings import TeamsSettings
-from bot.checkup import Finding, Level
 from bot.clock import SystemClock
-from bot.services.checkup import Platforms, network_findings, scheduler_findings, trust_findings
+from bot.doctor import Finding, Level
+from bot.services.doctor import Platforms, network_findings, scheduler_findings, trust_findings
 from inbreng.settings import Settings
 from storage import migrate
 from storage.database import Database
+from storage.doctor import probe, read_errors
 from storage.errors import DatabaseReadError
-from storage.probe import probe, read_errors
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 TIME_VARIABLES = frozenset({"INBRENG_TIMEZONE", "INBRENG_WORKING_HOURS", "INBRENG_HOLIDAYS"})

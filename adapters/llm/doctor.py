@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 
 from adapters.llm.settings import LlmSettings
-from bot.checkup import Finding, Level
+from bot.doctor import Finding, Level
 
 AREA = "llm"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.checkup import Finding, Level
+from bot.doctor import Finding, Level
 from bot.domain import DeliveryStatus, Platform, RoundStatus
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.sending_window import SendingWindow

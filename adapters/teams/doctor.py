@@ -10,7 +10,7 @@ from botframework.connector.auth import AuthenticationConstants
 from adapters.teams.auth import login_authority
 from adapters.teams.connection import is_loopback
 from adapters.teams.settings import TeamsSettings
-from bot.checkup import Finding, Level
+from bot.doctor import Finding, Level
 
 AREA = "teams"
 TIMEOUT_SECONDS = 10

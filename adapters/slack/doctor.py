@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.slack.settings import SlackSettings
-from bot.checkup import Finding, Level
+from bot.doctor import Finding, Level
 
 AREA = "slack"
 TIMEOUT_SECONDS = 10
