@@ -1,11 +1,11 @@
 """Inviting every member of a large network through a rate-limited, faulty Slack.
 
 One round asks N members (default 5000) for input; `inbreng serve` sends the invitations
-through the fake Slack Web API from `tests/fakes`, with Slack's published rate limits on
+through the fake Slack Web API from `testing/fakes`, with Slack's published rate limits on
 (chat.postMessage: about one message a second per channel, and a workspace-wide cap of
 `--workspace-per-minute`) and random faults on (429s, 5xx before the message is posted,
 5xx after it was posted), seeded. Two set-ups, side by side: one server on SQLite, and
-two servers sharing one PostgreSQL (a private server, started by `tests/postgres.py`).
+two servers sharing one PostgreSQL (a private server, started by `testing/postgres.py`).
 A third sends the same round through Teams: one server on SQLite, the fake Bot Framework
 connector enforcing Teams' published rate limits (per conversation, and 50 calls a second
 for the app); each invitation creates the member's personal chat and sends to it.
@@ -46,10 +46,10 @@ import yaml
 from sqlalchemy import text
 
 from storage.database import create_database_engine
-from tests.fakes.slack_web_api import FakeSlackWebApi, Rate, SlackFaults, SlackLimits
-from tests.fakes.teams_connector import FakeTeamsConnector, TeamsLimits, personal_chat
-from tests.postgres import PostgresServer, free_port, postgres_bin_dir, start_postgres
-from tests.teams_harness import team_install
+from testing.fakes.slack_web_api import FakeSlackWebApi, Rate, SlackFaults, SlackLimits
+from testing.fakes.teams_connector import FakeTeamsConnector, TeamsLimits, personal_chat
+from testing.postgres import PostgresServer, free_port, postgres_bin_dir, start_postgres
+from testing.teams_harness import team_install
 
 INBRENG = [sys.executable, "-c", "from inbreng.cli.main import run; run()"]
 ORGANISATIONS = 350

@@ -4,7 +4,7 @@ Both apps run behind the same aiohttp server code, in their own event loop threa
 signed requests sent by an aiohttp client at a fixed concurrency. Measured: slash commands
 (`/inbreng hulp`: acknowledged at once, the help is sent after) and answer-modal
 submissions (validated and stored before the acknowledgement, as Slack shows modal errors
-only from it). Replies go to the fake Web API from `tests/fakes`. Every request's body is
+only from it). Replies go to the fake Web API from `testing/fakes`. Every request's body is
 unique, since the bot refuses replays.
 
 Run: `.venv/bin/python bench/slack_ack.py [--requests N] [--concurrency C]`.
@@ -45,8 +45,8 @@ from inbreng.bootstrap import build_core
 from inbreng.settings import Settings
 from storage import migrate
 from storage.database import Database
-from tests.fakes.slack_web_api import FakeSlackWebApi
-from tests.slack_harness import (
+from testing.fakes.slack_web_api import FakeSlackWebApi
+from testing.slack_harness import (
     BOT_TOKEN,
     FORM,
     SIGNING_SECRET,

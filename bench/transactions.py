@@ -40,8 +40,8 @@ from inbreng.settings import Settings
 from storage import migrate
 from storage.database import Database
 from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes.slack_web_api import FakeSlackWebApi
-from tests.slack_harness import SlackServer
+from testing.fakes.slack_web_api import FakeSlackWebApi
+from testing.slack_harness import SlackServer
 
 NETWORK = Path(__file__).resolve().parents[1] / "examples" / "pmg" / "network.yaml"
 TEXT = "De normbedragen voor nieuwbouw van scholen liggen ver onder de werkelijke bouwkosten."

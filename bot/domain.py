@@ -242,6 +242,7 @@ class Round(RoundData):
     id: int
     meeting: Meeting
     status: RoundStatus
+    pillars: tuple[Pillar, ...]  # those of `pillar_ids`, with their topics and channels
     reminders_done: int = 0  # reminder moments handled so far, in time order
 
     def is_open_at(self, moment: datetime) -> bool:
@@ -286,13 +287,25 @@ class ResponseRevision:
     replaced_at: datetime
 
 
+@dataclass(frozen=True)
+class Channel:
+    """A channel on a platform, where posts go."""
+
+    platform: Platform
+    id: str
+
+    def __str__(self) -> str:
+        """As the audit log and the messages name it: `slack:C0123`."""
+        return f"{self.platform.value}:{self.id}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class DeliveryData:
     kind: DeliveryKind
     due_at: datetime
     round_id: int | None = None
     member_id: int | None = None
-    channel: str | None = None  # "platform:channel-id", for posts to a channel
+    channel: Channel | None = None  # for posts to a channel
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,6 +1,6 @@
 """Database fixtures: every storage test runs on a real SQLite file and a real PostgreSQL.
 
-The PostgreSQL server (`tests/postgres.py`) is started by the test set-up itself, from the
+The PostgreSQL server (`testing/postgres.py`) is started by the test set-up itself, from the
 binaries of the `postgresql` package, in a throwaway directory on a free loopback port; it
 starts when the first test needs it and stops at the end of the session. If it cannot start, the
 session stops with an error: a PostgreSQL run is never skipped silently.
@@ -27,7 +27,7 @@ from psycopg import sql
 from bot.ports import UnitOfWorkFactory
 from storage.database import Database
 from storage.migrate import upgrade
-from tests.postgres import (
+from testing.postgres import (
     POSTGRES_GLOB,
     PostgresServer,
     PostgresStartError,

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.slack_web_api import FakeSlackWebApi
-from tests.slack_harness import SLACK_USERS
+from testing.fakes.slack_web_api import FakeSlackWebApi
+from testing.slack_harness import SLACK_USERS
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bot.services.responses import AnswerInput
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "pmg"
 # Payloads published by Slack and Microsoft (where each comes from: fixtures/SOURCES.md).
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
 
 MEMBER = "a.jansen@zeist.example"  # follows only Financiën
 COLLEAGUE = "t.vermeulen@zeist.example"

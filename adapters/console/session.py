@@ -59,7 +59,7 @@ class ConsoleSession:
 
     def t(self, key: str, **values: object) -> str:
         """The terminal's own words, in the member's language."""
-        texts = self._conversation.core.texts
+        texts = self._conversation.texts
         return plain(texts.render(self._language, f"console.{key}", **values))
 
     def run(self) -> None:
@@ -98,11 +98,9 @@ class ConsoleSession:
         return answer.strip().lower() in YES_WORDS
 
     def _deliver(self, event: Event) -> None:
-        messages = self._conversation.handle(event)
-        member = self._conversation.core.members.by_email(self._email)
-        if member is not None:  # `taal en` changes the prompts that follow as well
-            self._language = member.language
-        self._show(messages)
+        reply = self._conversation.receive(event)
+        self._language = reply.language  # `taal en` changes the prompts that follow as well
+        self._show(reply.messages)
 
     def _show(self, messages: list[Message]) -> None:
         self._buttons = []

@@ -29,7 +29,6 @@ from bot.conversation.conversation import Conversation, Outcome, Reply
 from bot.domain import Installation, Platform
 from bot.events import Actor, ButtonEvent, FormEvent
 from bot.messages import Message, Placement
-from bot.services.installations import InstallationService
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +41,8 @@ CONNECTOR_ERRORS = (ClientException, ClientError, OSError)
 class TeamsBot:
     """The bot's turn logic; `on_turn` is what the adapter calls for every activity."""
 
-    def __init__(self, *, conversation: Conversation, installations: InstallationService) -> None:
+    def __init__(self, *, conversation: Conversation) -> None:
         self._conversation = conversation
-        self._installations = installations
         self._handlers: dict[str, Handler] = {
             ActivityTypes.message: self._on_message,
             ActivityTypes.conversation_update: self._on_conversation_update,
@@ -107,7 +105,7 @@ class TeamsBot:
             if activities.bot_added(activity):
                 await self._installed(activity, *team)
             elif activities.bot_removed(activity):
-                await asyncio.to_thread(self._installations.removed, Platform.TEAMS, team[0])
+                await asyncio.to_thread(self._conversation.removed, Platform.TEAMS, team[0])
             return
         if activities.conversation_type(activity) != activities.PERSONAL:
             return
@@ -123,7 +121,7 @@ class TeamsBot:
         activity = turn.activity
         team = activities.team_of(activity)
         if team is not None and str(activity.action or "").startswith("remove"):
-            await asyncio.to_thread(self._installations.removed, Platform.TEAMS, team[0])
+            await asyncio.to_thread(self._conversation.removed, Platform.TEAMS, team[0])
 
     async def _on_invoke(self, turn: TurnContext) -> None:
         """The bot's cards use Action.Submit, which arrives as a message; an invoke comes
@@ -175,7 +173,7 @@ class TeamsBot:
             name=name,
             address=references.of(activity),
         )
-        await asyncio.to_thread(self._installations.installed, installation)
+        await asyncio.to_thread(self._conversation.installed, installation)
 
     # -- replies ------------------------------------------------------------------
 

@@ -71,7 +71,7 @@ def connect(
     auth = authentication(settings)
     adapter = CloudAdapter(auth)
     adapter.on_turn_error = _turn_failed
-    bot = TeamsBot(conversation=conversation, installations=conversation.core.installations)
+    bot = TeamsBot(conversation=conversation)
 
     async def messages(request: web.Request) -> web.Response:
         if not settings.authenticated and not _from_this_machine(request):
@@ -113,7 +113,7 @@ def connect(
     messenger = TeamsMessenger(
         adapter=adapter,
         app_id=settings.app_id or "",
-        installations=conversation.core.installations,
+        installations=conversation.installations,
         pacer=pacer,
     )
     return TeamsConnection(messenger=messenger)

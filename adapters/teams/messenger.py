@@ -35,7 +35,6 @@ from bot.domain import Identity, Installation, Member, Platform
 from bot.messages import Message
 from bot.outbox.messenger import DeliveryError, Sent
 from bot.outbox.pacing import Pacer
-from bot.services.installations import InstallationService
 from bot.trust import TrustedTenants
 
 TEAMS_CHANNEL_ID = "msteams"
@@ -58,7 +57,7 @@ class TeamsMessenger:
         *,
         adapter: CloudAdapter,
         app_id: str,
-        installations: InstallationService,
+        installations: Callable[[Platform], list[Installation]],
         pacer: Pacer | None = None,
     ) -> None:
         """`pacer`: every call to the connector waits for its slot in Teams' rate
@@ -218,7 +217,7 @@ class TeamsMessenger:
         return results[0]
 
     async def _teams(self) -> list[Installation]:
-        return await asyncio.to_thread(self._installations.of, Platform.TEAMS)
+        return await asyncio.to_thread(self._installations, Platform.TEAMS)
 
     async def _any_team(self, tenant: str | None) -> Installation:
         """A team the bot is in (of `tenant` if there is one): its service reaches

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.application.queries import Queries
 from bot.application.transactions import Transactions
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.sending_window import SendingWindow
@@ -41,6 +42,7 @@ class Core:
     clock: Clock
     window: SendingWindow  # when direct messages may go out
     transactions: Transactions  # one use case, one unit of work
+    queries: Queries  # the read side: what screens show
 
     @classmethod
     def build(
@@ -77,4 +79,5 @@ class Core:
             clock=clock,
             window=window,
             transactions=transactions,
+            queries=Queries(transactions=transactions, clock=clock),
         )

@@ -12,6 +12,7 @@ from bot.conversation import member_commands, privacy_commands, round_commands, 
 from bot.conversation.commands import Command, parse
 from bot.conversation.member_commands import Fits
 from bot.conversation.turn import Turn
+from bot.domain import Installation, Platform
 from bot.errors import InbrengError
 from bot.events import Actor, ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
 from bot.markup import join
@@ -136,6 +137,20 @@ class Conversation:
             stranger=lambda refusal: [Message(text=self.texts.render(DEFAULT_LANGUAGE, key))],
         )
 
+    def installed(self, installation: Installation) -> None:
+        """The bot was added to a team (Teams): remembered, to find members and channels."""
+        with self.core.transactions.use_case():
+            self.core.installations.installed(installation)
+
+    def removed(self, platform: Platform, conversation_id: str) -> None:
+        with self.core.transactions.use_case():
+            self.core.installations.removed(platform, conversation_id)
+
+    def installations(self, platform: Platform) -> list[Installation]:
+        """The teams the bot is in there, for the outbox to look for members."""
+        with self.core.transactions.use_case():
+            return self.core.installations.of(platform)
+
     def _turn(
         self,
         actor: Actor,
@@ -185,7 +200,7 @@ class Conversation:
                 buttons=(Button(label=turn.t("buttons.help"), action=Command.HELP),),
             ),
             *(
-                views.invitation(turn, r, rounds.pillars_of(r))
+                views.invitation(turn, r, list(r.pillars))
                 for r in rounds.open_for(turn.member)
             ),
         ]

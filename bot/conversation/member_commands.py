@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.application.core import Core
+from bot.application.queries import OwnAnswer
 from bot.conversation import forms, views
 from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
@@ -35,7 +36,7 @@ def list_rounds(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         return [Message(text=turn.t("rounds.none"))]
     messages = [Message(title=turn.t("rounds.title", count=len(rounds)))]
     for round_ in rounds:
-        pillars = core.rounds.pillars_of(round_)
+        pillars = list(round_.pillars)
         messages.append(
             views.round_line(turn, round_, pillars, can_answer=round_.id in open_rounds)
         )
@@ -51,14 +52,14 @@ def home(core: Core, turn: Turn, *, fits: Fits | None = None) -> list[Message]:
     """An overview: the open rounds to answer and the member's own latest answers, as many
     as `fits` allows (at most HOME_ANSWERS answers), each list saying how many more
     `rondes` and `mine` show."""
-    open_rounds = core.rounds.open_for(turn.member)
-    responses = core.responses.of_member(turn.member)
-    invitations = [views.invitation(turn, r, core.rounds.pillars_of(r)) for r in open_rounds]
-    answers = _own_responses(core, turn, responses[:HOME_ANSWERS])
+    view = core.queries.home(turn.member, answers=HOME_ANSWERS)
+    open_rounds = view.open_rounds
+    invitations = [views.invitation(turn, r, list(r.pillars)) for r in open_rounds]
+    answers = _own_responses(turn, view.answers)
 
     def page(rounds: int, shown: int) -> list[Message]:
         more_rounds = len(open_rounds) - rounds
-        more_answers = len(responses) - shown
+        more_answers = view.answer_count - shown
         return [
             Message(title=turn.t("home.title"), text=turn.t("home.intro")),
             Message(
@@ -68,7 +69,8 @@ def home(core: Core, turn: Turn, *, fits: Fits | None = None) -> list[Message]:
             *invitations[:rounds],
             *([Message(text=turn.t("home.more_rounds", count=more_rounds))] if more_rounds else []),
             Message(
-                title=turn.t("home.mine"), text=Markup() if responses else turn.t("home.no_answers")
+                title=turn.t("home.mine"),
+                text=Markup() if view.answer_count else turn.t("home.no_answers"),
             ),
             *answers[:shown],
             *([Message(text=turn.t("home.more", count=more_answers))] if more_answers else []),
@@ -94,13 +96,13 @@ def _choose_round(core: Core, turn: Turn, args: list[str]) -> Round | list[Messa
     if not open_rounds:
         return [Message(text=turn.t("rounds.none"))]
     return [Message(text=turn.t("rounds.choose"))] + [
-        views.invitation(turn, r, core.rounds.pillars_of(r)) for r in open_rounds
+        views.invitation(turn, r, list(r.pillars)) for r in open_rounds
     ]
 
 
 def _answerable(core: Core, turn: Turn, round_: Round) -> None:
     """Refuse early, before a form is filled in for nothing."""
-    pillars = core.rounds.pillars_of(round_)
+    pillars = list(round_.pillars)
     if not round_.is_open_at(turn.now):
         raise InbrengError("round_not_open", round_id=round_.id, status=round_.status)
     if not in_audience(turn.member, round_, pillars):
@@ -118,7 +120,7 @@ def answer(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         turn,
         context=context,
         round_=chosen,
-        pillars=core.rounds.pillars_of(chosen),
+        pillars=list(chosen.pillars),
         limits=_limits(core, None),
         opened_by=Button(label=turn.t("buttons.open_form"), action=Command.ANSWER,
                          value=" ".join([str(chosen.id), *args[1:2]])),
@@ -151,32 +153,21 @@ def _topic_name(core: Core, response: Response) -> str | None:
 
 
 def mine(core: Core, turn: Turn, args: list[str]) -> list[Message]:
-    responses = core.responses.of_member(turn.member)
-    if not responses:
+    answers = core.queries.own_answers(turn.member)
+    if not answers:
         return [Message(text=turn.t("mine.none"))]
     return [
         Message(
-            title=turn.t("mine.title", count=len(responses)),
+            title=turn.t("mine.title", count=len(answers)),
             part_title=lambda part, parts: turn.t("mine.part", part=part, parts=parts),
         ),
-        *_own_responses(core, turn, responses),
+        *_own_responses(turn, answers),
     ]
 
 
-def _own_responses(core: Core, turn: Turn, responses: list[Response]) -> list[Message]:
-    """One message per answer; rounds and topics looked up once each, as a member's
-    answers share a few of them."""
-    rounds = {i: core.rounds.get(i) for i in {r.round_id for r in responses}}
-    topics = {i: core.responses.topic(i) for i in {r.topic_id for r in responses} if i}
-    return [
-        views.own_response(
-            turn,
-            response,
-            rounds[response.round_id],
-            (topic.name if (topic := topics.get(response.topic_id or 0)) else None),
-        )
-        for response in responses
-    ]
+def _own_responses(turn: Turn, answers: list[OwnAnswer]) -> list[Message]:
+    """One message per answer."""
+    return [views.own_response(turn, a.response, a.round, a.topic_name) for a in answers]
 
 
 def edit(core: Core, turn: Turn, args: list[str]) -> list[Message]:
@@ -190,7 +181,7 @@ def edit(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         turn,
         context=f"response:{response.id}",
         round_=round_,
-        pillars=core.rounds.pillars_of(round_),
+        pillars=list(round_.pillars),
         limits=_limits(core, response),
         values=forms.answer_values(response, _topic(core, response)),
         opened_by=Button(label=turn.t("buttons.open_form"), action=Command.EDIT,
@@ -233,7 +224,7 @@ def submit_answer(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
             turn,
             context=event.context,
             round_=round_,
-            pillars=core.rounds.pillars_of(round_),
+            pillars=list(round_.pillars),
             limits=_limits(
                 core, core.responses.own(turn.member, int(raw_id)) if kind == "response" else None
             ),

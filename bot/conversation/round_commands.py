@@ -37,7 +37,7 @@ def _reportable_round(core: Core, turn: Turn, args: list[str]) -> tuple[Round, l
         candidates = [
             r
             for r in core.rounds.find(statuses=list(_REPORTABLE))
-            if may_report_on(turn.member, r, core.rounds.pillars_of(r))
+            if may_report_on(turn.member, r, list(r.pillars))
         ]
         if not candidates:
             raise InbrengError("no_reportable_rounds")
@@ -118,10 +118,9 @@ def post(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     round_, pillars = _reportable_round(core, turn, args[1:])
     if kind == DeliveryKind.SUMMARY and round_.status == RoundStatus.SUMMARISED:
         # The reviewed summary: posting approves it and records where it went.
-        postings = core.summary_review.post(round_.id, actor_id=turn.member.id)
-        channels = [f"{p.platform}:{p.channel}" for p in postings]
+        posted = len(core.summary_review.post(round_.id, actor_id=turn.member.id))
     else:
-        channels = core.deliveries.post_to_channels(round_, kind, actor_id=turn.member.id)
+        posted = len(core.deliveries.post_to_channels(round_, kind, actor_id=turn.member.id))
     return [
         Message(
             text=turn.t(
@@ -129,7 +128,7 @@ def post(core: Core, turn: Turn, args: list[str]) -> list[Message]:
                 kind=kind.value,
                 meeting=round_.meeting.title,
                 pillars=pillar_names(pillars, round_),
-                channels=len(channels),
+                channels=posted,
             )
         )
     ]
@@ -213,7 +212,7 @@ def submit_round(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
             errors=forms.field_errors(turn, error),
         )
         return [Message(form=form)]
-    pillars = core.rounds.pillars_of(round_)
+    pillars = list(round_.pillars)
     return [
         Message(
             text=turn.t(

@@ -21,7 +21,7 @@ def for_member(core: Core, delivery: Delivery, member: Member) -> Message | None
     if delivery.round_id is None or not member.active:
         return None
     round_ = core.rounds.get(delivery.round_id)
-    pillars = core.rounds.pillars_of(round_)
+    pillars = list(round_.pillars)
     now = core.clock.now()
     turn = Turn.of(member, texts=core.texts, now=now)
     if delivery.kind == DeliveryKind.SUMMARY:

@@ -97,14 +97,18 @@ class Outbox:
         return outcomes
 
     def _claim(self, direct: bool) -> list[_Prepared]:
-        """Claim a batch and work out what each delivery says, in one unit of work. What
-        a message says is thus decided when its batch is claimed, seconds before it is
-        sent, not when it was queued."""
+        """Claim a batch, then work out what each delivery says, in one more unit of work
+        for the whole batch. The claim commits at once: composing (a summary's charts)
+        can take seconds, in which SQLite's one writer must stay free to record sends.
+        What a message says is thus decided when its batch is claimed, seconds before it
+        is sent, not when it was queued."""
         core = self._core
+        claimed = core.deliveries.claim(
+            worker=self._worker, limit=self._batch, claim_for=self._claim_for, direct=direct
+        )
+        if not claimed:
+            return []
         with core.transactions.use_case():
-            claimed = core.deliveries.claim(
-                worker=self._worker, limit=self._batch, claim_for=self._claim_for, direct=direct
-            )
             return [self._prepare(delivery) for delivery in claimed]
 
     def _prepare(self, delivery: Delivery) -> _Prepared:
@@ -237,10 +241,10 @@ class Outbox:
         delivery, message = prepared.delivery, prepared.message
         key = str(delivery.id)
         if delivery.channel is not None:
-            platform, _, channel_id = delivery.channel.partition(":")
-            messenger = self._messengers.get(Platform(platform))
+            platform, channel_id = delivery.channel.platform, delivery.channel.id
+            messenger = self._messengers.get(platform)
             if messenger is None:
-                raise DeliveryError(f"{platform} is not connected", permanent=True)
+                raise DeliveryError(f"{platform.value} is not connected", permanent=True)
             if delivery.uncertain and (earlier := await messenger.find_sent(channel_id, key=key)):
                 return earlier
             if message is None:

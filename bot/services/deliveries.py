@@ -10,6 +10,7 @@ from bot.audit import shows_names
 from bot.domain import (
     ANY_TENANT,
     AuditEntry,
+    Channel,
     Delivery,
     DeliveryData,
     DeliveryKind,
@@ -35,12 +36,11 @@ class Reach:
 
 def queue_channel_posts(
     uow: UnitOfWork, round_: Round, kind: DeliveryKind, *, now: datetime
-) -> list[str]:
-    """A delivery to every channel of the round's pillars; returns them ("platform:id")."""
+) -> list[Channel]:
+    """A delivery to every channel of the round's pillars; returns them."""
     channels = [
-        f"{Platform(platform).value}:{channel_id}"
-        for pillar in uow.pillars.list()
-        if pillar.id in round_.pillar_ids
+        Channel(Platform(platform), channel_id)
+        for pillar in round_.pillars
         for platform, channel_id in sorted(pillar.channels.items())
     ]
     for channel in channels:
@@ -160,9 +160,11 @@ class DeliveryService:
             network = uow.network.get()
         return network.language if network is not None else DEFAULT_LANGUAGE
 
-    def post_to_channels(self, round_: Round, kind: DeliveryKind, *, actor_id: int) -> list[str]:
+    def post_to_channels(
+        self, round_: Round, kind: DeliveryKind, *, actor_id: int
+    ) -> list[Channel]:
         """Queue a channel post of the round's status or summary in every channel of its
-        pillars; returns the channels ("platform:id")."""
+        pillars; returns the channels."""
         with self._uow_factory() as uow:
             channels = queue_channel_posts(uow, round_, kind, now=self._clock.now())
             if not channels:
@@ -173,7 +175,7 @@ class DeliveryService:
                     subject_type="round",
                     subject_id=round_.id,
                     actor_member_id=actor_id,
-                    details={"channels": channels},
+                    details={"channels": [str(channel) for channel in channels]},
                 )
             )
             uow.commit()

@@ -187,7 +187,7 @@ class ExportService:
                 uow.audit.record(audit)
                 uow.commit()
         summary = self._reports.summary(round_id)
-        pillars = [p for p in all_pillars if p.id in round_.pillar_ids]
+        pillars = list(round_.pillars)
         return RoundExport(
             round_=round_,
             pillars=pillars,

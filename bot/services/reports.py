@@ -21,7 +21,7 @@ class ReportService:
     def round_with_pillars(self, round_id: int) -> tuple[Round, list[Pillar]]:
         with self._uow_factory() as uow:
             round_ = round_or_refuse(uow, round_id)
-            return round_, [p for p in uow.pillars.list() if p.id in round_.pillar_ids]
+            return round_, list(round_.pillars)
 
     def participation(self, round_id: int, *, complete: bool = False) -> Participation:
         """As published; `complete` (the secretariat's own view) counts anonymous answers

@@ -113,7 +113,7 @@ class ResponseService:
         round_ = uow.rounds.get(round_id)
         if round_ is None:
             raise InbrengError("round_not_found", round_id=round_id)
-        pillars = [p for p in uow.pillars.list() if p.id in round_.pillar_ids]
+        pillars = list(round_.pillars)
         if not round_.is_open_at(self._clock.now()):
             raise InbrengError("round_not_open", round_id=round_id, status=round_.status)
         if not in_audience(member, round_, pillars):

@@ -304,10 +304,6 @@ class RoundService:
         with self._uow_factory() as uow:
             return uow.pillars.list()
 
-    def pillars_of(self, round_: Round) -> list[Pillar]:
-        with self._uow_factory() as uow:
-            return [p for p in uow.pillars.list() if p.id in round_.pillar_ids]
-
     def _move(self, uow: UnitOfWork, round_: Round, event: RoundEvent) -> Round:
         """The round after `event`, as the lifecycle allows it (or refuses)."""
         transition = ROUND_LIFECYCLE.next(round_.status, event, round_id=round_.id)
@@ -380,7 +376,7 @@ class RoundService:
     def _reviewers(uow: UnitOfWork, round_: Round, *, actor_id: int | None) -> list[int]:
         """The leads of the round's pillars (the secretariat for a members' meeting or a
         pillar without a lead), except whoever closed it: they have just seen it."""
-        pillars = [p.slug for p in uow.pillars.list() if p.id in round_.pillar_ids]
+        pillars = [p.slug for p in round_.pillars]
         members = [m for m in uow.members.list() if m.id != actor_id]
         leads = [m.id for m in members if any(m.leads(slug) for slug in pillars)]
         if leads and len(pillars) == 1:

@@ -46,7 +46,7 @@ def build_summary(uow: UnitOfWork, round_: Round) -> RoundSummary:
     members = {m.id: m for m in uow.members.list(include_inactive=True)}
     organisations = {o.id: o for o in uow.organisations.list(include_inactive=True)}
     topics = [t for pillar_id in round_.pillar_ids for t in uow.pillars.all_topics(pillar_id)]
-    pillar_slugs = {p.id: p.slug for p in uow.pillars.list() if p.id in round_.pillar_ids}
+    pillar_slugs = {p.id: p.slug for p in round_.pillars}
     by_id = {r.id: r for r in responses}
     topic_by_id = {t.id: t for t in topics}
     answers = [

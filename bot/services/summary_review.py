@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.domain import AuditEntry, DeliveryKind, RoundStatus, Summary, SummaryStatus
+from bot.domain import (
+    AuditEntry,
+    Channel,
+    DeliveryKind,
+    Platform,
+    RoundStatus,
+    Summary,
+    SummaryStatus,
+)
 from bot.errors import InbrengError
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.deliveries import queue_channel_posts
@@ -78,21 +86,22 @@ class SummaryReviewService:
             if not channels:
                 raise InbrengError("no_channel")
             pillar_of = {
-                f"{platform}:{channel}": pillar.slug
+                Channel(Platform(platform), channel_id): pillar.slug
                 for pillar in uow.pillars.list()
-                for platform, channel in pillar.channels.items()
+                for platform, channel_id in pillar.channels.items()
             }
             postings = [
                 Posting(
-                    platform=channel.partition(":")[0],
-                    channel=channel.partition(":")[2],
+                    platform=channel.platform.value,
+                    channel=channel.id,
                     pillar_slug=pillar_of.get(channel),
                     at=now.isoformat(),
                 )
                 for channel in channels
             ]
             posted = replace(summary, postings=[*summary.postings, *postings])
-            self._save(uow, stored, posted, "summary.posted", actor_id, {"channels": channels},
+            where: dict[str, object] = {"channels": [str(channel) for channel in channels]}
+            self._save(uow, stored, posted, "summary.posted", actor_id, where,
                        transitions=transitions)  # fmt: skip
             uow.commit()
         return postings

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from bot.checkup import Finding, Level, faulty
 from bot.clock import SystemClock
+from bot.doctor import Finding, Level, faulty
 from bot.texts import Texts
 from bot.voice import Voice
 from inbreng.cli.runtime import operator_voice
@@ -24,7 +24,7 @@ def doctor(
     """Check the settings, the time zone, the database (reachable, migrated, network
     loaded), the scheduler's backlog, Slack, Teams and the language model endpoint."""
     # The platforms' SDKs load for this command only, not for every start.
-    from inbreng.cli.doctor_checks import checkup
+    from inbreng.doctor import checkup
 
     loaded, findings = checkup()
     # Invalid settings are findings too: speak with the defaults then.

@@ -11,12 +11,12 @@ import typer
 from adapters.console.session import ConsoleSession
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
-from bot.checkup import Level
 from bot.clock import SystemClock
+from bot.doctor import Level
 from bot.errors import FieldErrors, InbrengError
 from bot.exports.summary_markdown import summary_markdown
 from bot.network_file import NetworkFileError, load_network_file
-from bot.services.checkup import Platforms, trust_findings
+from bot.services.doctor import Platforms, trust_findings
 from bot.services.network import Readmission, load_network
 from bot.texts import Texts
 from bot.voice import Voice

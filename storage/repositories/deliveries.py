@@ -8,7 +8,15 @@ from datetime import datetime
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import Delivery, DeliveryBacklog, DeliveryData, DeliveryKind, DeliveryStatus
+from bot.domain import (
+    Channel,
+    Delivery,
+    DeliveryBacklog,
+    DeliveryData,
+    DeliveryKind,
+    DeliveryStatus,
+    Platform,
+)
 from storage.models import DeliveryRow
 from storage.repositories._common import affected, require
 
@@ -21,12 +29,18 @@ def to_delivery(row: DeliveryRow) -> Delivery:
         due_at=row.due_at,
         round_id=row.round_id,
         member_id=row.member_id,
-        channel=row.channel,
+        channel=None if row.channel is None else _channel(row.channel),
         attempts=row.attempts,
         last_error=row.last_error,
         platform_message_id=row.platform_message_id,
         uncertain=row.uncertain,
     )
+
+
+def _channel(stored: str) -> Channel:
+    """The column holds `platform:channel-id` (`str(Channel)`)."""
+    platform, _, channel_id = stored.partition(":")
+    return Channel(Platform(platform), channel_id)
 
 
 class SqlDeliveryRepository:
@@ -43,7 +57,7 @@ class SqlDeliveryRepository:
             due_at=data.due_at,
             round_id=data.round_id,
             member_id=data.member_id,
-            channel=data.channel,
+            channel=None if data.channel is None else str(data.channel),
             attempts=0,
             uncertain=False,
         )

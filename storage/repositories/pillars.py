@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -141,6 +141,10 @@ class SqlPillarRepository:
         existing = self._session.scalar(query)
         if existing is not None and existing != topic_id:
             raise DuplicateError(f"pillar {pillar_id} already has a topic with slug {slug!r}")
+
+    def by_ids(self, pillar_ids: Collection[int]) -> dict[int, Pillar]:
+        rows = self._session.scalars(select(PillarRow).where(PillarRow.id.in_(pillar_ids))).all()
+        return {pillar.id: pillar for pillar in self._to_pillars(rows)}
 
     def list(self) -> list[Pillar]:
         """In the order they were added."""

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from bot.domain import Audience, Round, RoundData, RoundStatus
+from bot.domain import Audience, Pillar, Round, RoundData, RoundStatus
 from bot.lifecycle import StatusChanged
 from bot.round_lifecycle import RoundTransition
 from storage.errors import NotFoundError
 from storage.models import MeetingRow, RoundDeclineRow, RoundPillarRow, RoundRow
 from storage.repositories._common import affected, insert_ignoring_duplicate, require
 from storage.repositories.meetings import to_meeting
+from storage.repositories.pillars import SqlPillarRepository
 
 
 def to_seconds(reminder: timedelta) -> float:
@@ -22,13 +23,16 @@ def to_seconds(reminder: timedelta) -> float:
     return int(seconds) if seconds.is_integer() else seconds
 
 
-def to_round(row: RoundRow) -> Round:
+def to_round(row: RoundRow, pillars: Mapping[int, Pillar]) -> Round:
+    """`pillars`: by id, at least those of the round."""
+    pillar_ids = tuple(sorted(link.pillar_id for link in row.pillar_links))
     return Round(
         id=row.id,
         meeting_id=row.meeting_id,
         meeting=to_meeting(row.meeting),
         status=RoundStatus(row.status),
-        pillar_ids=tuple(sorted(link.pillar_id for link in row.pillar_links)),
+        pillar_ids=pillar_ids,
+        pillars=tuple(pillars[pillar_id] for pillar_id in pillar_ids),
         question=row.question,
         audience=Audience(row.audience),
         opens_at=row.opens_at,
@@ -57,7 +61,7 @@ class SqlRoundRepository:
         if lock:
             query = query.with_for_update(of=RoundRow)
         row = self._session.scalar(query)
-        return None if row is None else to_round(row)
+        return None if row is None else self._rounds([row])[0]
 
     def take(self, *, statuses: Collection[RoundStatus]) -> list[Round]:
         """Rounds in `statuses`, locked for this transaction; rows another instance holds
@@ -69,7 +73,13 @@ class SqlRoundRepository:
             .options(selectinload(RoundRow.meeting), selectinload(RoundRow.pillar_links))
             .with_for_update(skip_locked=True, of=RoundRow)
         )
-        return [to_round(row) for row in self._session.scalars(query)]
+        return self._rounds(self._session.scalars(query).all())
+
+    def _rounds(self, rows: Sequence[RoundRow]) -> list[Round]:
+        """Rounds with their pillars, whose topics and channels come in three queries."""
+        wanted = {link.pillar_id for row in rows for link in row.pillar_links}
+        pillars = SqlPillarRepository(self._session).by_ids(wanted) if wanted else {}
+        return [to_round(row, pillars) for row in rows]
 
     def set_reminders_done(self, round_id: int, done: int) -> None:
         require(self._session, RoundRow, round_id).reminders_done = done
@@ -96,7 +106,7 @@ class SqlRoundRepository:
         )
         self._session.add(row)
         self._session.flush()
-        return to_round(row)
+        return self._rounds([row])[0]
 
     def set_status(self, round_id: int, transition: RoundTransition) -> None:
         """One UPDATE guarded by the source state: of two instances that read the round
@@ -152,4 +162,4 @@ class SqlRoundRepository:
         )
         if statuses is not None:
             query = query.where(RoundRow.status.in_([RoundStatus(s).value for s in statuses]))
-        return [to_round(row) for row in self._session.scalars(query)]
+        return self._rounds(self._session.scalars(query).all())
