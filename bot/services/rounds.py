@@ -368,7 +368,11 @@ class RoundService:
                 subject_type="summary",
                 subject_id=stored.id,
                 actor_member_id=actor_id,
-                details={"round_id": round_.id, "channels": channels, "reviewers": reviewers},
+                details={
+                    "round_id": round_.id,
+                    "channels": [str(channel) for channel in channels],
+                    "reviewers": reviewers,
+                },
             )
         )
 
