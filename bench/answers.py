@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from adapters.console.session import console_actor
+from bot.application.permissions import Operator
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation.conversation import Conversation
@@ -53,7 +54,7 @@ def _prepared(url: str) -> tuple[Database, Core, int, list[str]]:
             meeting_at=now + timedelta(days=14),
             closes_at=now + timedelta(days=7),
         ),
-        actor_id=None,
+        actor=Operator(name="bench"),
     )
     emails = [
         m.email

@@ -37,6 +37,7 @@ from urllib.parse import urlencode
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
+from bot.application.permissions import Operator
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation.core import Core
@@ -82,7 +83,7 @@ def prepared_database(url: str) -> list[str]:
             meeting_at=now + timedelta(days=14),
             closes_at=now + timedelta(days=7),
         ),
-        actor_id=None,
+        actor=Operator(name="bench"),
     )
     with database.unit_of_work() as uow:
         members = uow.members.list()

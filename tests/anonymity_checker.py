@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.audit import AuditActor
+from bot.application.permissions import Operator
 from bot.conversation.conversation import Conversation
 from bot.conversation.turn import Voice
 from bot.domain import Attribution, Delivery, DeliveryKind, DeliveryStatus, Member, Response
@@ -41,7 +41,7 @@ from tests.support import LEAD, actor, texts_of
 
 K = 3  # the smallest anonymity set the rule promises, in municipalities and in persons
 
-LEAD_READS = AuditActor.command_line("lead")  # the reader the audit log names
+LEAD_READS = Operator(name="lead")  # the reader the audit log names
 
 
 def publication(conversation: Conversation, round_id: int, *, reader: str = LEAD) -> dict[str, str]:

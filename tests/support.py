@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from adapters.console.session import ConsoleSession, console_actor
+from bot.application.permissions import Operator
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.domain import Attribution, Member, Response, Round
@@ -31,6 +32,8 @@ LEAD = "i.hendriks@oss.example"  # leads Financiën
 OTHER_LEAD = "g.brouwer@harderwijk.example"  # leads Economie en Fysieke Leefomgeving
 SECRETARIAT = "y.schouten@pmg.example"
 STRANGER = "someone@elsewhere.example"
+# Whoever runs the command line: holds every permission (what tests that set a scene use).
+OPERATOR = Operator(name="tests")
 # The Slack workspace the example network trusts (network.slack_workspaces), and one it
 # does not: another organisation's, whose users may share a channel (Slack Connect).
 TRUSTED_TEAM = "T0001"

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.audit import AuditActor
+from bot.application.permissions import Operator
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.domain import Attribution, Round
@@ -212,7 +212,7 @@ def test_an_anonymous_row_of_an_export_carries_no_number_no_time_and_comes_last(
     give_named_and_anonymous(conversation.core, open_round)
 
     csv = conversation.core.exports.for_round(
-        open_round.id, fmt=ExportFormat.CSV, language="nl", reader=AuditActor.command_line("lead")
+        open_round.id, fmt=ExportFormat.CSV, language="nl", reader=Operator(name="lead")
     )
     rows = list(DictReader(io.StringIO(csv.content.decode("utf-8-sig"))))
 

@@ -22,7 +22,7 @@ import openpyxl
 import pytest
 from docx.text.paragraph import Paragraph
 
-from bot.audit import AuditActor
+from bot.application.permissions import Operator
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation.core import Core
@@ -53,6 +53,7 @@ from tests.support import (
     EXAMPLES,
     LEAD,
     MEMBER,
+    OPERATOR,
     FakeClock,
     answer,
     inbreng_executable,
@@ -60,7 +61,7 @@ from tests.support import (
 )
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
-READER = AuditActor.command_line("secretariaat")  # who the audit log names for each export
+READER = Operator(name="secretariaat")  # who the audit log names for each export
 
 HENK = "h.lubbers@coevorden.example"
 SANNE = "s.kok@de-ronde-venen.example"
@@ -566,7 +567,7 @@ def later_round(core: Core, clock: FakeClock, pillar: str, days: int) -> Round:
             meeting_at=clock.now() + timedelta(days=days),
             closes_at=clock.now() + timedelta(days=days - 5),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
 
 
@@ -581,7 +582,7 @@ def test_a_pillar_export_covers_its_rounds_whose_meeting_falls_in_the_period(
             pillar_slug="financien", opens_at=clock.now() + timedelta(days=1),
             closes_at=clock.now() + timedelta(days=8), meeting_at=clock.now() + timedelta(days=9),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )  # fmt: skip
     second = answer(core, january, MEMBER, "verduurzaming", "Precario in januari.")
     answer(core, elsewhere, OTHER_PILLAR_LEAD, "anders", "Elders: stikstof.")
@@ -729,7 +730,7 @@ def answered_round(url: str) -> int:
         round_ = core.rounds.create(
             RoundRequest(pillar_slug="financien", meeting_at=now + timedelta(days=14),
                          closes_at=now + timedelta(days=7)),
-            actor_id=None,
+            actor=OPERATOR,
         )  # fmt: skip
         answer(core, round_, MEMBER, "onderwijshuisvesting", SCRIPT, NAME, FORMULA)
         answer(core, round_, COLLEAGUE, "onderwijshuisvesting", "IHP loopt vast.", ANONYMOUS)

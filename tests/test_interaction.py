@@ -33,7 +33,7 @@ from tests.slack_harness import (
     shown_strings,
     wait_until,
 )
-from tests.support import FakeClock, teams_tenant_of
+from tests.support import OPERATOR, FakeClock, teams_tenant_of
 from tests.teams_harness import JsonObject, TeamsServer, personal_message
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -473,7 +473,7 @@ def test_an_invitation_answered_in_the_terminal_shows_only_the_confirmation(
             meeting_at=clock.now() + timedelta(days=20),
             closes_at=clock.now() + timedelta(days=10),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
     said: list[str] = []
     typed = ["1", ANSWER, "", "", ""]

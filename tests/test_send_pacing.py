@@ -42,7 +42,7 @@ from tests.fakes.teams_connector import (
     TeamsLimits,
     Window,
 )
-from tests.support import FakeClock
+from tests.support import OPERATOR, FakeClock
 from tests.teams_harness import TeamsServer, team_install
 from tests.test_cli import inbreng, succeeded
 from tests.test_many_instances import (
@@ -236,7 +236,7 @@ def open_round(core: Core, clock: FakeClock, title: str) -> None:
             meeting_at=clock.now() + timedelta(days=14),
             closes_at=clock.now() + timedelta(days=7),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
 
 

@@ -24,7 +24,7 @@ from tests.fakes.bot_framework_auth import FakeBotFrameworkAuth, new_key
 from tests.fakes.slack_web_api import FakeSlackWebApi
 from tests.fakes.teams_connector import FakeTeamsConnector
 from tests.slack_harness import BOT_TOKEN, SIGNING_SECRET
-from tests.support import FakeClock, teams_tenant_of
+from tests.support import OPERATOR, FakeClock, teams_tenant_of
 from tests.teams_harness import (
     TEAMS_FIXTURES,
     JsonObject,
@@ -244,7 +244,7 @@ def test_one_round_reaches_each_member_on_their_own_platform_and_posts_to_both_c
                     reminders=(timedelta(days=2),),
                     post_summary_directly=True,
                 ),
-                actor_id=None,
+                actor=OPERATOR,
             )
 
             server.run_outbox()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
+from bot.application.permissions import Permission, allows
 from bot.conversation.commands import Command
 from bot.conversation.turn import Turn, Voice
 from bot.domain import (
@@ -26,20 +27,9 @@ from bot.messages import (
     PartTitle,
     Placement,
 )
-from bot.policy import may_manage_rounds, may_report_on
 from bot.services.participation import Participation
 from bot.themes.model import Novelty, RoundSummary, Theme
 from bot.timeparse import format_reminders
-
-
-def help_message(turn: Turn) -> Message:
-    member = turn.member
-    lines = [turn.t("help.member")]
-    if member.lead_of or member.is_secretariat:
-        lines.append(turn.t("help.lead"))
-    if may_manage_rounds(member):
-        lines.append(turn.t("help.secretariat"))
-    return Message(title=turn.t("help.title", name=member.name), text=join("\n\n", lines))
 
 
 def pillar_names(pillars: list[Pillar], round_: Round) -> str:
@@ -111,7 +101,8 @@ def round_line(turn: Turn, round_: Round, pillars: list[Pillar], *, can_answer: 
             ),
             Button(label=turn.t("buttons.decline"), action=Command.DECLINE, value=str(round_.id)),
         ]
-    if may_report_on(turn.member, round_, pillars):
+    slugs = [p.slug for p in pillars if p.id in round_.pillar_ids]
+    if allows(turn.member, Permission.READ_ROUND_STATUS, pillars=slugs):
         buttons += [
             Button(label=turn.t("buttons.status"), action=Command.STATUS, value=str(round_.id)),
             Button(label=turn.t("buttons.summary"), action=Command.SUMMARY, value=str(round_.id)),

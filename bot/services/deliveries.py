@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.application.permissions import Actor, Permission, member_id_of, require
 from bot.audit import shows_names
 from bot.domain import (
     ANY_TENANT,
@@ -21,6 +22,7 @@ from bot.domain import (
 )
 from bot.errors import InbrengError
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.lookup import round_or_refuse
 from bot.services.reminders import still_to_remind
 from bot.texts import DEFAULT_LANGUAGE
 from bot.themes.model import RoundSummary
@@ -160,10 +162,13 @@ class DeliveryService:
             network = uow.network.get()
         return network.language if network is not None else DEFAULT_LANGUAGE
 
-    def post_to_channels(self, round_: Round, kind: DeliveryKind, *, actor_id: int) -> list[str]:
+    def post_to_channels(self, round_: Round, kind: DeliveryKind, *, actor: Actor) -> list[str]:
         """Queue a channel post of the round's status or summary in every channel of its
         pillars; returns the channels ("platform:id")."""
         with self._uow_factory() as uow:
+            stored = round_or_refuse(uow, round_.id)  # its pillars as stored, not as handed in
+            pillars = [p.slug for p in uow.pillars.list() if p.id in stored.pillar_ids]
+            require(actor, Permission.POST_TO_CHANNEL, pillars=pillars)
             channels = queue_channel_posts(uow, round_, kind, now=self._clock.now())
             if not channels:
                 raise InbrengError("no_channel")
@@ -172,7 +177,7 @@ class DeliveryService:
                     action=f"{kind.value}.posted",
                     subject_type="round",
                     subject_id=round_.id,
-                    actor_member_id=actor_id,
+                    actor_member_id=member_id_of(actor),
                     details={"channels": channels},
                 )
             )

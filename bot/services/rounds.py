@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.application.permissions import Actor, Permission, member_id_of, require
 from bot.domain import (
     Audience,
     AuditEntry,
@@ -69,7 +70,9 @@ class RoundService:
         self._window = window
         self._llm = llm
 
-    def create(self, request: RoundRequest, *, actor_id: int | None) -> Round:
+    def create(self, request: RoundRequest, *, actor: Actor) -> Round:
+        require(actor, Permission.MANAGE_ROUNDS)
+        actor_id = member_id_of(actor)
         now = self._clock.now()
         opens_at = request.opens_at or now
         with self._uow_factory() as uow:
@@ -198,8 +201,10 @@ class RoundService:
             uow.commit()
             return [round_or_refuse(uow, r.id) for r in due]
 
-    def close(self, round_id: int, *, actor_id: int | None) -> Round:
+    def close(self, round_id: int, *, actor: Actor) -> Round:
         """Close a round and store its summary draft; unsent invitations are dropped."""
+        require(actor, Permission.MANAGE_ROUNDS)
+        actor_id = member_id_of(actor)
         phrasing = self._phrasings([round_id]).get(round_id)
         with self._uow_factory() as uow:
             round_ = uow.rounds.get(round_id, lock=True)
