@@ -179,7 +179,7 @@ def _close_while_the_model_thinks(
         llm = LlmSettings(_env_file=None, base_url=model.url, model="eigen-model")
         rounds = RoundService(uow_factory=uow_factory, clock=clock, window=core.window, llm=llm)
         closing = threading.Thread(target=rounds.close, args=(open_round.id,),
-                                   kwargs={"actor_id": None})  # fmt: skip
+                                   kwargs={"actor": OPERATOR})  # fmt: skip
         closing.start()
         deadline = time.monotonic() + 10
         while not model.requests:
