@@ -11,12 +11,13 @@ Each test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from adapters.slack.actions import action_id
 from bot.application.permissions import (
     MEMBER_PERMISSIONS,
     PILLAR_PERMISSIONS,
@@ -42,6 +43,15 @@ from bot.ports import UnitOfWorkFactory
 from bot.services.rounds import RoundRequest
 from bot.texts import Texts
 from tests.db_snapshot import snapshot
+from tests.fakes.slack_web_api import FakeSlackWebApi
+from tests.slack_harness import (
+    LEAD_ID,
+    MEMBER_ID,
+    SECRETARIAT_ID,
+    SLACK_USERS,
+    SlackServer,
+    all_text,
+)
 from tests.support import (
     COLLEAGUE,
     ENGLISH_MEMBER,
@@ -398,3 +408,105 @@ def test_the_services_refuse_an_unprivileged_actor_themselves(
     assert reads(uow_factory) == []
     # The operator of the command line may do it all, as before.
     assert core.rounds.close(open_id, actor=OPERATOR).status == RoundStatus.SUMMARISED
+
+
+# --- through Slack's HTTP route, with signed requests ----------------------------------------
+
+OTHER_LEAD_ID = "UOTHERLD1"
+
+
+@pytest.fixture
+def slack(conversation: Conversation, slack_api: FakeSlackWebApi) -> Iterator[SlackServer]:
+    slack_api.add_user(OTHER_LEAD_ID, OTHER_LEAD)
+    server = SlackServer(conversation, slack_api)
+    yield server
+    server.stop()
+
+
+def state(database_url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every table but the one that remembers requests seen (against Slack's replays)."""
+    return {k: v for k, v in snapshot(database_url).items() if k != "processed_events"}
+
+
+class SlackReplies:
+    """What the bot answers on the requests' response URLs, one request at a time."""
+
+    def __init__(self, slack: SlackServer) -> None:
+        self.slack = slack
+        self.count = 0
+
+    def next(self) -> str:
+        self.count += 1
+        return all_text(self.slack.slack.wait_for("response_url", self.count)[self.count - 1])
+
+
+@pytest.mark.parametrize("user_id", [MEMBER_ID, LEAD_ID, OTHER_LEAD_ID])
+def test_slash_commands_and_buttons_sent_to_slack_are_refused_alike(
+    slack: SlackServer,
+    core: Core,
+    open_round: Round,
+    closed_round: Round,
+    uow_factory: UnitOfWorkFactory,
+    database_url: str,
+    user_id: str,
+) -> None:
+    email = OTHER_LEAD if user_id == OTHER_LEAD_ID else SLACK_USERS[user_id]
+    replies = SlackReplies(slack)
+    slack.command(user_id, "hulp")  # the first contact links the Slack user
+    assert "wat kan ik voor u doen" in replies.next()
+    who = member(core, email)
+    rounds = {"open": open_round.id, "closed": closed_round.id}
+    before = state(database_url)
+
+    tried = 0
+    for command, attempts in ATTEMPTS.items():
+        permission = COMMANDS[command].permission
+        if allows(who, permission, pillars=ROUND_PILLARS):
+            continue
+        expected = REFUSALS[refusal_key(permission)]
+        for attempt in attempts:
+            args = " ".join(attempt).format(**rounds)
+            slack.command(user_id, f"{word_for(command)} {args}".strip())
+            assert expected in replies.next(), (command, args)
+            # A forged button: its command in the action id, its argument in the value.
+            slack.click(user_id, action_id(command.value, 0), args, ephemeral=True)
+            assert expected in replies.next(), (command, args)
+            tried += 1
+
+    # The lead is refused only the secretariat's `nieuw` and `sluit`; the others everything.
+    assert tried == (2 if user_id == LEAD_ID else sum(len(a) for a in ATTEMPTS.values()))
+    assert state(database_url) == before
+    assert reads(uow_factory) == []
+    assert not [
+        c for c in slack.slack.calls_to("chat.postMessage") if c.params["channel"][0] == "C"
+    ]
+
+
+def test_a_round_form_forged_by_a_lead_through_slack_creates_nothing(
+    slack: SlackServer, core: Core, open_round: Round, database_url: str
+) -> None:
+    replies = SlackReplies(slack)
+    slack.command(LEAD_ID, "hulp")
+    replies.next()
+    slack.command(SECRETARIAT_ID, "nieuw")  # the secretariat's own form, to copy
+    view = slack.slack.wait_for("views.open")[-1].params["view"]
+    before = state(database_url)
+    values = {
+        "pillar": "financien",
+        "meeting_title": "Nep",
+        "meeting_at": int((open_round.meeting.starts_at + timedelta(days=3)).timestamp()),
+        "opens_at": None,
+        "closes_at": int((open_round.meeting.starts_at + timedelta(days=1)).timestamp()),
+        "question": "",
+        "reminders": "",
+        "audience": "all",
+    }
+    reply = slack.submit(LEAD_ID, view, values)
+
+    assert reply.status == 200
+    slack.settle()
+    assert state(database_url) == before
+    assert [r.id for r in core.rounds.find()] == [open_round.id]
+    # The same form from the secretariat does create the round: the values were valid.
+    assert slack.submit(SECRETARIAT_ID, view, values).status == 200
+    assert [r.meeting.title for r in core.rounds.find()] == ["Pijleroverleg Financiën", "Nep"]
