@@ -20,6 +20,7 @@ from bot.texts import DEFAULT_LANGUAGE, available_languages
 
 logger = logging.getLogger(__name__)
 
+
 def _default_first(language: str) -> tuple[bool, str]:
     return (language != DEFAULT_LANGUAGE, language)
 
