@@ -31,7 +31,7 @@ from bot.application.permissions import (
 )
 from bot.conversation.command_help import SECTIONS
 from bot.conversation.command_table import COMMANDS, FORMS
-from bot.conversation.commands import WORDS, Command
+from bot.conversation.commands import WORDS, Command, resolve
 from bot.conversation.conversation import Conversation
 from bot.conversation.core import Core
 from bot.domain import DeliveryKind, Member, Role, Round, RoundStatus
@@ -289,6 +289,26 @@ def test_whoever_holds_a_permission_gets_what_it_gives(
             assert reply == REFUSALS["not_allowed"], typed
     may_read = email in (LEAD, SECRETARIAT)
     assert reads(uow_factory) == (["summary.viewed", "round.exported"] if may_read else [])
+
+
+@pytest.mark.parametrize("email", ROLES)
+def test_nobody_is_offered_a_button_they_may_not_press(
+    conversation: Conversation, core: Core, open_round: Round, closed_round: Round, email: str
+) -> None:
+    linked(conversation, email)
+    who = member(core, email)
+    offered: set[Command] = set()
+    for typed in ("rondes", f"ronde {open_round.id}", f"status {open_round.id}",
+                  f"samenvatting {open_round.id}", f"samenvatting {closed_round.id}"):  # fmt: skip
+        for message in conversation.handle(MessageEvent(actor=actor(email), text=typed)):
+            for button in message.buttons:
+                command, _ = resolve(Command(button.action), button.value.split())
+                offered.add(command)
+                permission = COMMANDS[command].permission
+                assert allows(who, permission, pillars=ROUND_PILLARS), (email, typed, command)
+    # Literally: the secretariat is offered closing the open round, a lead is not.
+    assert (Command.CLOSE in offered) == (email == SECRETARIAT)
+    assert (Command.POST in offered) == (email in (LEAD, SECRETARIAT))
 
 
 def test_only_the_secretariat_closes_and_creates_rounds(

@@ -419,8 +419,9 @@ def round_detail(
     *,
     operations: bool,
 ) -> Message:
-    """`operations`: with what was sent and what failed, for the secretariat only: how many
-    reminders went out follows who answered, anonymously too."""
+    """`operations`: for whoever runs the rounds (the secretariat) only: what was sent and
+    what failed (how many reminders went out follows who answered, anonymously too), and
+    the button to close the round."""
     fields = [
         Field(label=turn.t("labels.meeting"), value=turn.t(
             "round.meeting", title=round_.meeting.title, starts_at=round_.meeting.starts_at,
@@ -446,7 +447,7 @@ def round_detail(
             turn.t("round.failure", error=error, count=count)
             for error, count in failures.most_common()))))  # fmt: skip
     buttons = []
-    if round_.status in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
+    if operations and round_.status in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
         buttons.append(
             Button(
                 label=turn.t("buttons.close"),
