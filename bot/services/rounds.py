@@ -20,6 +20,7 @@ from bot.domain import (
     SummaryStatus,
 )
 from bot.errors import InbrengError, raise_if_any
+from bot.permissions import Actor, Permission, member_id_of, require
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.sending_window import SendingWindow
 from bot.services.audience import audience_of, in_audience
@@ -66,7 +67,9 @@ class RoundService:
         self._window = window
         self._model = model  # the network's, to phrase summaries; None: offline only
 
-    def create(self, request: RoundRequest, *, actor_id: int | None) -> Round:
+    def create(self, request: RoundRequest, *, actor: Actor) -> Round:
+        require(actor, Permission.MANAGE_ROUNDS)
+        actor_id = member_id_of(actor)
         now = self._clock.now()
         opens_at = request.opens_at or now
         with self._uow_factory() as uow:
@@ -195,8 +198,10 @@ class RoundService:
             uow.commit()
             return [round_or_refuse(uow, r.id) for r in due]
 
-    def close(self, round_id: int, *, actor_id: int | None) -> Round:
+    def close(self, round_id: int, *, actor: Actor) -> Round:
         """Close a round and store its summary draft; unsent invitations are dropped."""
+        require(actor, Permission.MANAGE_ROUNDS)
+        actor_id = member_id_of(actor)
         phrasing = self._phrasings([round_id]).get(round_id)
         with self._uow_factory() as uow:
             round_ = uow.rounds.get(round_id, lock=True)
