@@ -25,6 +25,7 @@ from bot.conversation.conversation import Conversation
 from bot.domain import Role
 from bot.events import FormEvent
 from bot.network_file import load_network_file
+from bot.permissions import Operator
 from bot.services.network import load_network
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
@@ -54,7 +55,7 @@ def _prepared(url: str) -> tuple[Database, Core, int, list[str]]:
             meeting_at=now + timedelta(days=14),
             closes_at=now + timedelta(days=7),
         ),
-        actor_id=None,
+        actor=Operator(name="bench"),
     )
     emails = [
         m.email

@@ -39,6 +39,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.clock import SystemClock
 from bot.network_file import load_network_file
+from bot.permissions import Operator
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
 from inbreng.bootstrap import build_core
@@ -82,7 +83,7 @@ def prepared_database(url: str) -> list[str]:
             meeting_at=now + timedelta(days=14),
             closes_at=now + timedelta(days=7),
         ),
-        actor_id=None,
+        actor=Operator(name="bench"),
     )
     with database.unit_of_work() as uow:
         members = uow.members.list()

@@ -33,6 +33,7 @@ from adapters.slack.actions import action_id
 from bot.clock import SystemClock
 from bot.conversation.conversation import Conversation
 from bot.network_file import load_network_file
+from bot.permissions import Operator
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
 from inbreng.bootstrap import build_core
@@ -106,7 +107,7 @@ def main() -> None:
                 meeting_at=now + timedelta(days=14),
                 closes_at=now + timedelta(days=7),
             ),
-            actor_id=None,
+            actor=Operator(name="bench"),
         )
         with FakeSlackWebApi() as slack:
             users = {m.email: _user_id(n) for n, m in enumerate(spec.members, start=1)}

@@ -17,7 +17,7 @@ from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
 from inbreng.bootstrap import build_core
 from inbreng.settings import Settings
-from tests.support import EXAMPLES, FakeClock, ScriptedChat
+from tests.support import EXAMPLES, OPERATOR, FakeClock, ScriptedChat
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday morning
 
@@ -55,7 +55,7 @@ def open_round(core: Core, clock: FakeClock) -> Round:
             closes_at=clock.now() + timedelta(days=7),
             reminders=(timedelta(days=2),),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
 
 
@@ -69,7 +69,7 @@ def scheduled_round(core: Core, clock: FakeClock) -> Round:
             closes_at=clock.now() + timedelta(days=8),
             meeting_at=clock.now() + timedelta(days=15),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
 
 

@@ -16,7 +16,7 @@ from bot.application.core import Core
 from bot.domain import Attribution, ResponseData, Round
 from bot.ports import UnitOfWorkFactory
 from bot.services.rounds import RoundRequest
-from tests.support import FakeClock
+from tests.support import OPERATOR, FakeClock
 
 ANSWERS = 300
 ANSWER_CHARS = 4000
@@ -43,7 +43,7 @@ def large_round(core: Core, uow_factory: UnitOfWorkFactory, clock: FakeClock) ->
             meeting_at=clock.now() + timedelta(days=14),
             closes_at=clock.now() + timedelta(days=7),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
     with uow_factory() as uow:
         pillar = uow.pillars.by_slug("financien")

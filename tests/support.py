@@ -17,6 +17,7 @@ from bot.domain import Attribution, Member, Response, Round
 from bot.events import Actor
 from bot.markup import plain
 from bot.messages import Message
+from bot.permissions import Operator
 from bot.services.responses import AnswerInput
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "pmg"
@@ -31,6 +32,8 @@ LEAD = "i.hendriks@oss.example"  # leads Financiën
 OTHER_LEAD = "g.brouwer@harderwijk.example"  # leads Economie en Fysieke Leefomgeving
 SECRETARIAT = "y.schouten@pmg.example"
 STRANGER = "someone@elsewhere.example"
+# Whoever runs the command line: holds every permission (what tests that set a scene use).
+OPERATOR = Operator(name="tests")
 # The Slack workspace the example network trusts (network.slack_workspaces), and one it
 # does not: another organisation's, whose users may share a channel (Slack Connect).
 TRUSTED_TEAM = "T0001"

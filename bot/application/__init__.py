@@ -1,1 +1,2 @@
-"""The application layer: use cases that chat, the command line and the web share."""
+"""The application layer: use cases that chat, the command line and the web share, and who
+may ask for them."""

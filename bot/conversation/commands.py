@@ -52,6 +52,23 @@ WORDS: dict[str, Command] = {
 PHRASES: dict[str, str] = {"niets deze keer": "niets", "nothing this time": "nothing"}
 
 
+# Words that do something else alone: `export` without a round is the member's own data (as
+# `privacy export`), `ronde` without a number the list of rounds. Each then needs what that
+# other command needs, not what the word needs with arguments.
+WITHOUT_ARGUMENTS: dict[Command, tuple[Command, list[str]]] = {
+    Command.EXPORT: (Command.PRIVACY, ["export"]),
+    Command.ROUND: (Command.ROUNDS, []),
+}
+
+
+def resolve(command: Command, args: list[str]) -> tuple[Command, list[str]]:
+    """The command that `command` with `args` amounts to (`WITHOUT_ARGUMENTS`)."""
+    if not args and command in WITHOUT_ARGUMENTS:
+        alone, alone_args = WITHOUT_ARGUMENTS[command]
+        return alone, list(alone_args)
+    return command, args
+
+
 def parse(text: str) -> tuple[Command, list[str]] | None:
     """`"wijzig 12"` -> (EDIT, ["12"]); None when the first word is no command."""
     cleaned = " ".join(text.strip().lstrip("/").split())
@@ -62,4 +79,4 @@ def parse(text: str) -> tuple[Command, list[str]] | None:
     if not words:
         return None
     command = WORDS.get(words[0].lower())
-    return (command, words[1:]) if command else None
+    return resolve(command, words[1:]) if command else None

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.application.core import Core
-from bot.conversation import member_commands, privacy_commands, round_commands, views
-from bot.conversation.commands import Command, parse
+from bot.conversation import member_commands, views
+from bot.conversation.command_table import COMMANDS, FORMS, show_help
+from bot.conversation.commands import Command, parse, resolve
 from bot.conversation.member_commands import Fits
 from bot.conversation.turn import Turn
 from bot.domain import Installation, Platform
@@ -17,40 +18,11 @@ from bot.errors import InbrengError
 from bot.events import Actor, ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
 from bot.markup import join
 from bot.messages import Button, ButtonStyle, Message
+from bot.permissions import require_somewhere
 from bot.services.members import Refusal
 from bot.texts import DEFAULT_LANGUAGE, available_languages
 
 logger = logging.getLogger(__name__)
-
-CommandHandler = Callable[[Core, Turn, list[str]], list[Message]]
-FormHandler = Callable[[Core, Turn, FormEvent], list[Message]]
-
-COMMANDS: dict[Command, CommandHandler] = {
-    Command.HELP: member_commands.show_help,
-    Command.ROUNDS: member_commands.list_rounds,
-    Command.ANSWER: member_commands.answer,
-    Command.MINE: member_commands.mine,
-    Command.EDIT: member_commands.edit,
-    Command.WITHDRAW: member_commands.withdraw,
-    Command.DECLINE: member_commands.decline,
-    Command.LANGUAGE: member_commands.set_language,
-    Command.AWAY: member_commands.away,
-    Command.BACK: member_commands.back,
-    Command.STATUS: round_commands.status,
-    Command.SUMMARY: round_commands.summary,
-    Command.ROUND: round_commands.show_round,
-    Command.NEW: round_commands.new_round,
-    Command.CLOSE: round_commands.close,
-    Command.PRIVACY: privacy_commands.privacy,
-    Command.POST: round_commands.post,
-    Command.EXPORT: round_commands.export,
-}
-
-FORMS: dict[str, FormHandler] = {
-    "answer": member_commands.submit_answer,
-    "round": round_commands.submit_round,
-    "erase": privacy_commands.submit_erase,
-}
 
 
 def _default_first(language: str) -> tuple[bool, str]:
@@ -220,27 +192,35 @@ class Conversation:
                 parsed = parse(text)
                 if parsed is None:
                     return self._unknown(turn, text)
-                return COMMANDS[parsed[0]](self.core, turn, parsed[1])
+                return self._run(turn, *parsed)
             case MessageEvent(text=text):
                 parsed = parse(text)
                 if parsed is None:
                     return self._free_text(turn, text)
-                return COMMANDS[parsed[0]](self.core, turn, parsed[1])
+                return self._run(turn, *parsed)
             case ButtonEvent(action=action, value=value):
                 try:
                     command = Command(action)
                 except ValueError:
                     raise InbrengError("unknown_action") from None
-                return COMMANDS[command](self.core, turn, value.split() if value else [])
+                return self._run(turn, *resolve(command, value.split() if value else []))
             case FormEvent(form_id=form_id):
-                handler = FORMS.get(form_id)
-                if handler is None:
+                form = FORMS.get(form_id)
+                if form is None:
                     raise InbrengError("unknown_form")
-                return handler(self.core, turn, event)
+                require_somewhere(turn.member, form.permission)
+                return form.handler(self.core, turn, event)
+
+    def _run(self, turn: Turn, command: Command, args: list[str]) -> list[Message]:
+        """The one place a command's permission is checked, before its handler runs; where
+        it depends on the round, the service that reads or changes it checks again."""
+        entry = COMMANDS[command]
+        require_somewhere(turn.member, entry.permission)
+        return entry.handler(self.core, turn, args)
 
     def _unknown(self, turn: Turn, text: str) -> list[Message]:
         word = text.strip().split()[0][:40] if text.strip() else ""
-        reply = [member_commands.show_help(self.core, turn, [])[0]]
+        reply = [show_help(self.core, turn, [])[0]]
         if word:
             reply.insert(0, Message(text=turn.t("errors.unknown_command", word=word)))
         return reply

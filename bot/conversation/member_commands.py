@@ -16,19 +16,15 @@ from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
 from bot.markup import Markup
 from bot.messages import Button, Message, Placement
-from bot.policy import may_manage_rounds
+from bot.permissions import Permission, allows
 from bot.services.audience import in_audience
 from bot.timeparse import parse_day
-
-
-def show_help(core: Core, turn: Turn, args: list[str]) -> list[Message]:
-    return [views.help_message(turn)]
 
 
 def list_rounds(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     member = turn.member
     open_rounds = {r.id for r in core.rounds.open_for(member)}
-    if may_manage_rounds(member):
+    if allows(member, Permission.MANAGE_ROUNDS):  # who runs the rounds sees every one
         rounds = core.rounds.find()
     else:
         rounds = [core.rounds.get(round_id) for round_id in sorted(open_rounds)]

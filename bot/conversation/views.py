@@ -27,21 +27,11 @@ from bot.messages import (
     Placement,
 )
 from bot.participation import Participation
-from bot.policy import may_manage_rounds, may_report_on
+from bot.permissions import Permission, allows
 from bot.round_lifecycle import ROUND_LIFECYCLE, RoundEvent
 from bot.themes.model import Novelty, RoundSummary, Theme
 from bot.timeparse import format_reminders
 from bot.voice import Voice, pillar_names, theme_title
-
-
-def help_message(turn: Turn) -> Message:
-    member = turn.member
-    lines = [turn.t("help.member")]
-    if member.lead_of or member.is_secretariat:
-        lines.append(turn.t("help.lead"))
-    if may_manage_rounds(member):
-        lines.append(turn.t("help.secretariat"))
-    return Message(title=turn.t("help.title", name=member.name), text=join("\n\n", lines))
 
 
 def question_of(turn: Voice, round_: Round, pillars: list[Pillar]) -> Markup:
@@ -109,7 +99,8 @@ def round_line(turn: Turn, round_: Round, pillars: list[Pillar], *, can_answer: 
             ),
             Button(label=turn.t("buttons.decline"), action=Command.DECLINE, value=str(round_.id)),
         ]
-    if may_report_on(turn.member, round_, pillars):
+    slugs = [p.slug for p in pillars if p.id in round_.pillar_ids]
+    if allows(turn.member, Permission.READ_ROUND_STATUS, pillars=slugs):
         buttons += [
             Button(label=turn.t("buttons.status"), action=Command.STATUS, value=str(round_.id)),
             Button(label=turn.t("buttons.summary"), action=Command.SUMMARY, value=str(round_.id)),
@@ -422,8 +413,9 @@ def round_detail(
     *,
     operations: bool,
 ) -> Message:
-    """`operations`: with what was sent and what failed, for the secretariat only: how many
-    reminders went out follows who answered, anonymously too."""
+    """`operations`: for whoever runs the rounds (the secretariat) only: what was sent and
+    what failed (how many reminders went out follows who answered, anonymously too), and
+    the button to close the round."""
     fields = [
         Field(label=turn.t("labels.meeting"), value=turn.t(
             "round.meeting", title=round_.meeting.title, starts_at=round_.meeting.starts_at,
@@ -449,7 +441,7 @@ def round_detail(
             turn.t("round.failure", error=error, count=count)
             for error, count in failures.most_common()))))  # fmt: skip
     buttons = []
-    if ROUND_LIFECYCLE.allows(round_.status, RoundEvent.CLOSE):
+    if operations and ROUND_LIFECYCLE.allows(round_.status, RoundEvent.CLOSE):
         buttons.append(
             Button(
                 label=turn.t("buttons.close"),

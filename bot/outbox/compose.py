@@ -10,7 +10,7 @@ from bot.conversation.turn import Turn
 from bot.domain import Delivery, DeliveryKind, Member
 from bot.markup import join
 from bot.messages import Message
-from bot.policy import may_report_on
+from bot.permissions import Permission, allows
 from bot.services.audience import in_audience
 from bot.voice import Voice
 
@@ -25,7 +25,9 @@ def for_member(core: Core, delivery: Delivery, member: Member) -> Message | None
     now = core.clock.now()
     turn = Turn.of(member, texts=core.texts, now=now)
     if delivery.kind == DeliveryKind.SUMMARY:
-        if not may_report_on(member, round_, pillars):
+        # Only to who may still review it: a lead who no longer leads the pillar gets nothing.
+        slugs = [p.slug for p in pillars if p.id in round_.pillar_ids]
+        if not allows(member, Permission.REVIEW_SUMMARY, pillars=slugs):
             return None
         status = core.summary_review.status(round_.id)
         summary = views.review_message(turn, round_, core.reports.summary(round_.id), status)

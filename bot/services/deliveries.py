@@ -21,7 +21,9 @@ from bot.domain import (
     Round,
 )
 from bot.errors import InbrengError
+from bot.permissions import Actor, Permission, member_id_of, require
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services.lookup import round_or_refuse
 from bot.services.reminders import still_to_remind
 from bot.texts import DEFAULT_LANGUAGE
 from bot.themes.model import RoundSummary
@@ -161,11 +163,14 @@ class DeliveryService:
         return network.language if network is not None else DEFAULT_LANGUAGE
 
     def post_to_channels(
-        self, round_: Round, kind: DeliveryKind, *, actor_id: int
+        self, round_: Round, kind: DeliveryKind, *, actor: Actor
     ) -> list[Channel]:
         """Queue a channel post of the round's status or summary in every channel of its
         pillars; returns the channels."""
         with self._uow_factory() as uow:
+            stored = round_or_refuse(uow, round_.id)  # its pillars as stored, not as handed in
+            pillars = [p.slug for p in stored.pillars]
+            require(actor, Permission.POST_TO_CHANNEL, pillars=pillars)
             channels = queue_channel_posts(uow, round_, kind, now=self._clock.now())
             if not channels:
                 raise InbrengError("no_channel")
@@ -174,7 +179,7 @@ class DeliveryService:
                     action=f"{kind.value}.posted",
                     subject_type="round",
                     subject_id=round_.id,
-                    actor_member_id=actor_id,
+                    actor_member_id=member_id_of(actor),
                     details={"channels": [str(channel) for channel in channels]},
                 )
             )

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.audit import AuditActor
 from bot.disclosure import is_linked
 from bot.domain import (
     Attribution,
@@ -35,6 +34,7 @@ from bot.exports.formats import PNG_MEDIA_TYPE, ExportFormat
 from bot.exports.round_export import RoundExport
 from bot.exports.summary_markdown import summary_markdown
 from bot.messages import File
+from bot.permissions import Actor, Permission, audit_actor, require
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.lookup import round_or_refuse
 from bot.services.participation import build_participation, round_disclosure
@@ -64,13 +64,20 @@ class ExportService:
         self._clock = clock
         self._reports = ReportService(uow_factory=uow_factory)
 
-    def for_round(
-        self, round_id: int, *, fmt: ExportFormat, language: str, reader: AuditActor
-    ) -> File:
-        """The round as a file; written to the audit log (`round.exported`) as it is read."""
+    def for_round(self, round_id: int, *, fmt: ExportFormat, language: str, reader: Actor) -> File:
+        """The round as a file, for whoever may export it; written to the audit log
+        (`round.exported`) as it is read."""
+        with self._uow_factory() as uow:
+            round_ = round_or_refuse(uow, round_id)
+            pillars = [p.slug for p in uow.pillars.list() if p.id in round_.pillar_ids]
+        require(reader, Permission.EXPORT_ROUND, pillars=pillars)
         voice = self._voice(language)
-        exported = reader.entry("round.exported", subject_type="round", subject_id=round_id,
-                                details={"round_id": round_id, "format": fmt.value})  # fmt: skip
+        exported = audit_actor(reader).entry(
+            "round.exported",
+            subject_type="round",
+            subject_id=round_id,
+            details={"round_id": round_id, "format": fmt.value},
+        )
         export = self._gather(round_id, voice, audit=exported)
         return self._render(
             [export],
@@ -88,7 +95,7 @@ class ExportService:
         until: date | None,
         fmt: ExportFormat,
         language: str,
-        reader: AuditActor,
+        reader: Actor,
     ) -> File:
         """The rounds of the pillar (members' meetings included) whose meeting day falls
         from `since` up to and including `until`, oldest meeting first; written to the
@@ -97,6 +104,7 @@ class ExportService:
         voice = self._voice(language)
         with self._uow_factory() as uow:
             pillar = self._pillar(uow, pillar_slug)
+            require(reader, Permission.EXPORT_ROUND, pillars=[pillar.slug])
             rounds = [
                 r
                 for r in uow.rounds.list()
@@ -113,9 +121,10 @@ class ExportService:
                 "format": fmt.value,
             }
             uow.audit.record(
-                reader.entry("round.exported", subject_type="pillar", subject_id=pillar.id,
-                             details=details)
-            )  # fmt: skip
+                audit_actor(reader).entry(
+                    "round.exported", subject_type="pillar", subject_id=pillar.id, details=details
+                )
+            )
             uow.commit()
         exports = [self._gather(r.id, voice, audit=None) for r in rounds]
         period = (

@@ -21,6 +21,7 @@ from bot.domain import (
 )
 from bot.errors import InbrengError, raise_if_any
 from bot.lifecycle import StatusChanged
+from bot.permissions import Actor, Permission, member_id_of, require
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.round_lifecycle import ACTIVE, ROUND_LIFECYCLE, RoundEvent
 from bot.sending_window import SendingWindow
@@ -70,9 +71,11 @@ class RoundService:
         self._window = window
         self._model = model  # the network's, to phrase summaries; None: offline only
 
-    def create(self, request: RoundRequest, *, actor_id: int | None, draft: bool = False) -> Round:
+    def create(self, request: RoundRequest, *, actor: Actor, draft: bool = False) -> Round:
         """A new round, scheduled (and opened, when `opens_at` has come); with `draft`, kept
         as a draft that nobody is asked for until it is scheduled."""
+        require(actor, Permission.MANAGE_ROUNDS)
+        actor_id = member_id_of(actor)
         now = self._clock.now()
         opens_at = request.opens_at or now
         with self._uow_factory() as uow:
@@ -117,8 +120,10 @@ class RoundService:
             uow.commit()
             return round_or_refuse(uow, round_.id)
 
-    def schedule(self, round_id: int, *, actor_id: int | None) -> Round:
+    def schedule(self, round_id: int, *, actor: Actor) -> Round:
         """Schedule a draft: it opens at its `opens_at`, or now when that has passed."""
+        require(actor, Permission.MANAGE_ROUNDS)
+        actor_id = member_id_of(actor)
         with self._uow_factory() as uow:
             round_ = round_or_refuse(uow, round_id, lock=True)
             ROUND_LIFECYCLE.next(round_.status, RoundEvent.SCHEDULE, round_id=round_id)
@@ -136,9 +141,11 @@ class RoundService:
             uow.commit()
             return round_or_refuse(uow, round_id)
 
-    def cancel(self, round_id: int, *, actor_id: int | None) -> Round:
+    def cancel(self, round_id: int, *, actor: Actor) -> Round:
         """Call off a round that has not closed: what was not sent yet is dropped, answers
         already given stay (retention applies to them as to a closed round's)."""
+        require(actor, Permission.MANAGE_ROUNDS)
+        actor_id = member_id_of(actor)
         with self._uow_factory() as uow:
             round_ = round_or_refuse(uow, round_id, lock=True)
             self._move(uow, round_, RoundEvent.CANCEL)
@@ -237,8 +244,10 @@ class RoundService:
         with self._uow_factory() as uow:
             return [round_or_refuse(uow, r.id) for r in due]
 
-    def close(self, round_id: int, *, actor_id: int | None) -> Round:
+    def close(self, round_id: int, *, actor: Actor) -> Round:
         """Close a round, then store its summary draft; unsent invitations are dropped."""
+        require(actor, Permission.MANAGE_ROUNDS)
+        actor_id = member_id_of(actor)
         with self._uow_factory() as uow:
             round_ = round_or_refuse(uow, round_id, lock=True)
             self._close(uow, round_, actor_id=actor_id)

@@ -20,6 +20,7 @@ from bot.domain import (
     SummaryStatus,
 )
 from bot.errors import InbrengError
+from bot.permissions import Actor, Permission, member_id_of, require
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.deliveries import queue_channel_posts
 from bot.services.lookup import round_or_refuse
@@ -39,11 +40,12 @@ class SummaryReviewService:
         self._uow_factory = uow_factory
         self._clock = clock
 
-    def retitle(self, round_id: int, key: str, title: str, *, actor_id: int | None) -> None:
+    def retitle(self, round_id: int, key: str, title: str, *, actor: Actor) -> None:
         title = " ".join(title.split())
-        if not title or len(title) > TITLE_MAX_CHARS:
-            raise InbrengError("theme_title_invalid", limit=TITLE_MAX_CHARS)
         with self._uow_factory() as uow:
+            actor_id = _permitted(uow, round_id, actor, Permission.REVIEW_SUMMARY)
+            if not title or len(title) > TITLE_MAX_CHARS:
+                raise InbrengError("theme_title_invalid", limit=TITLE_MAX_CHARS)
             stored, summary = _stored(uow, round_id)
             theme = _theme(summary, key)
             changed = replace(
@@ -56,8 +58,9 @@ class SummaryReviewService:
                        transitions=[_revising(stored)])  # fmt: skip
             uow.commit()
 
-    def set_hidden(self, round_id: int, key: str, hidden: bool, *, actor_id: int | None) -> None:
+    def set_hidden(self, round_id: int, key: str, hidden: bool, *, actor: Actor) -> None:
         with self._uow_factory() as uow:
+            actor_id = _permitted(uow, round_id, actor, Permission.REVIEW_SUMMARY)
             stored, summary = _stored(uow, round_id)
             changed = replace(_theme(summary, key), hidden=hidden)
             action = "summary.theme_hidden" if hidden else "summary.theme_shown"
@@ -65,8 +68,9 @@ class SummaryReviewService:
                        transitions=[_revising(stored)])  # fmt: skip
             uow.commit()
 
-    def approve(self, round_id: int, *, actor_id: int | None) -> None:
+    def approve(self, round_id: int, *, actor: Actor) -> None:
         with self._uow_factory() as uow:
+            actor_id = _permitted(uow, round_id, actor, Permission.REVIEW_SUMMARY)
             stored, summary = _stored(uow, round_id)
             approving = SUMMARY_LIFECYCLE.next(stored.status, SummaryEvent.APPROVE,
                                                round_id=round_id)  # fmt: skip
@@ -74,11 +78,12 @@ class SummaryReviewService:
                        transitions=[approving])  # fmt: skip
             uow.commit()
 
-    def post(self, round_id: int, *, actor_id: int | None) -> list[Posting]:
+    def post(self, round_id: int, *, actor: Actor) -> list[Posting]:
         """Post to every channel of the round's pillars (a draft is approved first);
         returns where to."""
         now = self._clock.now()
         with self._uow_factory() as uow:
+            actor_id = _permitted(uow, round_id, actor, Permission.POST_TO_CHANNEL)
             stored, summary = _stored(uow, round_id)
             transitions = posting(stored.status, round_id=round_id)
             round_ = round_or_refuse(uow, round_id)
@@ -133,6 +138,15 @@ class SummaryReviewService:
                 details=details,
             )
         )
+
+
+def _permitted(uow: UnitOfWork, round_id: int, actor: Actor, permission: Permission) -> int | None:
+    """Refuse unless `actor` holds `permission` for the round's pillars; the member the audit
+    log names (None: the operator)."""
+    round_ = round_or_refuse(uow, round_id)
+    require(actor, permission, pillars=[p.slug for p in uow.pillars.list()
+                                        if p.id in round_.pillar_ids])  # fmt: skip
+    return member_id_of(actor)
 
 
 def _stored(uow: UnitOfWork, round_id: int) -> tuple[Summary, RoundSummary]:

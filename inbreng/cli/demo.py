@@ -24,7 +24,7 @@ from bot.network_file import NetworkFileError, load_network_file
 from bot.services.network import load_network
 from bot.services.rounds import RoundRequest
 from inbreng.cli.common import fail, load_settings
-from inbreng.cli.operator import command_line_actor
+from inbreng.cli.operator import command_line_operator
 from inbreng.cli.runtime import runtime
 from storage import migrate
 
@@ -74,7 +74,8 @@ def demo(
 
         secretary = next(m for m in spec.members if Role.SECRETARIAT in m.roles)
         secretary_member = core.members.by_email(secretary.email)
-        secretary_id = secretary_member.id if secretary_member else None
+        # The round is the secretariat's, as it would be in the chat.
+        by = secretary_member or command_line_operator()
         meeting_at = _weekday_afternoon(core.clock.now(), config.zone, days_ahead=14)
         round_ = core.rounds.create(
             RoundRequest(
@@ -85,7 +86,7 @@ def demo(
                 reminders=(timedelta(days=2),),
                 place="Amersfoort",
             ),
-            actor_id=secretary_id,
+            actor=by,
         )
         typer.echo(
             voice.plain(
@@ -135,7 +136,7 @@ def demo(
             )
         )
 
-        core.rounds.close(round_.id, actor_id=secretary_id)
+        core.rounds.close(round_.id, actor=by)
         typer.echo(voice.plain("cli.demo.closed", id=round_.id))
         typer.echo("")
         round_, pillars = core.reports.round_with_pillars(round_.id)
@@ -144,7 +145,7 @@ def demo(
                 voice,
                 round_,
                 pillars,
-                core.reports.read_summary(round_.id, reader=command_line_actor()),
+                core.reports.read_summary(round_.id, reader=command_line_operator()),
                 core.reports.participation(round_.id),
             )
         )

@@ -12,7 +12,7 @@ from bot.exports.formats import ExportFormat
 from bot.timeparse import parse_day
 from bot.voice import Voice
 from inbreng.cli.common import fail, load_settings
-from inbreng.cli.operator import command_line_actor
+from inbreng.cli.operator import command_line_operator
 from inbreng.cli.runtime import runtime
 
 
@@ -63,7 +63,7 @@ def export(
         first = parse_day(since, field="since") if since else None
         last = parse_day(until, field="until") if until else None
         _check_subject(voice, round_id, pillar, first, last)
-        service, reader = app_runtime.core.exports, command_line_actor()
+        service, reader = app_runtime.core.exports, command_line_operator()
         if pillar is not None:
             file = service.for_pillar(
                 pillar, since=first, until=last, fmt=fmt, language=voice.language, reader=reader

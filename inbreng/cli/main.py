@@ -28,7 +28,7 @@ from inbreng.cli import rounds as rounds_commands
 from inbreng.cli import serve as serve_command
 from inbreng.cli import themes as themes_commands
 from inbreng.cli.common import fail, load_settings
-from inbreng.cli.operator import command_line_actor
+from inbreng.cli.operator import command_line_actor, command_line_operator
 from inbreng.cli.runtime import operator_voice, runtime
 from storage import migrate
 
@@ -145,26 +145,26 @@ def summary(
     round's summary can be reviewed first: retitle, hide or show themes, approve, post."""
     with runtime(load_settings()) as app_runtime:
         core = app_runtime.core
-        review = core.summary_review
+        review, operator = core.summary_review, command_line_operator()
         for change in retitle or []:
             key, separator, title = change.partition("=")
             if not separator:
                 fail(f"--retitle {change!r}: use KEY=TITLE, e.g. t2=Personeelstekort")
-            review.retitle(round_id, key.strip(), title, actor_id=None)
+            review.retitle(round_id, key.strip(), title, actor=operator)
         for key in hide or []:
-            review.set_hidden(round_id, key, True, actor_id=None)
+            review.set_hidden(round_id, key, True, actor=operator)
         for key in show or []:
-            review.set_hidden(round_id, key, False, actor_id=None)
+            review.set_hidden(round_id, key, False, actor=operator)
         if approve and not post:
-            review.approve(round_id, actor_id=None)
+            review.approve(round_id, actor=operator)
         round_, pillars = core.reports.round_with_pillars(round_id)
         voice = app_runtime.voice()
-        summary = core.reports.read_summary(round_id, reader=command_line_actor())
+        summary = core.reports.read_summary(round_id, reader=operator)
         typer.echo(
             summary_markdown(voice, round_, pillars, summary, core.reports.participation(round_id))
         )
         if post:
-            postings = review.post(round_id, actor_id=None)
+            postings = review.post(round_id, actor=operator)
             channels = [f"{p.platform}:{p.channel}" for p in postings]
             typer.echo(voice.plain("cli.summary_posted", where=", ".join(channels)), err=True)
 

@@ -14,6 +14,7 @@ from bot.conversation.views import round_detail
 from bot.domain import Audience
 from bot.voice import pillar_names
 from inbreng.cli.common import load_settings
+from inbreng.cli.operator import command_line_operator
 from inbreng.cli.runtime import runtime
 
 app = typer.Typer(help="Input rounds before meetings.", no_args_is_help=True)
@@ -67,7 +68,7 @@ def create(
             zone=config.zone,
             now=app_runtime.core.clock.now(),
         )
-        round_ = app_runtime.core.rounds.create(request, actor_id=None)
+        round_ = app_runtime.core.rounds.create(request, actor=command_line_operator())
         voice = app_runtime.voice()
         invitations = sum(app_runtime.core.reports.deliveries(round_.id).values())
         typer.echo(
@@ -129,7 +130,7 @@ def show(round_id: RoundId) -> None:
 def close(round_id: RoundId) -> None:
     """Close a round now and store its summary draft."""
     with runtime(load_settings()) as app_runtime:
-        round_ = app_runtime.core.rounds.close(round_id, actor_id=None)
+        round_ = app_runtime.core.rounds.close(round_id, actor=command_line_operator())
         typer.echo(
             app_runtime.voice().plain(
                 "cli.round_closed", id=round_.id, meeting=round_.meeting.title

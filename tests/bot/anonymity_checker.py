@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.audit import AuditActor
 from bot.conversation.conversation import Conversation
 from bot.domain import (
     Attribution,
@@ -42,6 +41,7 @@ from bot.exports.chart_data import response_bars, theme_bars
 from bot.exports.formats import ExportFormat
 from bot.exports.summary_markdown import summary_markdown
 from bot.outbox.compose import for_channel
+from bot.permissions import Operator
 from bot.ports import UnitOfWorkFactory
 from bot.services.audience import audience_of
 from bot.voice import Voice
@@ -50,7 +50,7 @@ from tests.support import LEAD, actor, texts_of
 
 K = 3  # the smallest anonymity set the rule promises, in municipalities and in persons
 
-LEAD_READS = AuditActor.command_line("lead")  # the reader the audit log names
+LEAD_READS = Operator(name="lead")  # the reader the audit log names
 
 
 def publication(conversation: Conversation, round_id: int, *, reader: str = LEAD) -> dict[str, str]:

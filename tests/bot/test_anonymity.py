@@ -31,11 +31,11 @@ import pytest
 import yaml
 
 from bot.application.core import Core
-from bot.audit import AuditActor
 from bot.conversation.conversation import Conversation
 from bot.domain import Attribution, Round
 from bot.exports.formats import ExportFormat
 from bot.outbox.compose import for_channel
+from bot.permissions import Operator
 from bot.ports import UnitOfWorkFactory
 from bot.services.audience import audience_of
 from bot.themes.model import RoundSummary
@@ -204,7 +204,7 @@ def test_an_anonymous_row_of_an_export_carries_no_number_no_time_and_comes_last(
     give_named_and_anonymous(conversation.core, open_round)
 
     csv = conversation.core.exports.for_round(
-        open_round.id, fmt=ExportFormat.CSV, language="nl", reader=AuditActor.command_line("lead")
+        open_round.id, fmt=ExportFormat.CSV, language="nl", reader=Operator(name="lead")
     )
     rows = list(DictReader(io.StringIO(csv.content.decode("utf-8-sig"))))
 

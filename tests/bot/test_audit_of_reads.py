@@ -24,7 +24,16 @@ from testing.fakes.slack_web_api import FakeSlackWebApi
 from testing.slack_harness import LEAD_ID, SlackServer
 from tests.db_snapshot import snapshot
 from tests.inbreng.test_cli import inbreng, succeeded
-from tests.support import COLLEAGUE, LEAD, MEMBER, SECRETARIAT, ScriptedChat, answer, member
+from tests.support import (
+    COLLEAGUE,
+    LEAD,
+    MEMBER,
+    OPERATOR,
+    SECRETARIAT,
+    ScriptedChat,
+    answer,
+    member,
+)
 
 # Distinctive answer texts: they must show up where they are read, never in the audit log.
 ANSWER_TEXT = "Zwembad De Vennen kost ons jaarlijks een vermogen aan energie."
@@ -72,7 +81,7 @@ def test_a_lead_reading_a_summary_in_the_chat_is_written_down(
     closed: bool,
 ) -> None:
     if closed:
-        core.rounds.close(answered.id, actor_id=None)
+        core.rounds.close(answered.id, actor=OPERATOR)
     since = datetime.now(UTC)
 
     shown = chat(LEAD).type(f"samenvatting {answered.id}")
@@ -171,7 +180,7 @@ def test_a_summary_draft_delivered_to_a_lead_is_written_down_once(
 ) -> None:
     slack.run_outbox()  # the invitations first
     invitations = len(posts_to(slack, LEAD_ID))
-    core.rounds.close(answered.id, actor_id=None)
+    core.rounds.close(answered.id, actor=OPERATOR)
     since = datetime.now(UTC)
 
     slack.run_outbox()
@@ -204,7 +213,7 @@ def test_a_summary_draft_delivered_to_a_lead_is_written_down_once(
 def test_the_summary_at_the_command_line_is_written_down_under_the_operator(
     core: Core, answered: Round, uow_factory: UnitOfWorkFactory, database_url: str, tmp_path: Path
 ) -> None:
-    core.rounds.close(answered.id, actor_id=None)
+    core.rounds.close(answered.id, actor=OPERATOR)
     since = datetime.now(UTC)
     shown = succeeded(inbreng("summary", str(answered.id), cwd=tmp_path, url=database_url))
     assert ANSWER_TEXT in shown

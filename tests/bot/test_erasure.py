@@ -23,10 +23,11 @@ from sqlalchemy import select
 from bot.application.core import Core
 from bot.audit import AuditActor
 from bot.conversation.conversation import Conversation
-from bot.domain import ANY_TENANT, AuditEntry, Identity, Platform, Round
+from bot.domain import ANY_TENANT, AuditEntry, Identity, Platform, Role, Round
 from bot.errors import InbrengError
 from bot.events import Actor, MessageEvent
 from bot.network_file import load_network_file
+from bot.permissions import Operator
 from bot.ports import UnitOfWorkFactory
 from bot.services.members import Refusal
 from bot.services.network import Readmission, load_network
@@ -59,6 +60,7 @@ NETWORK_FILE = EXAMPLES / "network.yaml"
 RUUD = "r.hoogendoorn@de-ronde-venen.example"  # has a Slack and a Teams user id in the file
 ANSWER_TEXT = "Onze gymzalen lekken en de normbedragen dekken de bouwkosten niet."
 OPERATOR = AuditActor.command_line("beheerder")
+RUNS_THE_BOT = Operator(name="beheerder")  # the same, as the permission checks see them
 
 
 def file_ids(email: str) -> dict[Platform, str]:
@@ -226,13 +228,16 @@ def with_everything_of_hers(core: Core, uow_factory: UnitOfWorkFactory, round_: 
     core.responses.edit(anna, response.id, AnswerInput(topic="onderwijshuisvesting",
                                                        text=ANSWER_TEXT))  # fmt: skip
     core.privacy.export(anna)  # an audit entry with her as the actor
+    with uow_factory() as uow:  # she joins the secretariat, who may create rounds
+        uow.members.update(anna.id, replace(anna.data(), roles=anna.roles | {Role.SECRETARIAT}))
+        uow.commit()
     core.rounds.create(
         RoundRequest(
             pillar_slug="bestuur",
             meeting_at=core.clock.now() + timedelta(days=30),
             closes_at=core.clock.now() + timedelta(days=20),
         ),
-        actor_id=anna.id,
+        actor=member(core, MEMBER),
     )
     return anna.id
 
@@ -406,7 +411,7 @@ def test_a_member_erased_through_slack_stays_erased_until_readmitted(
             meeting_at=core.clock.now() + timedelta(days=30),
             closes_at=core.clock.now() + timedelta(days=20),
         ),
-        actor_id=None,
+        actor=RUNS_THE_BOT,
     )
     slack.run_outbox()
     assert dm_posts(slack, LEAD_ID)  # the outbox did send this round's invitations

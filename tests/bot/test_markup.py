@@ -61,5 +61,5 @@ def test_values_filled_into_a_text_are_literal_and_its_own_emphasis_stays() -> N
 
     assert isinstance(rendered, Markup)
     assert "**vet** \\ *x*" in plain(rendered)  # the member's word, as typed
-    help_text = texts.render("nl", "help.member")
+    help_text = texts.render("nl", "help.commands.mine")
     assert any(span.strong for span in spans(help_text))  # the text's own emphasis

@@ -20,7 +20,7 @@ from bot.services.retention import RetentionPolicy, RetentionService
 from bot.services.rounds import RoundRequest, RoundService
 from bot.texts import Texts
 from tests.inbreng.test_cli import inbreng, succeeded
-from tests.support import MEMBER, FakeClock
+from tests.support import MEMBER, OPERATOR, FakeClock
 
 S, E = RoundStatus, RoundEvent
 # Written out here, not read from the module: the table the product needs.
@@ -130,11 +130,11 @@ def test_every_state_is_reached_and_committed_by_the_services_and_the_scheduler(
     statuses = CommittedStatuses(uow_factory)
     rounds = services(core, statuses, clock)
 
-    draft = rounds.create(request(clock, opens_in=timedelta(days=1)), actor_id=None, draft=True)
+    draft = rounds.create(request(clock, opens_in=timedelta(days=1)), actor=OPERATOR, draft=True)
     statuses.round_id = draft.id
     assert draft.status == RoundStatus.DRAFT
     assert core.deliveries.for_round(draft.id) == []  # nobody is asked for a draft
-    scheduled = rounds.schedule(draft.id, actor_id=None)
+    scheduled = rounds.schedule(draft.id, actor=OPERATOR)
     assert scheduled.status == RoundStatus.SCHEDULED
     assert core.deliveries.for_round(draft.id) == []
     clock.advance(days=1)
@@ -153,7 +153,7 @@ def test_every_state_is_reached_and_committed_by_the_services_and_the_scheduler(
         RoundStatus.CLOSED,  # committed before the summary was stored
         RoundStatus.SUMMARISED,
     ]
-    cancelled = rounds.cancel(rounds.create(request(clock), actor_id=None).id, actor_id=None)
+    cancelled = rounds.cancel(rounds.create(request(clock), actor=OPERATOR).id, actor=OPERATOR)
     reached = {*statuses.seen, cancelled.status}
     assert reached == set(RoundStatus)
 
@@ -161,26 +161,26 @@ def test_every_state_is_reached_and_committed_by_the_services_and_the_scheduler(
 def test_a_round_created_to_open_now_opens_at_once_and_one_for_later_is_scheduled(
     core: Core, clock: FakeClock
 ) -> None:
-    now = core.rounds.create(request(clock), actor_id=None)
-    later = core.rounds.create(request(clock, opens_in=timedelta(hours=2)), actor_id=None)
+    now = core.rounds.create(request(clock), actor=OPERATOR)
+    later = core.rounds.create(request(clock, opens_in=timedelta(hours=2)), actor=OPERATOR)
     assert (now.status, later.status) == (RoundStatus.OPEN, RoundStatus.SCHEDULED)
     # A draft whose opening time has passed opens as soon as it is scheduled.
     draft = core.rounds.create(
-        request(clock, opens_in=timedelta(hours=1)), actor_id=None, draft=True
+        request(clock, opens_in=timedelta(hours=1)), actor=OPERATOR, draft=True
     )
     clock.advance(hours=3)
     assert [r.id for r in core.rounds.open_due()] == [later.id]  # not the draft
-    assert core.rounds.schedule(draft.id, actor_id=None).status == RoundStatus.OPEN
+    assert core.rounds.schedule(draft.id, actor=OPERATOR).status == RoundStatus.OPEN
     with pytest.raises(TransitionRefused) as twice:
-        core.rounds.schedule(draft.id, actor_id=None)
+        core.rounds.schedule(draft.id, actor=OPERATOR)
     assert (twice.value.status, twice.value.event) == (RoundStatus.OPEN, RoundEvent.SCHEDULE)
 
 
 def test_a_draft_past_its_closing_time_is_not_scheduled(core: Core, clock: FakeClock) -> None:
-    draft = core.rounds.create(request(clock), actor_id=None, draft=True)
+    draft = core.rounds.create(request(clock), actor=OPERATOR, draft=True)
     clock.advance(days=8)
     with pytest.raises(InbrengError) as late:
-        core.rounds.schedule(draft.id, actor_id=None)
+        core.rounds.schedule(draft.id, actor=OPERATOR)
     assert late.value.key == "closes_in_past"
     assert status_of(core, draft) == RoundStatus.DRAFT
     assert core.rounds.close_due() == []  # and the scheduler does not close a draft
@@ -189,13 +189,13 @@ def test_a_draft_past_its_closing_time_is_not_scheduled(core: Core, clock: FakeC
 def test_a_second_close_is_refused_clearly_and_changes_nothing(
     core: Core, open_round: Round, clock: FakeClock, uow_factory: UnitOfWorkFactory
 ) -> None:
-    core.rounds.close(open_round.id, actor_id=None)
+    core.rounds.close(open_round.id, actor=OPERATOR)
     with uow_factory() as uow:
         audit_before = len(uow.audit.list())
         summary_before = uow.summaries.latest_for_round(open_round.id)
 
     with pytest.raises(TransitionRefused) as twice:
-        core.rounds.close(open_round.id, actor_id=None)
+        core.rounds.close(open_round.id, actor=OPERATOR)
 
     message = Texts().render("nl", f"errors.{twice.value.key}", **twice.value.params)
     assert message == f"Uitvraag {open_round.id} is al gesloten."
@@ -212,7 +212,7 @@ def test_a_cancelled_round_asks_nobody_takes_no_answer_and_the_scheduler_leaves_
     core.responses.submit(anna, open_round.id, ANSWER)
     assert any(d.status == DeliveryStatus.PENDING for d in core.deliveries.for_round(open_round.id))
 
-    cancelled = core.rounds.cancel(open_round.id, actor_id=None)
+    cancelled = core.rounds.cancel(open_round.id, actor=OPERATOR)
 
     assert cancelled.status == RoundStatus.CANCELLED
     statuses = {d.status for d in core.deliveries.for_round(open_round.id)}
@@ -225,7 +225,7 @@ def test_a_cancelled_round_asks_nobody_takes_no_answer_and_the_scheduler_leaves_
     clock.advance(days=8)
     assert core.rounds.close_due() == [] and core.rounds.remind_due() == {}
     with pytest.raises(TransitionRefused):
-        core.rounds.close(open_round.id, actor_id=None)
+        core.rounds.close(open_round.id, actor=OPERATOR)
     with uow_factory() as uow:
         entry = next(e for e in uow.audit.list() if e.action == "round.cancelled")
     assert entry.details["was"] == "open"

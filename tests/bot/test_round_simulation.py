@@ -25,7 +25,7 @@ from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
 from testing.fakes.slack_web_api import FakeSlackWebApi
 from testing.slack_harness import SlackServer, all_text
-from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock
+from tests.support import COLLEAGUE, LEAD, MEMBER, OPERATOR, FakeClock
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FRIDAY_AFTERNOON = datetime(2026, 12, 18, 15, 0, tzinfo=UTC)  # 16:00 in Amsterdam
@@ -99,7 +99,7 @@ def test_a_round_over_christmas_in_simulated_time(
             remind_last_morning=True,
             remind_per_organisation=True,
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
     core.members.set_out_of_office(member(core, AWAY), date(2027, 1, 5))
     received: list[Received] = []

@@ -28,7 +28,17 @@ from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
 from bot.themes.model import Novelty, RoundSummary
 from bot.voice import Voice
-from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock, actor, answer, member, texts_of
+from tests.support import (
+    COLLEAGUE,
+    LEAD,
+    MEMBER,
+    OPERATOR,
+    FakeClock,
+    actor,
+    answer,
+    member,
+    texts_of,
+)
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
 
@@ -257,7 +267,7 @@ def test_closing_stores_the_summary_and_later_changes_cannot_alter_it(
     assert "*Tussenstand: de uitvraag loopt nog tot " in running_document
 
     clock.advance(hours=1)
-    closed = core.rounds.close(open_round.id, actor_id=None)
+    closed = core.rounds.close(open_round.id, actor=OPERATOR)
 
     assert closed.status == RoundStatus.SUMMARISED
     with uow_factory() as uow:
@@ -281,7 +291,7 @@ def test_closing_stores_the_summary_and_later_changes_cannot_alter_it(
     with pytest.raises(InbrengError):
         answer(core, open_round, PAUL, "anders", "Toch nog iets.")
     with pytest.raises(InbrengError) as twice:
-        core.rounds.close(open_round.id, actor_id=None)
+        core.rounds.close(open_round.id, actor=OPERATOR)
     assert twice.value.key == "round_transition_refused"
     # ... and even a change made in the database afterwards leaves the summary as it was.
     with uow_factory() as uow:
@@ -316,7 +326,7 @@ def test_member_text_is_escaped_in_markdown(
             meeting_at=clock.now() + timedelta(days=14),
             closes_at=clock.now() + timedelta(days=7),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
     hostile = (
         "*bold* _x_ [link](http://x.example) <b>html</b> # heading\n"

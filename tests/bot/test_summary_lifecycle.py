@@ -15,7 +15,7 @@ from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
 from bot.summary_lifecycle import SUMMARY_LIFECYCLE, SummaryEvent, posting
 from bot.texts import Texts
-from tests.support import LEAD, MEMBER, FakeClock, ScriptedChat
+from tests.support import LEAD, MEMBER, OPERATOR, FakeClock, ScriptedChat
 
 S, E = SummaryStatus, SummaryEvent
 # Written out here, not read from the module: the table the product needs.
@@ -80,12 +80,12 @@ def test_every_state_is_reached_through_the_review_and_refusals_change_nothing(
     review, round_id = core.summary_review, open_round.id
     seen = [review.status(round_id)]
 
-    review.approve(round_id, actor_id=None)
+    review.approve(round_id, actor=OPERATOR)
     seen.append(review.status(round_id))
     with pytest.raises(TransitionRefused) as twice:
-        review.approve(round_id, actor_id=None)
+        review.approve(round_id, actor=OPERATOR)
     assert (twice.value.status, twice.value.event) == (S.APPROVED, E.APPROVE)
-    review.post(round_id, actor_id=None)
+    review.post(round_id, actor=OPERATOR)
     seen.append(review.status(round_id))
     assert seen == [S.DRAFT, S.APPROVED, S.POSTED]
 
@@ -93,15 +93,15 @@ def test_every_state_is_reached_through_the_review_and_refusals_change_nothing(
     posts = len(core.deliveries.for_round(round_id))
     for refused_change in (review.approve, review.post):
         with pytest.raises(TransitionRefused):
-            refused_change(round_id, actor_id=None)
+            refused_change(round_id, actor=OPERATOR)
     assert core.reports.summary(round_id) == before
     assert (review.status(round_id), audit_count(uow_factory)) == (S.POSTED, audited)
     assert len(core.deliveries.for_round(round_id)) == posts  # no second post queued
 
     # A correction after posting: a draft again, and posted again (approved on the way).
-    review.retitle(round_id, "t1", "Bouwkosten scholen", actor_id=None)
+    review.retitle(round_id, "t1", "Bouwkosten scholen", actor=OPERATOR)
     assert review.status(round_id) == S.DRAFT
-    review.post(round_id, actor_id=None)
+    review.post(round_id, actor=OPERATOR)
     assert review.status(round_id) == S.POSTED
     assert len(core.reports.summary(round_id).postings) == 2 * len(before.postings)
 

@@ -22,7 +22,7 @@ from bot.services.rounds import RoundRequest, RoundService
 from bot.themes.model import Novelty
 from bot.voice import Voice
 from testing.fakes.chat_completions import FakeChatCompletions
-from tests.support import COLLEAGUE, LEAD, MEMBER, FakeClock, ScriptedChat
+from tests.support import COLLEAGUE, LEAD, MEMBER, OPERATOR, FakeClock, ScriptedChat
 
 HENK = "h.lubbers@coevorden.example"
 SANNE = "s.kok@de-ronde-venen.example"
@@ -36,7 +36,7 @@ def give(core: Core, round_: Round, email: str, topic: str, text: str) -> None:
 
 def close(core: Core, round_: Round, clock: FakeClock) -> None:
     clock.advance(days=8)
-    core.rounds.close(round_.id, actor_id=None)
+    core.rounds.close(round_.id, actor=OPERATOR)
 
 
 def test_a_reviewer_retitles_hides_approves_and_posts(
@@ -50,9 +50,9 @@ def test_a_reviewer_retitles_hides_approves_and_posts(
     assert review.status(open_round.id) == SummaryStatus.DRAFT
     first, second = core.reports.summary(open_round.id).themes
 
-    review.retitle(open_round.id, first.key, "  Bouwkosten   scholen ", actor_id=None)
-    review.set_hidden(open_round.id, second.key, True, actor_id=None)
-    review.approve(open_round.id, actor_id=None)
+    review.retitle(open_round.id, first.key, "  Bouwkosten   scholen ", actor=OPERATOR)
+    review.set_hidden(open_round.id, second.key, True, actor=OPERATOR)
+    review.approve(open_round.id, actor=OPERATOR)
 
     reviewed = core.reports.summary(open_round.id)
     assert reviewed.themes[0].title == "Bouwkosten scholen"
@@ -66,10 +66,10 @@ def test_a_reviewer_retitles_hides_approves_and_posts(
     )
     assert "## Bouwkosten scholen" in document and "Sporthal" not in document
     # A change after approval sends it back to draft.
-    review.set_hidden(open_round.id, second.key, False, actor_id=None)
+    review.set_hidden(open_round.id, second.key, False, actor=OPERATOR)
     assert review.status(open_round.id) == SummaryStatus.DRAFT
 
-    postings = review.post(open_round.id, actor_id=None)
+    postings = review.post(open_round.id, actor=OPERATOR)
 
     assert [(p.platform, p.pillar_slug) for p in postings] == [
         ("slack", "financien"), ("teams", "financien"),
@@ -94,21 +94,21 @@ def test_review_refuses_what_it_cannot_do_and_changes_nothing(
     give(core, open_round, MEMBER, "verduurzaming", "Zwembad")
     review = core.summary_review
     with pytest.raises(InbrengError) as early:
-        review.retitle(open_round.id, "t1", "Te vroeg", actor_id=None)
+        review.retitle(open_round.id, "t1", "Te vroeg", actor=OPERATOR)
     assert early.value.key == "summary_not_ready"
     close(core, open_round, clock)
     before = core.reports.summary(open_round.id)
 
     for title in ("", "   ", "x" * 121):
         with pytest.raises(InbrengError) as bad:
-            review.retitle(open_round.id, "t1", title, actor_id=None)
+            review.retitle(open_round.id, "t1", title, actor=OPERATOR)
         assert bad.value.key == "theme_title_invalid"
     with pytest.raises(InbrengError) as unknown:
-        review.set_hidden(open_round.id, "t9", True, actor_id=None)
+        review.set_hidden(open_round.id, "t9", True, actor=OPERATOR)
     assert unknown.value.key == "theme_not_found"
     assert unknown.value.params["keys"] == "t1"
     with pytest.raises(InbrengError) as missing:
-        review.approve(999, actor_id=None)
+        review.approve(999, actor=OPERATOR)
     assert missing.value.key == "round_not_found"
 
     assert core.reports.summary(open_round.id) == before
@@ -127,7 +127,7 @@ def test_themes_of_an_earlier_round_of_the_pillar_make_a_theme_recurring(
             meeting_at=clock.now() + timedelta(days=14),
             closes_at=clock.now() + timedelta(days=7),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
     give(core, later, COLLEAGUE, "onderwijshuisvesting", "Normbedragen voor nieuwbouw knellen")
     give(core, later, LEAD, "verduurzaming", "Zonnepanelen op het gemeentehuis")
@@ -156,7 +156,7 @@ def test_closing_a_round_lets_the_networks_model_phrase_the_draft(
             model=ChatCompletions.configured(llm),
         )
         clock.advance(days=8)
-        rounds.close(open_round.id, actor_id=None)
+        rounds.close(open_round.id, actor=OPERATOR)
         sent = model.requests[0].text
 
     summary = core.reports.summary(open_round.id)
@@ -190,7 +190,7 @@ def _close_while_the_model_thinks(
             model=ChatCompletions.configured(llm),
         )
         closing = threading.Thread(target=rounds.close, args=(open_round.id,),
-                                   kwargs={"actor_id": None})  # fmt: skip
+                                   kwargs={"actor": OPERATOR})  # fmt: skip
         closing.start()
         deadline = time.monotonic() + 10
         while not model.requests:

@@ -54,7 +54,7 @@ from testing.slack_harness import (
     wait_until,
 )
 from tests.adapters.slack.test_slack_server import answer_values, dm_posts, opened_modal
-from tests.support import FakeClock
+from tests.support import OPERATOR, FakeClock
 
 # Member text no record at info level or above may hold.
 TYPED = "Ons zwembad Kwakelbad lekt al sinds maart"
@@ -252,7 +252,7 @@ def test_delivery_and_round_gauges_equal_what_the_database_holds(
     # few seconds (pending, not due); the others cannot be reached (dead).
     slack_api.fail_next("chat.postMessage", status=500)
     slack.run_outbox()
-    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor_id=1)
+    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor=OPERATOR)
     clock.advance(seconds=2)  # the channel posts are due, and waiting, unsent
     after = stored(database_url, clock.now())
     assert after.deliveries["sent"] > 0 and after.deliveries["dead"] > 0

@@ -45,7 +45,7 @@ from testing.slack_harness import (
     shown_strings,
 )
 from tests.large_round import large_round, long_text
-from tests.support import FakeClock
+from tests.support import OPERATOR, FakeClock
 
 
 @pytest.fixture
@@ -374,7 +374,7 @@ CHANNEL = "C05PMGFIN01"  # the Financiën pillar's Slack channel in the example 
 
 def post_summary(slack: SlackServer, core: Core, round_: Round) -> list[Call]:
     """The round's summary through the outbox to the pillar's channel; its posts."""
-    core.deliveries.post_to_channels(round_, DeliveryKind.SUMMARY, actor_id=1)
+    core.deliveries.post_to_channels(round_, DeliveryKind.SUMMARY, actor=OPERATOR)
     slack.run_outbox()
     return [c for c in slack.slack.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL]
 
@@ -518,11 +518,11 @@ def test_every_slack_message_of_a_300_answer_round_fits_slacks_limits(
     # The open round's reminder, two days before it closes: on a Sunday, so on Monday.
     clock.advance(days=6, hours=1)
     slack.run_outbox()
-    core.rounds.close(round_.id, actor_id=None)
+    core.rounds.close(round_.id, actor=OPERATOR)
     slack.run_outbox()  # the summary draft to the pillar's lead
     slack.command(LEAD_ID, f"samenvatting {round_.id}")
     slack.settle()
-    core.deliveries.post_to_channels(round_, DeliveryKind.SUMMARY, actor_id=1)
+    core.deliveries.post_to_channels(round_, DeliveryKind.SUMMARY, actor=OPERATOR)
     slack.run_outbox()
 
     assert slack.slack.refusals() == []
@@ -564,7 +564,7 @@ def test_app_home_with_more_open_rounds_than_fit_says_how_many_more_there_are(
                 meeting_at=clock.now() + timedelta(days=14 + day),
                 closes_at=clock.now() + timedelta(days=7 + day),
             ),
-            actor_id=None,
+            actor=OPERATOR,
         )
     home_opened(slack, MEMBER_ID, "EvHomeRounds")
     slack.settle()

@@ -46,6 +46,7 @@ from testing.slack_harness import (
 )
 from tests.db_snapshot import snapshot
 from tests.inbreng.test_cli import INBRENG
+from tests.support import OPERATOR
 
 T = TypeVar("T")
 WORD_JOINER = "\u2060"  # invisible; keeps a typed @channel from notifying everyone
@@ -399,7 +400,7 @@ def test_a_channel_that_does_not_exist_makes_the_post_dead_with_its_error(
     slack: SlackServer, core: Core, open_round: Round
 ) -> None:
     slack.run_outbox()  # the invitations first
-    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor_id=1)
+    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor=OPERATOR)
     slack.slack.fail_next("chat.postMessage", error="channel_not_found", times=5)
     slack.run_outbox()
     [post] = [
@@ -414,7 +415,7 @@ def test_charts_that_cannot_follow_the_summary_leave_it_posted(
     """Without the files:write scope (an app installed before it was asked for), the
     summary still arrives, once; the missing charts are logged."""
     slack.run_outbox()  # the invitations first
-    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor_id=1)
+    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor=OPERATOR)
     charts = len(core.exports.charts(open_round.id, language="nl"))
     slack.slack.fail_next("files.getUploadURLExternal", error="missing_scope", times=charts)
     with caplog.at_level(logging.WARNING):
@@ -637,7 +638,7 @@ def test_a_slack_id_from_the_network_file_needs_no_profile_lookup(slack: SlackSe
 def test_dead_deliveries_show_their_error_in_the_round_details(
     slack: SlackServer, core: Core, open_round: Round
 ) -> None:
-    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor_id=1)
+    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor=OPERATOR)
     slack.slack.fail_next("chat.postMessage", error="channel_not_found", times=100)
     slack.run_outbox()
     slack.command(SECRETARIAT_ID, f"ronde {open_round.id}")

@@ -39,7 +39,7 @@ from testing.fakes.teams_limits import ADAPTIVE_CARD
 from testing.teams_harness import JsonObject, TeamsServer, personal_message, team_install
 from tests import teams_cards
 from tests.large_round import ANSWER_CHARS, large_round, long_text
-from tests.support import LEAD, MEMBER, SECRETARIAT, FakeClock, answer, teams_tenant_of
+from tests.support import LEAD, MEMBER, OPERATOR, SECRETARIAT, FakeClock, answer, teams_tenant_of
 
 USERS = {"29:member": MEMBER, "29:lead": LEAD, "29:secretariat": SECRETARIAT}
 FINANCE_CHANNEL = "19:4f1c9a7e5b2d4c6e8a0b1d3f5e7a9c1b@thread.tacv2"
@@ -188,7 +188,7 @@ def test_a_300_answer_round_in_every_message_within_the_limits(
             closes_at=clock.now() + timedelta(days=7),
             reminders=(timedelta(days=2),),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
 
     # Invitations, then (on the Monday) reminders: from the outbox.
@@ -233,7 +233,7 @@ def test_a_300_answer_round_in_every_message_within_the_limits(
     assert json.dumps(kept.text, ensure_ascii=False)[1:-1] in runs(exported)
 
     # Closed: the summary for review, in the lead's chat; posted: one thread in the channel.
-    core.rounds.close(round_.id, actor_id=None)
+    core.rounds.close(round_.id, actor=OPERATOR)
     teams.run_outbox()
     assert say(teams, connector, "29:lead", f"samenvatting {round_.id}")
     say(teams, connector, "29:lead", f"plaats samenvatting {round_.id}")
@@ -287,11 +287,11 @@ def test_a_posted_summary_is_one_compact_card_with_the_quotes_in_full_behind_mor
     long = "De bouwkosten van scholen stijgen sneller dan de normbedragen. " * 12
     answer(core, open_round, MEMBER, "onderwijshuisvesting", long.strip())
     answer(core, open_round, LEAD, "onderwijshuisvesting", "Kort en krachtig.")
-    core.rounds.close(open_round.id, actor_id=None)
+    core.rounds.close(open_round.id, actor=OPERATOR)
     teams.run_outbox()
     lead = core.members.by_email(LEAD)
     assert lead is not None and lead.id is not None
-    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor_id=lead.id)
+    core.deliveries.post_to_channels(open_round, DeliveryKind.SUMMARY, actor=lead)
 
     teams.run_outbox()
 

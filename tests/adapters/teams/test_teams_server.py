@@ -34,7 +34,7 @@ from testing.teams_harness import (
 )
 from tests import teams_cards
 from tests.db_snapshot import snapshot
-from tests.support import FakeClock, teams_tenant_of
+from tests.support import OPERATOR, FakeClock, teams_tenant_of
 
 # Teams users: id -> e-mail (the first three are members of the example network).
 JANSEN, MULDER, HENDRIKS, STRANGER = "29:jansen", "29:mulder", "29:hendriks", "29:stranger"
@@ -245,7 +245,7 @@ def test_one_round_reaches_each_member_on_their_own_platform_and_posts_to_both_c
                     reminders=(timedelta(days=2),),
                     post_summary_directly=True,
                 ),
-                actor_id=None,
+                actor=OPERATOR,
             )
 
             server.run_outbox()

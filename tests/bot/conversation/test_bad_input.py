@@ -31,6 +31,7 @@ from tests.support import (
     ENGLISH_MEMBER,
     LEAD,
     MEMBER,
+    OPERATOR,
     OTHER_LEAD,
     OTHER_PILLAR_MEMBER,
     SECRETARIAT,
@@ -541,7 +542,7 @@ def test_a_closed_round_takes_no_answers_edits_or_withdrawals(
     given = given_answer(core, MEMBER, open_round.id)
     # The member opened the form before the round closed, and submits it after.
     offered = returned_form(say_messages(conversation, MEMBER, "inbreng"))
-    core.rounds.close(open_round.id, actor_id=None)
+    core.rounds.close(open_round.id, actor=OPERATOR)
     before = snapshot(database_url)
     closed = (
         f"Uitvraag {open_round.id} staat niet open: hij is al gesloten, inbreng geven of "
@@ -837,7 +838,7 @@ def test_an_english_member_gets_every_kind_of_error_in_english(
     # Withdrawn, then withdrawn again; then the round closes.
     says(f"withdraw {own.id}")
     assert says(f"withdraw {own.id}") == f"Answer {own.id} has already been withdrawn."
-    core.rounds.close(open_round.id, actor_id=None)
+    core.rounds.close(open_round.id, actor=OPERATOR)
     assert says(f"answer {open_round.id}") == (
         f"Round {open_round.id} is not open: it has closed, answers can no longer be given or "
         "changed."
@@ -849,7 +850,7 @@ def test_an_english_member_gets_every_kind_of_error_in_english(
             opens_at=clock.now() + timedelta(days=1),
             closes_at=clock.now() + timedelta(days=7),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
     assert says(f"answer {scheduled.id}") == (
         f"Round {scheduled.id} is not open: it has not started yet."

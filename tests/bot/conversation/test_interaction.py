@@ -34,7 +34,7 @@ from testing.slack_harness import (
 )
 from testing.teams_harness import JsonObject, TeamsServer, personal_message
 from tests import teams_cards
-from tests.support import FakeClock, teams_tenant_of
+from tests.support import OPERATOR, FakeClock, teams_tenant_of
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 ANSWER = "Het ravijnjaar 2026 raakt onze begroting hard."
@@ -473,7 +473,7 @@ def test_an_invitation_answered_in_the_terminal_shows_only_the_confirmation(
             meeting_at=clock.now() + timedelta(days=20),
             closes_at=clock.now() + timedelta(days=10),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
     said: list[str] = []
     typed = ["1", ANSWER, "", "", ""]

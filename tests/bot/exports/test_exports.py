@@ -23,7 +23,6 @@ import pytest
 from docx.text.paragraph import Paragraph
 
 from bot.application.core import Core
-from bot.audit import AuditActor
 from bot.clock import SystemClock
 from bot.domain import Attribution, Response, Round
 from bot.errors import InbrengError
@@ -38,6 +37,7 @@ from bot.exports.xlsx_file import answers_xlsx
 from bot.messages import File
 from bot.network_file import load_network_file
 from bot.participation import OrganisationParticipation, Participation
+from bot.permissions import Operator
 from bot.ports import UnitOfWorkFactory
 from bot.services.exports import ExportService
 from bot.services.network import load_network
@@ -54,6 +54,7 @@ from tests.support import (
     EXAMPLES,
     LEAD,
     MEMBER,
+    OPERATOR,
     FakeClock,
     answer,
     inbreng_executable,
@@ -61,7 +62,7 @@ from tests.support import (
 )
 
 NAME, ORGANISATION, ANONYMOUS = (a.value for a in Attribution)
-READER = AuditActor.command_line("secretariaat")  # who the audit log names for each export
+READER = Operator(name="secretariaat")  # who the audit log names for each export
 
 HENK = "h.lubbers@coevorden.example"
 SANNE = "s.kok@de-ronde-venen.example"
@@ -567,7 +568,7 @@ def later_round(core: Core, clock: FakeClock, pillar: str, days: int) -> Round:
             meeting_at=clock.now() + timedelta(days=days),
             closes_at=clock.now() + timedelta(days=days - 5),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
 
 
@@ -582,7 +583,7 @@ def test_a_pillar_export_covers_its_rounds_whose_meeting_falls_in_the_period(
             pillar_slug="financien", opens_at=clock.now() + timedelta(days=1),
             closes_at=clock.now() + timedelta(days=8), meeting_at=clock.now() + timedelta(days=9),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )  # fmt: skip
     second = answer(core, january, MEMBER, "verduurzaming", "Precario in januari.")
     answer(core, elsewhere, OTHER_PILLAR_LEAD, "anders", "Elders: stikstof.")
@@ -730,7 +731,7 @@ def answered_round(url: str) -> int:
         round_ = core.rounds.create(
             RoundRequest(pillar_slug="financien", meeting_at=now + timedelta(days=14),
                          closes_at=now + timedelta(days=7)),
-            actor_id=None,
+            actor=OPERATOR,
         )  # fmt: skip
         answer(core, round_, MEMBER, "onderwijshuisvesting", SCRIPT, NAME, FORMULA)
         answer(core, round_, COLLEAGUE, "onderwijshuisvesting", "IHP loopt vast.", ANONYMOUS)

@@ -15,7 +15,7 @@ from bot.conversation.conversation import Conversation
 from bot.domain import Delivery, DeliveryKind, DeliveryStatus, Member, Round
 from testing.fakes.slack_web_api import FakeSlackWebApi
 from testing.slack_harness import BOT_TOKEN, MEMBER_ID, SlackServer
-from tests.support import MEMBER, FakeClock
+from tests.support import MEMBER, OPERATOR, FakeClock
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def test_outside_working_hours_only_channel_posts_go_out(
     slack: SlackServer, core: Core, clock: FakeClock, open_round: Round
 ) -> None:
     only_the_member_is_invited(core, open_round)
-    core.deliveries.post_to_channels(open_round, DeliveryKind.STATUS, actor_id=1)
+    core.deliveries.post_to_channels(open_round, DeliveryKind.STATUS, actor=OPERATOR)
     clock.advance(hours=8)  # 18:00 in Amsterdam
 
     # The Slack channel post; the Teams one cannot go (Teams is not connected here).

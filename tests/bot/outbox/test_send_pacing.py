@@ -51,7 +51,7 @@ from tests.inbreng.test_many_instances import (
     start_round,
     wait_for,
 )
-from tests.support import FakeClock
+from tests.support import OPERATOR, FakeClock
 
 MEMBERS = 60
 PILLAR = "financien"
@@ -236,7 +236,7 @@ def open_round(core: Core, clock: FakeClock, title: str) -> None:
             meeting_at=clock.now() + timedelta(days=14),
             closes_at=clock.now() + timedelta(days=7),
         ),
-        actor_id=None,
+        actor=OPERATOR,
     )
 
 

@@ -24,7 +24,7 @@ from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
 from bot.services.retention import RetentionPolicy, RetentionService
 from bot.services.rounds import RoundRequest
-from tests.support import COLLEAGUE, LEAD, MEMBER, SECRETARIAT, FakeClock
+from tests.support import COLLEAGUE, LEAD, MEMBER, OPERATOR, SECRETARIAT, FakeClock
 
 ANSWER = AnswerInput(topic="onderwijshuisvesting", text="Normbedragen liggen te laag.")
 
@@ -43,7 +43,7 @@ def create_round(core: Core, clock: FakeClock, **options: object) -> Round:
         closes_at=clock.now() + timedelta(days=7),
         **options,  # type: ignore[arg-type]
     )
-    return core.rounds.create(request, actor_id=None)
+    return core.rounds.create(request, actor=OPERATOR)
 
 
 def queued(core: Core, round_id: int, kind: DeliveryKind) -> list[int]:
@@ -174,7 +174,7 @@ def test_closing_on_time_drops_unsent_reminders_and_sends_the_draft_to_the_lead(
     assert summary.body["answers"] == 1
     assert core.rounds.close_due() == []
     with pytest.raises(InbrengError) as refused:
-        core.rounds.close(round_.id, actor_id=None)
+        core.rounds.close(round_.id, actor=OPERATOR)
     assert refused.value.key == "round_transition_refused"
 
 
@@ -202,7 +202,7 @@ def test_a_members_meeting_draft_goes_to_the_secretariat(core: Core, clock: Fake
         meeting_at=clock.now() + timedelta(days=14),
         closes_at=clock.now() + timedelta(days=7),
     )
-    round_ = core.rounds.create(request, actor_id=None)
+    round_ = core.rounds.create(request, actor=OPERATOR)
     clock.advance(days=7)
     core.rounds.close_due()
     secretariat = [member(core, SECRETARIAT).id, member(core, "k.hoekstra@pmg.example").id]
