@@ -18,6 +18,7 @@ from bot.errors import InbrengError
 from bot.outbox.pacing import LocalLedger, Pacer
 from bot.ports import Clock
 from bot.texts import Texts
+from inbreng.cli.common import load_settings
 from storage import migrate
 from storage.database import Database
 from storage.pacing import SqlPacingLedger
@@ -45,6 +46,12 @@ class Runtime:
 def operator_voice(settings: Settings, texts: Texts, clock: Clock) -> Voice:
     """The command line speaks the operator's language (INBRENG_LANGUAGE)."""
     return Voice(texts=texts, language=settings.language, now=clock.now())
+
+
+def command_line_voice() -> Voice:
+    """The operator's voice, for a command that builds no runtime."""
+    config = load_settings()
+    return operator_voice(config, Texts(timezone=config.timezone), SystemClock())
 
 
 def require_migrated(database_url: str) -> None:

@@ -9,25 +9,27 @@ from typing import Annotated
 
 import typer
 
-from bot.config import SlackSettings, TeamsSettings
-from bot.logs import configure_logging
-from inbreng.cli.common import load_settings
-from inbreng.cli.runtime import Runtime, runtime
-from inbreng.server.app import start
-from storage import migrate
+from inbreng.cli.help_texts import help_text
+from inbreng.cli.localised import add_command, command_app
+from inbreng.cli.runtime import Runtime
+
+app = command_app()
 
 
+@add_command(app, "serve", "serve.help")
 def serve(
     migrate_first: Annotated[
-        bool,
-        typer.Option(
-            "--migrate", help="Migrate the database first (as `inbreng db upgrade` does)."
-        ),
+        bool, typer.Option("--migrate", help=help_text("serve.migrate"))
     ] = False,
 ) -> None:
     """Run the bot: Slack and Teams endpoints, /healthz, /metrics, and the outbox that
     sends. SIGTERM stops it gracefully: requests and sends under way finish, unsent claims
     are released."""
+    from bot.logs import configure_logging
+    from inbreng.cli.common import load_settings
+    from inbreng.cli.runtime import runtime
+    from storage import migrate
+
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     if migrate_first:
@@ -37,6 +39,9 @@ def serve(
 
 
 async def _serve_until_stopped(app_runtime: Runtime) -> None:
+    from bot.config import SlackSettings, TeamsSettings
+    from inbreng.server.app import start
+
     settings = app_runtime.settings
     sqlite = app_runtime.database.engine.dialect.name == "sqlite"
     server = await start(
