@@ -10,8 +10,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain import ANSWER_MAX_CHARS
 from bot.logs import LEVELS, LogFormat
-from bot.schedule.window import SendingWindow, parse_holidays, parse_working_hours
-from bot.services.retention import RetentionPolicy
+from bot.retention_policy import RetentionPolicy
+from bot.schedule.window import (
+    SendingWindow,
+    holiday_country,
+    parse_holidays,
+    parse_working_hours,
+)
 
 
 class Settings(BaseSettings):
@@ -64,7 +69,7 @@ class Settings(BaseSettings):
     @field_validator("holidays")
     @classmethod
     def _known_holidays(cls, value: str) -> str:
-        parse_holidays(value)
+        holiday_country(value)
         return value
 
     @field_validator("retention")

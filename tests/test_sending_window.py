@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.retention_policy import RetentionAction, RetentionPolicy
 from bot.schedule.window import SendingWindow, parse_holidays, parse_working_hours
-from bot.services.retention import RetentionAction, RetentionPolicy
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

@@ -13,7 +13,7 @@ app = command_group("db.help")
 def upgrade() -> None:
     """Create or migrate the database schema to the newest revision."""
     from inbreng.cli.common import load_settings
-    from inbreng.cli.runtime import command_line_voice
+    from inbreng.cli.database_runtime import command_line_voice
     from storage import migrate
 
     config = load_settings()

@@ -25,9 +25,9 @@ def doctor(
     from bot.clock import SystemClock
     from bot.config import Settings
     from bot.texts import Texts
+    from inbreng.cli.database_runtime import operator_voice
     from inbreng.cli.doctor_checks import checkup
     from inbreng.cli.findings import finding_line
-    from inbreng.cli.runtime import operator_voice
 
     loaded, findings = checkup()
     # Invalid settings are findings too: speak with the defaults then.

@@ -168,4 +168,7 @@ def _marks_in_language(text: str) -> str:
 def _in_language(option: Parameter | None) -> Any:
     if option is not None:
         option.help = help_text("help_option")  # type: ignore[attr-defined]
+        # Typer leaves the flag without a default and converts the missing value with a
+        # pydantic TypeAdapter it builds for that: a tenth of a second for every command.
+        option.default = False
     return option

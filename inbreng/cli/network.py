@@ -97,7 +97,7 @@ def export_network(
 ) -> None:
     """Export the whole network as JSON, to import elsewhere; it holds personal data."""
     from inbreng.cli.common import load_settings
-    from inbreng.cli.runtime import command_line_voice
+    from inbreng.cli.database_runtime import command_line_voice
     from storage import backup
 
     config = load_settings()
@@ -139,7 +139,7 @@ def import_network(
     """Import a network export into an empty database (db upgrade first); all or nothing.
     Erased members are left out."""
     from inbreng.cli.common import load_settings
-    from inbreng.cli.runtime import command_line_voice
+    from inbreng.cli.database_runtime import command_line_voice
     from storage import backup
 
     config = load_settings()
