@@ -11,10 +11,8 @@ from typing import Any
 
 import yaml
 
-try:
-    _LOADER: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _LOADER = yaml.SafeLoader
+# PyYAML without libyaml has no CSafeLoader.
+_LOADER: type[yaml.CSafeLoader | yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_catalogue_file(language: str, name: str) -> dict[str, str]:

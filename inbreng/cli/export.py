@@ -52,8 +52,9 @@ def export(
     config = load_settings()
     with runtime(config) as app_runtime:
         voice = app_runtime.voice()
-        first = parse_day(since, field="since") if since else None
-        last = parse_day(until, field="until") if until else None
+        today = app_runtime.core.clock.now().astimezone(config.zone).date()
+        first = parse_day(since, today=today, zone=config.zone, field="since") if since else None
+        last = parse_day(until, today=today, zone=config.zone, field="until") if until else None
         problem = _subject_problem(round_id, pillar, first, last)
         if problem is not None:
             key, values = problem
