@@ -75,7 +75,8 @@ VALUES: dict[str, Any] = {
     # a date or a time that is not one, named by its field
     "field_name": "meeting_at",
     # a command typed wrongly
-    "option": "--pilar", "suggestions": "--pillar", "suggestion": "show", "arguments": "a b",
+    "option": "--pilar", "suggestions": ["--pillar", "--place"], "suggestion": "show",
+    "arguments": "a b",
 }  # fmt: skip
 
 

@@ -98,7 +98,7 @@ class Group(TyperGroup):
 
 def command_group(help_key: str) -> typer.Typer:
     """A Typer app holding commands, with its help from the catalogue."""
-    return typer.Typer(
+    app = typer.Typer(
         cls=Group,
         help=help_text(help_key),
         no_args_is_help=True,
@@ -107,6 +107,13 @@ def command_group(help_key: str) -> typer.Typer:
         options_metavar=help_text("usage_options"),
         subcommand_metavar=help_text("usage_command"),
     )
+    # Without a callback, Typer makes a group of one command (`db`) that command itself.
+    app.callback()(_group_without_options)
+    return app
+
+
+def _group_without_options() -> None:
+    """A group's own call: it takes no options of its own."""
 
 
 def add_command(

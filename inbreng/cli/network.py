@@ -21,7 +21,10 @@ app = command_group("network.help")
 
 @add_command(app, "load", "network.load.help")
 def load(
-    file: Annotated[Path, typer.Argument(help=help_text("network.load.file"), show_default=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help=help_text("network.load.file"), show_default=False),
+    ],
     readmit: Annotated[
         list[str] | None,
         typer.Option(metavar="EMAIL", help=help_text("network.load.readmit"), show_default=False),
@@ -125,7 +128,7 @@ def export_network(
 
 @add_command(app, "import", "network.import.help")
 def import_network(
-    file: Annotated[Path, typer.Argument(help=help_text("network.import.file"))],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help=help_text("network.import.file"))],
     tombstones: Annotated[
         Path | None,
         typer.Option(

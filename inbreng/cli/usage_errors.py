@@ -43,7 +43,7 @@ def usage_error(error: ClickException) -> InbrengError:
             "usage_unknown_option",
             command=command,
             option=error.option_name,
-            suggestions=", ".join(sorted(error.possibilities or ())),
+            suggestions=sorted(error.possibilities or ()),
         )
     if isinstance(error, BadOptionUsage):
         option = _option_named(ctx, error.option_name)
