@@ -533,6 +533,56 @@ def test_rounds_create_with_per_municipality_reminders_and_a_direct_summary(
     ), detail
 
 
+DUTCH_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+                "september", "oktober", "november", "december")  # fmt: skip
+
+
+def test_rounds_create_takes_dates_as_a_dutch_secretary_types_them(
+    sqlite_database_url: str, tmp_path: Path
+) -> None:
+    url = sqlite_database_url
+    load_pmg(url)
+    meeting = (datetime.now(ZONE) + timedelta(days=28)).date()
+    closing = (datetime.now(ZONE) + timedelta(days=21)).date()
+
+    created = inbreng(
+        *create_args(
+            opens_at="nu",
+            meeting_at=f"{meeting:%d-%m-%Y} 14.00",
+            closes_at=f"{closing.day} {DUTCH_MONTHS[closing.month - 1]} {closing.year} om 17:00",
+        ),
+        cwd=tmp_path,
+        url=url,
+    )
+
+    round_id = last_line_id(created)
+    database = Database(url)
+    try:
+        with database.unit_of_work() as uow:
+            (round_,) = [r for r in uow.rounds.list() if r.id == round_id]
+    finally:
+        database.dispose()
+    assert round_.meeting.starts_at == datetime(*meeting.timetuple()[:3], 14, tzinfo=ZONE)
+    assert round_.closes_at == datetime(*closing.timetuple()[:3], 17, tzinfo=ZONE)
+
+
+def test_export_reads_its_period_as_a_dutch_user_types_it(
+    sqlite_database_url: str, tmp_path: Path
+) -> None:
+    url = sqlite_database_url
+    load_pmg(url)
+    period = ("--since", "1 januari 2020", "--until", "31-12-2099", "--format", "csv")
+
+    exported = inbreng("export", "--pillar", "financien", *period, cwd=tmp_path, url=url)
+    refused = inbreng("export", "--pillar", "financien", "--since", "morgen", cwd=tmp_path, url=url)
+
+    assert Path(succeeded(exported).strip()).is_file()
+    assert error_line(refused) == (
+        "Vanaf: “morgen” is geen datum. Schrijf bijvoorbeeld 24-12-2026, 24 december, 24 dec of "
+        "2026-12-24."
+    )
+
+
 def test_rounds_show_and_close(sqlite_database_url: str, tmp_path: Path) -> None:
     url = sqlite_database_url
     load_pmg(url)
