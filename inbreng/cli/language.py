@@ -8,6 +8,7 @@ in any case.
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 LANGUAGES = ("nl", "en")
@@ -15,6 +16,7 @@ DEFAULT_LANGUAGE = "nl"
 _VARIABLE = "INBRENG_LANGUAGE"
 
 
+@cache  # read once: every help text asks
 def command_line_language() -> str:
     """`nl` or `en`; Dutch when the setting is missing or unknown (the settings refuse an
     unknown one as soon as a command loads them)."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import typer
-from typer._click import Context, HelpFormatter, Parameter
+from typer._click import Context, HelpFormatter
 from typer._click.exceptions import UsageError
 from typer._click.parser import _split_opt
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from inbreng.cli.help_texts import help_text
 
@@ -41,7 +40,7 @@ class Command(TyperCommand):
     def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         _write_parameters(self, ctx, formatter)
 
-    def get_help_option(self, ctx: Context) -> Any:
+    def get_help_option(self, ctx: Context) -> TyperOption | None:
         return _in_language(super().get_help_option(ctx))
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
@@ -81,7 +80,7 @@ class Group(TyperGroup):
         command = self.get_command(ctx, name)
         return command.get_short_help_str(limit=limit) if command else ""
 
-    def get_help_option(self, ctx: Context) -> Any:
+    def get_help_option(self, ctx: Context) -> TyperOption | None:
         return _in_language(super().get_help_option(ctx))
 
     def resolve_command(
@@ -172,9 +171,9 @@ def _marks_in_language(text: str) -> str:
     return f"{text[: found.start()]}{found[0][: found[0].index('[')]}[{'; '.join(marks)}]"
 
 
-def _in_language(option: Parameter | None) -> Any:
+def _in_language(option: TyperOption | None) -> TyperOption | None:
     if option is not None:
-        option.help = help_text("help_option")  # type: ignore[attr-defined]
+        option.help = help_text("help_option")
         # Typer leaves the flag without a default and converts the missing value with a
         # pydantic TypeAdapter it builds for that: a tenth of a second for every command.
         option.default = False

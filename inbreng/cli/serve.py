@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import signal
 from typing import Annotated
 
 import typer
 
 from inbreng.cli.help_texts import help_text
 from inbreng.cli.localised import add_command, command_app
-from inbreng.cli.runtime import Runtime
 
 app = command_app()
 
@@ -28,6 +25,7 @@ def serve(
     from bot.logs import configure_logging
     from inbreng.cli.common import load_settings
     from inbreng.cli.runtime import runtime
+    from inbreng.cli.serving import serve_until_stopped
     from storage import migrate
 
     settings = load_settings()
@@ -35,31 +33,4 @@ def serve(
     if migrate_first:
         migrate.upgrade(settings.database_url)
     with runtime(settings) as app_runtime:
-        asyncio.run(_serve_until_stopped(app_runtime))
-
-
-async def _serve_until_stopped(app_runtime: Runtime) -> None:
-    from bot.config import SlackSettings, TeamsSettings
-    from inbreng.server.app import start
-
-    settings = app_runtime.settings
-    sqlite = app_runtime.database.engine.dialect.name == "sqlite"
-    server = await start(
-        app_runtime.conversation,
-        SlackSettings(),
-        teams=TeamsSettings(),
-        host=settings.host,
-        port=settings.port,
-        tick_seconds=settings.tick_seconds,
-        claim_seconds=settings.claim_seconds,
-        database_threads=1 if sqlite else 8,
-        teams_emulator=settings.teams_emulator,
-        pacer=app_runtime.pacer(),
-    )
-    stopped = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopped.set)
-    await stopped.wait()
-    logging.getLogger(__name__).info("stopping")
-    await server.stop()
+        asyncio.run(serve_until_stopped(app_runtime))

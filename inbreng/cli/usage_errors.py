@@ -7,7 +7,6 @@ names are enough to say them with the catalogue's texts (`errors.usage_*`).
 from __future__ import annotations
 
 from difflib import get_close_matches
-from typing import Any
 
 from typer._click import Context, Parameter
 from typer._click.exceptions import (
@@ -80,7 +79,7 @@ def _name_of(param: Parameter | None) -> str:
     return param.metavar or (param.name or "").upper()
 
 
-def _option_named(ctx: Context | None, option: str) -> Any:
+def _option_named(ctx: Context | None, option: str) -> Parameter | None:
     if ctx is None:
         return None
     return next((p for p in ctx.command.params if option in (*p.opts, *p.secondary_opts)), None)
