@@ -4,9 +4,10 @@ command line, one parser for all of them.
 A date is written as a Dutch user writes it, or in ISO 8601: `18-12-2026`, `18/12/2026`,
 `2026-12-18`, `24 december`, `24 dec 2026`, `december 24` (Dutch and English month names,
 abbreviated or in full), `24-12`; a date without a year is its next occurrence from today.
-A time follows it after a space, a `T` or `om`/`at`: `14:00`, `14.00`, `14u`, with or without
-an offset (`+01:00`, `Z`). A weekday before the date (as the bot writes dates) must be that
-date's. `nu`/`now` is the present. Without an offset, a moment is in the network's time zone.
+A time follows it after a space, a `T` or `om`/`at`: `14:00`, `14.00`, `14u` (or to the
+microsecond, as `datetime.isoformat` writes it), with or without an offset (`+01:00`, `Z`).
+A weekday before the date (as the bot writes dates) must be that date's. `nu`/`now` is the
+present. Without an offset, a moment is in the network's time zone.
 """
 
 from __future__ import annotations
@@ -50,7 +51,11 @@ _LONGEST_TEXT = 60  # the longest date and time anyone types, with a weekday and
 _SHOWN = 40  # how much of a value an error repeats
 _YEARS_AHEAD = 8  # how far to look for the next 29 February
 
-_TIME = r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?|u(?P<minutes>\d{2})?)"
+_TIME = (
+    r"(?P<hour>\d{1,2})"
+    r"(?:[:.](?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,6}))?)?"
+    r"|u(?P<minutes>\d{2})?)"
+)
 _OFFSET = r"\s*(?P<offset>z|[+-]\d{2}(?::?\d{2})?)"
 _AFTER_DATE = rf"(?:(?:t|\s+(?:om\s+|at\s+)?|,\s*){_TIME}(?:{_OFFSET})?)?"
 _WEEKDAY = r"(?:(?P<weekday>[a-z]+),?\s+)?"
@@ -134,7 +139,8 @@ def _written(found: re.Match[str], *, today: date) -> _Written:
     clock = None
     if parts["hour"] is not None:
         minute = parts["minute"] or parts["minutes"] or "0"
-        clock = time(int(parts["hour"]), int(minute), int(parts["second"] or 0))
+        microsecond = int((parts["fraction"] or "0").ljust(6, "0"))
+        clock = time(int(parts["hour"]), int(minute), int(parts["second"] or 0), microsecond)
     offset = _offset(parts["offset"]) if parts["offset"] else None
     return _Written(day=day, clock=clock, offset=offset)
 
