@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import NoReturn
 
 import typer
 from typer._click import Context
@@ -83,7 +84,7 @@ def run() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _refuse(error: InbrengError) -> None:
+def _refuse(error: InbrengError) -> NoReturn:
     # The catalogue's templates load only for a refusal, not for every start.
     from bot.markup import plain
     from bot.texts import Texts
