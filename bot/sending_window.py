@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+from holidays.registry import EntityLoader
 
 ALWAYS = "always"
 NO_HOLIDAYS = "none"
@@ -75,13 +76,26 @@ def parse_working_hours(text: str) -> tuple[Period, ...] | None:
     return tuple(periods)
 
 
-def parse_holidays(text: str) -> Container[date] | None:
-    """A country code known to the `holidays` package (`NL`, `BE`, `DE`), or `none`."""
+def holiday_country(text: str) -> str | None:
+    """A country code known to the `holidays` package (`NL`, `BE`, `DE`), or None for `none`.
+
+    Checks the code without building its calendar: loading any country's calendar loads every
+    country's (the package imports them all), most of a second that a command that sends
+    nothing should not pay. The registry's codes, too, not list_supported_countries(), which
+    loads them all to list their subdivisions."""
     code = text.strip().upper()
     if code == NO_HOLIDAYS.upper():
         return None
-    if code not in holidays.list_supported_countries():
+    if code not in EntityLoader.get_country_codes():
         raise ValueError(f"unknown holiday calendar {text!r}; use a country code such as NL")
+    return code
+
+
+def parse_holidays(text: str) -> Container[date] | None:
+    """The public holidays of a country (`NL`, `BE`, `DE`), or None for `none`."""
+    code = holiday_country(text)
+    if code is None:
+        return None
     calendar: Container[date] = holidays.country_holidays(code)
     return calendar
 

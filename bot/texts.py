@@ -19,36 +19,21 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_percent
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound, pass_context
 from jinja2.runtime import Context
 
+from bot.catalogue_file import read_catalogue_file
 from bot.markup import Markup, escape
 
 DEFAULT_LANGUAGE = "nl"
 
 
-def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for name, value in tree.items():
-        key = f"{prefix}{name}"
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{key}."))
-        else:
-            flat[key] = str(value)
-    return flat
-
-
 @cache
 def load_catalogue(language: str) -> dict[str, str]:
     """The flattened catalogue of one language: `"errors.text_empty" -> template source`."""
-    source = resources.files("prompts").joinpath(language, "texts.yaml").read_text("utf-8")
-    tree = yaml.safe_load(source)
-    if not isinstance(tree, Mapping):
-        raise ValueError(f"prompts/{language}/texts.yaml is not a mapping")
-    return _flatten(tree)
+    return read_catalogue_file(language, "texts.yaml")
 
 
 def available_languages() -> tuple[str, ...]:

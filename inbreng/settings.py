@@ -9,8 +9,13 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain import ANSWER_MAX_CHARS
-from bot.sending_window import SendingWindow, parse_holidays, parse_working_hours
-from bot.services.retention import RetentionPolicy
+from bot.retention_policy import RetentionPolicy
+from bot.sending_window import (
+    SendingWindow,
+    holiday_country,
+    parse_holidays,
+    parse_working_hours,
+)
 from inbreng.logs import LEVELS, LogFormat
 
 
@@ -64,7 +69,7 @@ class Settings(BaseSettings):
     @field_validator("holidays")
     @classmethod
     def _known_holidays(cls, value: str) -> str:
-        parse_holidays(value)
+        holiday_country(value)
         return value
 
     @field_validator("retention")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.application.queries import Queries
 from bot.application.transactions import Transactions
 from bot.ports import Clock, UnitOfWorkFactory
+from bot.retention_policy import RetentionPolicy
 from bot.sending_window import SendingWindow
 from bot.services.backlog import BacklogService
 from bot.services.deliveries import DeliveryService
@@ -16,7 +17,7 @@ from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
 from bot.services.reports import ReportService
 from bot.services.responses import ResponseService
-from bot.services.retention import RetentionPolicy, RetentionService
+from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.seen_events import SeenEvents
 from bot.services.summary_review import SummaryReviewService

@@ -248,8 +248,8 @@ LONGEST_ABSENCE = timedelta(days=366)
 
 
 def away(core: Core, turn: Turn, args: list[str]) -> list[Message]:
-    """`afwezig tot 2026-12-24`: no messages until the end of that day; without a date, what
-    is noted now."""
+    """`afwezig tot 24 december` (any date `bot.timeparse` reads): no messages until the end
+    of that day; without a date, what is noted now."""
     words = [word for word in args if word.lower() not in _UNTIL_WORDS]
     today = core.window.local_day(turn.now)
     if not words:
@@ -257,11 +257,12 @@ def away(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         if until is None or until < today:
             return [Message(text=turn.t("away.none"))]
         return [Message(text=turn.t("away.current", until=until))]
-    until = parse_day(words[0], field="until")
+    typed = " ".join(words)  # `24 december` is two words
+    until = parse_day(typed, today=today, zone=core.texts.zone, field="until")
     if until < today:
-        raise InbrengError("day_in_past", field="until", value=words[0][:40])
+        raise InbrengError("day_in_past", field="until", value=typed[:40])
     if until > today + LONGEST_ABSENCE:
-        raise InbrengError("day_too_far", field="until", value=words[0][:40])
+        raise InbrengError("day_too_far", field="until", value=typed[:40])
     core.members.set_out_of_office(turn.member, until)
     return [Message(text=turn.t("away.set", until=until))]
 

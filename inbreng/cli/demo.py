@@ -13,20 +13,11 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
-import yaml
 
-from adapters.console.session import console_actor
-from bot.conversation.commands import Command
-from bot.domain import Role
-from bot.events import ButtonEvent, FormEvent
-from bot.exports.summary_markdown import summary_markdown
-from bot.network_file import NetworkFileError, load_network_file
-from bot.services.network import load_network
-from bot.services.rounds import RoundRequest
-from inbreng.cli.common import fail, load_settings
-from inbreng.cli.operator import command_line_operator
-from inbreng.cli.runtime import runtime
-from storage import migrate
+from inbreng.cli.help_texts import help_text
+from inbreng.cli.localised import add_command, command_app
+
+app = command_app()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "pmg"
 DEMO_PILLAR = "financien"
@@ -39,15 +30,32 @@ def _weekday_afternoon(now: datetime, zone: ZoneInfo, *, days_ahead: int) -> dat
     return datetime.combine(day, datetime.min.time().replace(hour=14), tzinfo=zone)
 
 
+@add_command(app, "demo", "demo.help")
 def demo(
-    database: Annotated[
-        Path, typer.Option(help="SQLite file to create; replaced if it exists.")
-    ] = Path("inbreng-demo.db"),
-    network: Annotated[Path, typer.Option(help="Network file.")] = EXAMPLES / "network.yaml",
-    answers: Annotated[Path, typer.Option(help="The members' answers.")] = EXAMPLES
+    database: Annotated[Path, typer.Option(help=help_text("demo.database"))] = Path(
+        "inbreng-demo.db"
+    ),
+    network: Annotated[Path, typer.Option(help=help_text("demo.network"))] = EXAMPLES
+    / "network.yaml",
+    answers: Annotated[Path, typer.Option(help=help_text("demo.answers"))] = EXAMPLES
     / "answers.yaml",
 ) -> None:
     """Run a whole input round on a fresh SQLite database and print its summary."""
+    import yaml
+
+    from adapters.console.session import console_actor
+    from bot.conversation.commands import Command
+    from bot.domain import Role
+    from bot.events import ButtonEvent, FormEvent
+    from bot.exports.summary_markdown import summary_markdown
+    from bot.network_file import NetworkFileError, load_network_file
+    from bot.services.network import load_network
+    from bot.services.rounds import RoundRequest
+    from inbreng.cli.common import fail, load_settings
+    from inbreng.cli.operator import command_line_operator
+    from inbreng.cli.runtime import runtime
+    from storage import migrate
+
     started = time.perf_counter()
     database.unlink(missing_ok=True)
     url = f"sqlite:///{database.resolve()}"

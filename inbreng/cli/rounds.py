@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,37 +11,39 @@ from bot.conversation.forms import ALL_PILLARS, PER_ORGANISATION, POST_SUMMARY
 from bot.conversation.round_input import read_round_request
 from bot.conversation.views import round_detail
 from bot.domain import Audience
-from bot.voice import pillar_names
 from inbreng.cli.common import load_settings
+from inbreng.cli.help_texts import help_text
+from inbreng.cli.localised import add_command, command_group
 from inbreng.cli.operator import command_line_operator
 from inbreng.cli.runtime import runtime
 
-app = typer.Typer(help="Input rounds before meetings.", no_args_is_help=True)
+app = command_group("rounds.help")
 
-RoundId = Annotated[int, typer.Argument(metavar="ROUND", help="The round's number.")]
+RoundId = Annotated[int, typer.Argument(metavar="ROUND", help=help_text("rounds.round"))]
 
 
-@app.command("create")
+def _option(key: str) -> Any:
+    return typer.Option(help=help_text(f"rounds.create.{key}"))
+
+
+@add_command(app, "create", "rounds.create.help")
 def create(
-    pillar: Annotated[str, typer.Option(help="Pillar slug, or 'all' for a members' meeting.")],
-    meeting_at: Annotated[str, typer.Option(help="Meeting start, ISO date and time.")],
-    closes_at: Annotated[str, typer.Option(help="When answering closes, ISO date and time.")],
-    opens_at: Annotated[str, typer.Option(help="When the round opens: ISO or 'now'.")] = "now",
-    question: Annotated[str, typer.Option(help="The question; default per language.")] = "",
-    reminders: Annotated[
-        str, typer.Option(help="Before closing, e.g. 7d,2d; 'morning': the last day's start.")
-    ] = "7d,2d",
-    audience: Annotated[Audience, typer.Option(help="Who is asked.")] = Audience.PILLAR,
-    meeting_title: Annotated[str, typer.Option(help="Default: the pillar's name.")] = "",
-    place: Annotated[str, typer.Option(help="Where the meeting is.")] = "",
-    per_organisation: Annotated[
-        bool, typer.Option(help="Stop reminding a municipality once one of its members answered.")
-    ] = False,
-    post_summary: Annotated[
-        bool, typer.Option(help="Post the summary to the channels on closing, without review.")
-    ] = False,
+    pillar: Annotated[str, _option("pillar")],
+    meeting_at: Annotated[str, _option("meeting_at")],
+    closes_at: Annotated[str, _option("closes_at")],
+    opens_at: Annotated[str, _option("opens_at")] = "now",
+    question: Annotated[str, _option("question")] = "",
+    reminders: Annotated[str, _option("reminders")] = "7d,2d",
+    audience: Annotated[Audience, _option("audience")] = Audience.PILLAR,
+    meeting_title: Annotated[str, _option("meeting_title")] = "",
+    place: Annotated[str, _option("place")] = "",
+    per_organisation: Annotated[bool, _option("per_organisation")] = False,
+    post_summary: Annotated[bool, _option("post_summary")] = False,
 ) -> None:
     """Create an input round for a meeting; prints the new round's id on its last line."""
+    from inbreng.cli.common import load_settings
+    from inbreng.cli.runtime import runtime
+
     config = load_settings()
     with runtime(config) as app_runtime:
         request = read_round_request(
@@ -85,32 +86,42 @@ def create(
         typer.echo(str(round_.id))
 
 
-@app.command("list")
+@add_command(app, "list", "rounds.list.help")
 def list_rounds() -> None:
     """List all rounds, newest first."""
-    with runtime(load_settings()) as app_runtime:
-        voice = app_runtime.voice()
-        rounds = sorted(app_runtime.core.rounds.find(), key=lambda r: r.id, reverse=True)
-        if not rounds:
-            typer.echo(voice.plain("cli.rounds_none"))
-        pillars = app_runtime.core.rounds.all_pillars()
-        for round_ in rounds:
-            typer.echo(
-                voice.plain(
-                    "cli.round_row",
-                    id=round_.id,
-                    status=voice.plain(f"status_names.{round_.status.value}"),
-                    meeting=round_.meeting.title,
-                    pillars=pillar_names(pillars, round_),
-                    opens_at=round_.opens_at,
-                    closes_at=round_.closes_at,
-                )
+    from bot.voice import pillar_names
+    from inbreng.cli.database_runtime import database_runtime
+
+    # A read of two tables in one unit of work: no services to build, so a quick start.
+    with database_runtime(load_settings()) as opened:
+        with opened.database.unit_of_work() as uow:
+            rounds = sorted(uow.rounds.list(), key=lambda r: r.id, reverse=True)
+            pillars = uow.pillars.list()
+        voice = opened.voice()
+    if not rounds:
+        typer.echo(voice.plain("cli.rounds_none"))
+    for round_ in rounds:
+        typer.echo(
+            voice.plain(
+                "cli.round_row",
+                id=round_.id,
+                status=voice.plain(f"status_names.{round_.status.value}"),
+                meeting=round_.meeting.title,
+                pillars=pillar_names(pillars, round_),
+                opens_at=round_.opens_at,
+                closes_at=round_.closes_at,
             )
+        )
 
 
-@app.command("show")
+@add_command(app, "show", "rounds.show.help")
 def show(round_id: RoundId) -> None:
     """Show a round: meeting, period, reminders, response rate, messages."""
+    from dataclasses import replace
+
+    from inbreng.cli.common import load_settings
+    from inbreng.cli.runtime import runtime
+
     with runtime(load_settings()) as app_runtime:
         core = app_runtime.core
         round_, pillars = core.reports.round_with_pillars(round_id)
@@ -126,9 +137,10 @@ def show(round_id: RoundId) -> None:
         typer.echo(render_message(replace(message, buttons=())))  # no buttons to press here
 
 
-@app.command("close")
+@add_command(app, "close", "rounds.close.help")
 def close(round_id: RoundId) -> None:
     """Close a round now and store its summary draft."""
+
     with runtime(load_settings()) as app_runtime:
         round_ = app_runtime.core.rounds.close(round_id, actor=command_line_operator())
         typer.echo(

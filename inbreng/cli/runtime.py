@@ -1,6 +1,7 @@
 """Building the application at start-up: settings, database, services, conversation.
 
-This is the composition root: the only place in `bot/` that imports `storage/`.
+This is the composition root: the only place besides `inbreng.cli.database_runtime` and the
+server that imports `storage/`.
 """
 
 from __future__ import annotations
@@ -11,16 +12,13 @@ from dataclasses import dataclass
 
 from adapters.llm.settings import LlmSettings
 from bot.application.core import Core
-from bot.clock import SystemClock
 from bot.conversation.conversation import Conversation
-from bot.errors import InbrengError
 from bot.outbox.pacing import LocalLedger, Pacer
 from bot.ports import Clock
-from bot.texts import Texts
 from bot.voice import Voice
 from inbreng.bootstrap import build_core
+from inbreng.cli.database_runtime import database_runtime, operator_voice
 from inbreng.settings import Settings
-from storage import migrate
 from storage.database import Database
 from storage.pacing import SqlPacingLedger
 
@@ -44,36 +42,20 @@ class Runtime:
         return Pacer(ledger=LocalLedger())
 
 
-def operator_voice(settings: Settings, texts: Texts, clock: Clock) -> Voice:
-    """The command line speaks the operator's language (INBRENG_LANGUAGE)."""
-    return Voice(texts=texts, language=settings.language, now=clock.now())
-
-
-def require_migrated(database_url: str) -> None:
-    current, head = migrate.current_revision(database_url), migrate.head_revision()
-    if current != head:
-        raise InbrengError("not_migrated", current=current, head=head)
-
-
 @contextmanager
 def runtime(
     settings: Settings, *, clock: Clock | None = None, check_schema: bool = True
 ) -> Iterator[Runtime]:
-    if check_schema:
-        require_migrated(settings.database_url)
-    database = Database(settings.database_url)
-    try:
+    with database_runtime(settings, clock=clock, check_schema=check_schema) as opened:
         core = build_core(
-            uow_factory=database.unit_of_work,
+            uow_factory=opened.database.unit_of_work,
             settings=settings,
-            clock=clock or SystemClock(),
+            clock=opened.clock,
             llm=LlmSettings(),
         )
         yield Runtime(
             settings=settings,
-            database=database,
+            database=opened.database,
             core=core,
             conversation=Conversation(core=core),
         )
-    finally:
-        database.dispose()

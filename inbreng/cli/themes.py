@@ -7,18 +7,17 @@ from typing import Annotated
 
 import typer
 
-from inbreng.cli.common import fail
+from inbreng.cli.help_texts import help_text
+from inbreng.cli.localised import add_command, command_group
 
-app = typer.Typer(help="The theme engine: evaluate it on labelled answers.", no_args_is_help=True)
+app = command_group("themes.help")
 
 
-@app.command("eval")
+@add_command(app, "eval", "themes.eval.help")
 def evaluate_command(
-    data: Annotated[
-        Path, typer.Argument(metavar="DATA.jsonl", help="Rows with text and topic or theme.")
-    ],
+    data: Annotated[Path, typer.Argument(metavar="DATA.jsonl", help=help_text("themes.eval.data"))],
     topics: Annotated[
-        Path, typer.Option("--topics", metavar="TOPICS.yaml", help="A `topics` list.")
+        Path, typer.Option("--topics", metavar="TOPICS.yaml", help=help_text("themes.eval.topics"))
     ],
 ) -> None:
     """Score topic assignment (accuracy, macro-F1) and theme clustering (adjusted Rand index)
@@ -31,6 +30,7 @@ def evaluate_command(
         load_rows,
         load_topics,
     )
+    from inbreng.cli.common import fail
 
     try:
         result = evaluate(load_topics(topics), load_rows(data))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, inspect
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session
 
@@ -34,11 +33,17 @@ def insert_ignoring_duplicate(session: Session, model: type[Base], values: dict[
     ON CONFLICT DO NOTHING, so that two transactions racing to insert the same row both
     succeed, where a check-then-insert would fail one of them.
     """
+    # The dialect in use is loaded already; importing both at the top would load
+    # PostgreSQL's (a tenth of a second) into every command on SQLite.
     dialect = session.get_bind().dialect.name
     statement: Any
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         statement = postgresql.insert(model).values(values).on_conflict_do_nothing()
     elif dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         statement = sqlite.insert(model).values(values).on_conflict_do_nothing()
     else:
         raise NotImplementedError(f"no insert-or-ignore for the {dialect} dialect")

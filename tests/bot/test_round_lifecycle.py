@@ -13,10 +13,11 @@ from bot.domain import DeliveryStatus, Member, Round, RoundStatus
 from bot.errors import InbrengError
 from bot.lifecycle import StatusChanged, TransitionRefused
 from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.retention_policy import RetentionPolicy
 from bot.round_lifecycle import ROUND_LIFECYCLE, RoundEvent
 from bot.services.doctor import scheduler_findings
 from bot.services.responses import AnswerInput
-from bot.services.retention import RetentionPolicy, RetentionService
+from bot.services.retention import RetentionService
 from bot.services.rounds import RoundRequest, RoundService
 from bot.texts import Texts
 from tests.inbreng.test_cli import inbreng, succeeded

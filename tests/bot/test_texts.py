@@ -72,6 +72,11 @@ VALUES: dict[str, Any] = {
     "links": 1, "messages": 3,
     # a chart or a message in parts
     "part": 2, "parts": 4, "posts": 7,
+    # a date or a time that is not one, named by its field
+    "field_name": "meeting_at",
+    # a command typed wrongly
+    "option": "--pilar", "suggestions": ["--pillar", "--place"], "suggestion": "show",
+    "arguments": "a b",
 }  # fmt: skip
 
 

@@ -38,12 +38,14 @@ INBRENG = inbreng_executable()
 
 
 def inbreng(
-    *args: str, cwd: Path, url: str | None = None, input: str = ""
+    *args: str, cwd: Path, url: str | None = None, input: str = "", language: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `inbreng ARGS` as a user would, with the test's database in the environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INBRENG_")}
     if url is not None:
         env["INBRENG_DATABASE_URL"] = url
+    if language is not None:
+        env["INBRENG_LANGUAGE"] = language
     return subprocess.run(
         [str(INBRENG), *args],
         cwd=cwd,
@@ -144,7 +146,7 @@ HELP = [
     pytest.param(("db",), ["upgrade"], id="db"),
     pytest.param(("db", "upgrade"), ["schema"], id="db-upgrade"),
     pytest.param(("network",), ["load"], id="network"),
-    pytest.param(("network", "load"), ["The network file (YAML)"], id="network-load"),
+    pytest.param(("network", "load"), ["FILE", "Het netwerkbestand (YAML)"], id="network-load"),
     pytest.param(("rounds",), ["create", "list", "show", "close"], id="rounds"),
     pytest.param(
         ("rounds", "create"),
@@ -159,7 +161,7 @@ HELP = [
         ],
         id="rounds-create",
     ),
-    pytest.param(("rounds", "list"), ["List"], id="rounds-list"),
+    pytest.param(("rounds", "list"), ["nieuwste eerst"], id="rounds-list"),
     pytest.param(("rounds", "show"), ["ROUND"], id="rounds-show"),
     pytest.param(("rounds", "close"), ["ROUND"], id="rounds-close"),
     pytest.param(("summary",), ["ROUND"], id="summary"),
@@ -172,10 +174,145 @@ HELP = [
 def test_help_of_every_command(command: tuple[str, ...], names: list[str], tmp_path: Path) -> None:
     output = succeeded(inbreng(*command, "--help", cwd=tmp_path))
 
-    assert f"Usage: inbreng {' '.join(command)}".strip() in output
+    assert f"Gebruik: inbreng {' '.join(command)}".strip() in output
     for name in names:
         assert name in output, f"{name!r} missing from the help of {command}:\n{output}"
     assert not (tmp_path / "inbreng.db").exists(), "--help must not create a database"
+
+
+HELP_IN_LANGUAGES = [
+    pytest.param(
+        "nl",
+        (),
+        ["Gebruik: inbreng [OPTIES] OPDRACHT", "Opdrachten:", "Uitvragen vóór overleggen.",
+         "Toon deze hulp en stop."],
+        ["Usage:", "Commands:", "Input rounds"],
+        id="nl-inbreng",
+    ),
+    pytest.param(
+        "en",
+        (),
+        ["Usage: inbreng [OPTIONS] COMMAND", "Commands:", "Input rounds before meetings.",
+         "Show this help and stop."],
+        ["Gebruik:", "Opdrachten:", "Uitvragen"],
+        id="en-inbreng",
+    ),
+    pytest.param(
+        "nl",
+        ("rounds", "create"),
+        ["Opties:", "Wanneer het overleg begint: een datum en een tijd, bijvoorbeeld",
+         "[verplicht]", "[standaard: 7d,2d]"],
+        ["Options:", "When the meeting starts", "[required]", "default:"],
+        id="nl-rounds-create",
+    ),
+    pytest.param(
+        "en",
+        ("rounds", "create"),
+        ["Options:", "When the meeting starts: a date and a time, e.g.", "[required]",
+         "[default: 7d,2d]"],
+        ["Opties:", "Wanneer het overleg", "[verplicht]", "standaard"],
+        id="en-rounds-create",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "command", "present", "absent"), HELP_IN_LANGUAGES)
+def test_help_speaks_the_language_of_the_command_line(
+    language: str, command: tuple[str, ...], present: list[str], absent: list[str], tmp_path: Path
+) -> None:
+    output = " ".join(
+        succeeded(inbreng(*command, "--help", cwd=tmp_path, language=language)).split()
+    )
+
+    for text in present:
+        assert text in output, f"{text!r} missing from the {language} help:\n{output}"
+    for text in absent:
+        assert text not in output, f"{text!r} in the {language} help:\n{output}"
+
+
+def test_help_reads_the_language_from_the_env_file_too(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("INBRENG_LANGUAGE=en\n", encoding="utf-8")
+
+    assert "Input rounds before meetings." in succeeded(inbreng("--help", cwd=tmp_path))
+
+
+def test_inbreng_without_a_command_shows_its_help(tmp_path: Path) -> None:
+    assert "Opdrachten:" in succeeded(inbreng(cwd=tmp_path))
+
+
+MISTAKES = [
+    pytest.param(
+        ("rounds", "sho"), "inbreng rounds kent de opdracht “sho” niet; bedoelt u show?",
+        id="unknown-command-with-a-suggestion",
+    ),
+    pytest.param(
+        ("verslag",),
+        "inbreng kent de opdracht “verslag” niet. Kies uit: db, network, rounds, summary, "
+        "export, themes, chat, demo, serve, doctor.",
+        id="unknown-command",
+    ),
+    pytest.param(
+        ("rounds", "show"),
+        "inbreng rounds show heeft ROUND nodig. Zie inbreng rounds show --help.",
+        id="missing-argument",
+    ),
+    pytest.param(
+        ("rounds", "create", "--pillar", "financien"),
+        "inbreng rounds create heeft --meeting-at nodig. Zie inbreng rounds create --help.",
+        id="missing-option",
+    ),
+    pytest.param(
+        ("rounds", "show", "drie"), "ROUND moet een geheel getal zijn, bijvoorbeeld 3.",
+        id="not-a-number",
+    ),
+    pytest.param(
+        ("rounds", "list", "--all"),
+        "inbreng rounds list kent de optie --all niet. Zie inbreng rounds list --help.",
+        id="unknown-option",
+    ),
+    pytest.param(
+        ("rounds", "create", "--pilar", "financien"),
+        "inbreng rounds create kent de optie --pilar niet; bedoelt u --pillar of --place?",
+        id="unknown-option-with-a-suggestion",
+    ),
+    pytest.param(
+        ("rounds", "create", "--pillar"),
+        "Optie --pillar heeft een waarde nodig. Zie inbreng rounds create --help.",
+        id="option-without-its-value",
+    ),
+    pytest.param(
+        ("summary", "1", "--approve=ja"), "Optie --approve neemt geen waarde; laat die weg.",
+        id="flag-with-a-value",
+    ),
+    pytest.param(
+        ("export", "1", "--format", "pdf"), "Bij --format kunt u kiezen uit: csv, xlsx, docx, md.",
+        id="not-a-choice",
+    ),
+    pytest.param(
+        ("rounds", "list", "alle"),
+        "inbreng rounds list weet niet wat het moet met “alle”. Zie inbreng rounds list --help.",
+        id="extra-argument",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "message"), MISTAKES)
+def test_a_mistake_in_the_command_is_one_line_with_exit_code_1(
+    command: tuple[str, ...], message: str, tmp_path: Path
+) -> None:
+    result = inbreng(*command, cwd=tmp_path)
+
+    assert error_line(result) == message
+    assert result.stdout == ""
+    assert not (tmp_path / "inbreng.db").exists(), "a refused command must not open a database"
+
+
+def test_a_mistake_is_told_in_english_when_the_command_line_speaks_english(
+    tmp_path: Path,
+) -> None:
+    result = inbreng("rounds", "show", "three", cwd=tmp_path, language="en")
+
+    assert error_line(result) == "ROUND must be a whole number, e.g. 3."
 
 
 # --- 2 and 3. the schema ---------------------------------------------------------------
@@ -349,9 +486,14 @@ BAD_ROUNDS = [
     ),
     pytest.param(
         {"meeting_at": "2030-13-45T14:00"},
-        "“2030-13-45T14:00” is geen datum met tijd. Schrijf bijvoorbeeld 2026-12-10 14:00, "
-        "of 'nu'.",
+        "Begin van het overleg: “2030-13-45T14:00” is geen datum met tijd. Schrijf bijvoorbeeld "
+        "18-12-2026 14:00, 24 december 14.00, 2026-12-18T14:00 of 'nu'.",
         id="malformed-date",
+    ),
+    pytest.param(
+        {"closes_at": "24-12-2030"},
+        "Sluiting: bij “24-12-2030” hoort ook een tijd, bijvoorbeeld 24-12-2030 14:00.",
+        id="a-day-without-a-time",
     ),
     pytest.param(
         {"reminders": "7d,twee dagen"},
@@ -389,6 +531,56 @@ def test_rounds_create_with_per_municipality_reminders_and_a_direct_summary(
     assert (
         "2d, ochtend van de laatste dag, per gemeente, samenvatting direct in het kanaal" in detail
     ), detail
+
+
+DUTCH_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+                "september", "oktober", "november", "december")  # fmt: skip
+
+
+def test_rounds_create_takes_dates_as_a_dutch_secretary_types_them(
+    sqlite_database_url: str, tmp_path: Path
+) -> None:
+    url = sqlite_database_url
+    load_pmg(url)
+    meeting = (datetime.now(ZONE) + timedelta(days=28)).date()
+    closing = (datetime.now(ZONE) + timedelta(days=21)).date()
+
+    created = inbreng(
+        *create_args(
+            opens_at="nu",
+            meeting_at=f"{meeting:%d-%m-%Y} 14.00",
+            closes_at=f"{closing.day} {DUTCH_MONTHS[closing.month - 1]} {closing.year} om 17:00",
+        ),
+        cwd=tmp_path,
+        url=url,
+    )
+
+    round_id = last_line_id(created)
+    database = Database(url)
+    try:
+        with database.unit_of_work() as uow:
+            (round_,) = [r for r in uow.rounds.list() if r.id == round_id]
+    finally:
+        database.dispose()
+    assert round_.meeting.starts_at == datetime(*meeting.timetuple()[:3], 14, tzinfo=ZONE)
+    assert round_.closes_at == datetime(*closing.timetuple()[:3], 17, tzinfo=ZONE)
+
+
+def test_export_reads_its_period_as_a_dutch_user_types_it(
+    sqlite_database_url: str, tmp_path: Path
+) -> None:
+    url = sqlite_database_url
+    load_pmg(url)
+    period = ("--since", "1 januari 2020", "--until", "31-12-2099", "--format", "csv")
+
+    exported = inbreng("export", "--pillar", "financien", *period, cwd=tmp_path, url=url)
+    refused = inbreng("export", "--pillar", "financien", "--since", "morgen", cwd=tmp_path, url=url)
+
+    assert Path(succeeded(exported).strip()).is_file()
+    assert error_line(refused) == (
+        "Vanaf: “morgen” is geen datum. Schrijf bijvoorbeeld 24-12-2026, 24 december, 24 dec of "
+        "2026-12-24."
+    )
 
 
 def test_rounds_show_and_close(sqlite_database_url: str, tmp_path: Path) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+
+import pytest
 
 from bot.application.core import Core
 from bot.conversation.conversation import Conversation
@@ -166,6 +168,27 @@ def test_member_notes_an_absence_and_returns(chat: Chat, core: Core) -> None:
     assert member is not None and member.out_of_office_until is None
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["24 december", "24 dec", "24 december 2026", "24-12", "24/12/2026", "donderdag 24 dec"],
+)
+def test_an_absence_takes_the_dates_a_dutch_member_types(
+    typed: str, chat: Chat, core: Core
+) -> None:
+    session = chat(MEMBER)  # the clock says Tuesday 1 December 2026: 24 December is this year's
+    assert "tot en met donderdag 24 december 2026" in session.type(f"afwezig tot {typed}")
+    member = core.members.by_email(MEMBER)
+    assert member is not None and member.out_of_office_until == date(2026, 12, 24)
+
+
+def test_an_english_member_is_away_until_a_day_in_english(chat: Chat, core: Core) -> None:
+    session = chat(ENGLISH_MEMBER)
+    assert "until the end of Thursday 24 December 2026" in session.type("away until 24 Dec")
+    assert "“tomorrow” is not a date. Write for example 24-12-2026, 24 December" in session.type(
+        "away until tomorrow"
+    )
+
+
 def test_lead_sees_status_and_summary_of_their_pillar(
     chat: Chat, open_round: Round, conversation: Conversation
 ) -> None:
@@ -234,10 +257,35 @@ def test_round_form_errors_are_shown_beside_the_fields_and_nothing_is_lost(
         # the same form again, with the errors shown: fix the two fields, keep the rest
         "", "", "2026-12-18 14:00", "", "", "", "7d", "", "",
     )  # fmt: skip
-    assert "“morgen” is geen datum met tijd." in output
+    assert "Begin van het overleg: “morgen” is geen datum met tijd." in output
     assert "“elke week” begrijp ik niet als herinneringen." in output
     assert "Uitvraag 1 voor Overleg is aangemaakt." in output
     assert core.rounds.get(1).question == "Vraag"
+
+
+def test_the_round_form_takes_dates_as_a_dutch_secretary_types_them(chat: Chat, core: Core) -> None:
+    session = chat(SECRETARIAT)  # the clock says Tuesday 1 December 2026
+    output = session.type(
+        "nieuw", "1", "Overleg", "18 december 14.00", "nu", "11-12-2026 17:00", "Vraag", "", "7d",
+        "", "",
+    )  # fmt: skip
+    assert "Uitvraag 1 voor Overleg is aangemaakt." in output
+    round_ = core.rounds.get(1)
+    assert round_.meeting.starts_at == datetime(2026, 12, 18, 13, 0, tzinfo=UTC)
+    assert round_.closes_at == datetime(2026, 12, 11, 16, 0, tzinfo=UTC)
+
+
+def test_a_moment_without_a_time_is_refused_naming_the_field(chat: Chat, core: Core) -> None:
+    session = chat(SECRETARIAT)
+    output = session.type(
+        "nieuw", "1", "Overleg", "2026-12-18 14:00", "", "11 december", "Vraag", "", "7d", "",
+        "",
+        "", "", "", "", "11 december 17:00", "", "", "", "",
+    )  # fmt: skip
+    assert "Sluiting: bij “11 december” hoort ook een tijd, bijvoorbeeld 11 december 14:00." in (
+        output
+    )
+    assert core.rounds.get(1).closes_at == datetime(2026, 12, 11, 16, 0, tzinfo=UTC)
 
 
 def test_member_exports_their_data(chat: Chat, open_round: Round, tmp_path: Path) -> None:

@@ -21,8 +21,9 @@ from bot.domain import (
 )
 from bot.errors import InbrengError
 from bot.ports import UnitOfWorkFactory
+from bot.retention_policy import RetentionPolicy
 from bot.services.responses import AnswerInput
-from bot.services.retention import RetentionPolicy, RetentionService
+from bot.services.retention import RetentionService
 from bot.services.rounds import RoundRequest
 from tests.support import COLLEAGUE, LEAD, MEMBER, OPERATOR, SECRETARIAT, FakeClock
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from bot.retention_policy import RetentionAction, RetentionPolicy
 from bot.sending_window import SendingWindow, parse_holidays, parse_working_hours
-from bot.services.retention import RetentionAction, RetentionPolicy
 from inbreng.settings import Settings
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
