@@ -16,7 +16,6 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.utils import make_default_short_help
 
 from bot.errors import FieldErrors, InbrengError
-from bot.texts import Texts
 from inbreng.cli.help_texts import help_text
 from inbreng.cli.language import command_line_language
 from inbreng.cli.localised import Group
@@ -88,6 +87,7 @@ def run() -> None:
 def _refuse(error: InbrengError) -> NoReturn:
     # The catalogue's templates load only for a refusal, not for every start.
     from bot.markup import plain
+    from bot.texts import Texts
 
     texts, language = Texts(), command_line_language()
     for item in error.errors if isinstance(error, FieldErrors) else [error]:

@@ -6,16 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters.console.render import render_message
-from bot.conversation.forms import ALL_PILLARS, PER_ORGANISATION, POST_SUMMARY
-from bot.conversation.round_input import read_round_request
-from bot.conversation.views import round_detail
 from bot.domain import Audience
-from inbreng.cli.common import load_settings
 from inbreng.cli.help_texts import help_text
 from inbreng.cli.localised import add_command, command_group
-from inbreng.cli.operator import command_line_operator
-from inbreng.cli.runtime import runtime
 
 app = command_group("rounds.help")
 
@@ -41,7 +34,10 @@ def create(
     post_summary: Annotated[bool, _option("post_summary")] = False,
 ) -> None:
     """Create an input round for a meeting; prints the new round's id on its last line."""
+    from bot.conversation.forms import ALL_PILLARS, PER_ORGANISATION, POST_SUMMARY
+    from bot.conversation.round_input import read_round_request
     from inbreng.cli.common import load_settings
+    from inbreng.cli.operator import command_line_operator
     from inbreng.cli.runtime import runtime
 
     config = load_settings()
@@ -90,6 +86,7 @@ def create(
 def list_rounds() -> None:
     """List all rounds, newest first."""
     from bot.voice import pillar_names
+    from inbreng.cli.common import load_settings
     from inbreng.cli.database_runtime import database_runtime
 
     # A read of two tables in one unit of work: no services to build, so a quick start.
@@ -119,6 +116,8 @@ def show(round_id: RoundId) -> None:
     """Show a round: meeting, period, reminders, response rate, messages."""
     from dataclasses import replace
 
+    from adapters.console.render import render_message
+    from bot.conversation.views import round_detail
     from inbreng.cli.common import load_settings
     from inbreng.cli.runtime import runtime
 
@@ -140,6 +139,9 @@ def show(round_id: RoundId) -> None:
 @add_command(app, "close", "rounds.close.help")
 def close(round_id: RoundId) -> None:
     """Close a round now and store its summary draft."""
+    from inbreng.cli.common import load_settings
+    from inbreng.cli.operator import command_line_operator
+    from inbreng.cli.runtime import runtime
 
     with runtime(load_settings()) as app_runtime:
         round_ = app_runtime.core.rounds.close(round_id, actor=command_line_operator())
