@@ -60,7 +60,7 @@ class Queries:
 
 def _own(uow: UnitOfWork, responses: list[Response]) -> list[OwnAnswer]:
     """Rounds and topics read once each: a member's answers share a few of them."""
-    rounds = {r.id: r for r in uow.rounds.list() if r.id in {x.round_id for x in responses}}
+    rounds = {i: r for i in {x.round_id for x in responses} if (r := uow.rounds.get(i))}
     topics = {i: uow.pillars.get_topic(i) for i in {r.topic_id for r in responses} if i}
     return [
         OwnAnswer(
