@@ -111,17 +111,14 @@ class Conversation:
 
     def installed(self, installation: Installation) -> None:
         """The bot was added to a team (Teams): remembered, to find members and channels."""
-        with self.core.transactions.use_case():
-            self.core.installations.installed(installation)
+        self.core.installations.installed(installation)
 
     def removed(self, platform: Platform, conversation_id: str) -> None:
-        with self.core.transactions.use_case():
-            self.core.installations.removed(platform, conversation_id)
+        self.core.installations.removed(platform, conversation_id)
 
     def installations(self, platform: Platform) -> list[Installation]:
         """The teams the bot is in there, for the outbox to look for members."""
-        with self.core.transactions.use_case():
-            return self.core.installations.of(platform)
+        return self.core.installations.of(platform)
 
     def _turn(
         self,
