@@ -42,7 +42,7 @@ def _run(command: list[str], *, env: dict[str, str], cwd: Path) -> float:
 def _prepare(inbreng: str, *, env: dict[str, str], cwd: Path) -> None:
     """A small migrated database with the example network and one open round."""
     today = date.today()
-    meeting, closing = today + timedelta(days=14), today + timedelta(days=7)
+    meeting, closing = today + timedelta(days=21), today + timedelta(days=14)
     for args in (
         ["db", "upgrade"],
         ["network", "load", str(NETWORK)],

@@ -7,10 +7,8 @@ import re
 from collections.abc import Container
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
-
-import holidays
-from holidays.registry import EntityLoader
 
 ALWAYS = "always"
 NO_HOLIDAYS = "none"
@@ -83,6 +81,8 @@ def holiday_country(text: str) -> str | None:
     country's (the package imports them all), most of a second that a command that sends
     nothing should not pay. The registry's codes, too, not list_supported_countries(), which
     loads them all to list their subdivisions."""
+    from holidays.registry import EntityLoader  # the package costs 30 ms to import
+
     code = text.strip().upper()
     if code == NO_HOLIDAYS.upper():
         return None
@@ -94,10 +94,25 @@ def holiday_country(text: str) -> str | None:
 def parse_holidays(text: str) -> Container[date] | None:
     """The public holidays of a country (`NL`, `BE`, `DE`), or None for `none`."""
     code = holiday_country(text)
-    if code is None:
-        return None
-    calendar: Container[date] = holidays.country_holidays(code)
-    return calendar
+    return None if code is None else HolidayCalendar(code)
+
+
+class HolidayCalendar:
+    """A country's public holidays, loaded when first asked: a command that sends nothing
+    never asks, and loading one calendar loads every country's (most of a second)."""
+
+    def __init__(self, country: str) -> None:
+        self.country = country
+
+    @cached_property
+    def _days(self) -> Container[date]:
+        import holidays
+
+        calendar: Container[date] = holidays.country_holidays(self.country)
+        return calendar
+
+    def __contains__(self, day: object) -> bool:
+        return day in self._days
 
 
 class SendingWindow:

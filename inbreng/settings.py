@@ -20,8 +20,10 @@ from inbreng.logs import LEVELS, LogFormat
 
 
 class Settings(BaseSettings):
+    # The defaults below are known good: checking them would import the holiday registry
+    # (30 ms) for every command.
     model_config = SettingsConfigDict(
-        env_prefix="INBRENG_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="INBRENG_", env_file=".env", extra="ignore", frozen=True, validate_default=False
     )
 
     database_url: str = "sqlite:///./inbreng.db"
