@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.domain import AuditEntry
-from bot.themes.model import RoundSummary
+from bot.summary.model import RoundSummary
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -69,7 +69,7 @@ class DeliveryStatus(StrEnum):
 
 
 class SummaryStatus(StrEnum):
-    """Where a summary is in its review; `bot.summary_lifecycle` says how it moves."""
+    """Where a summary is in its review; `bot.summary.lifecycle` says how it moves."""
 
     DRAFT = "draft"
     APPROVED = "approved"

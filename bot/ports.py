@@ -42,7 +42,7 @@ from bot.domain import (
     TopicData,
 )
 from bot.round_lifecycle import RoundTransition
-from bot.summary_lifecycle import SummaryTransition
+from bot.summary.lifecycle import SummaryTransition
 
 
 class NetworkRepository(Protocol):

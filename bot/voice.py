@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain import Pillar, Round
-from bot.markup import Markup, escape, plain
+from bot.markup import Markup, plain
 from bot.texts import Texts
-from bot.themes.model import Theme
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,7 +34,3 @@ class Voice:
 
 def pillar_names(pillars: list[Pillar], round_: Round) -> str:
     return ", ".join(p.name for p in pillars if p.id in round_.pillar_ids)
-
-
-def theme_title(turn: Voice, theme: Theme) -> Markup:
-    return escape(theme.title) if theme.title else turn.t("answer_form.other_topic")

@@ -20,7 +20,7 @@ from bot.services.responses import ResponseService
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.seen_events import SeenEvents
-from bot.services.summary_review import SummaryReviewService
+from bot.services.summary.review import SummaryReviewService
 from bot.texts import Texts
 from bot.themes.phrasing import LanguageModel
 

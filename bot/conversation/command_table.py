@@ -101,6 +101,9 @@ COMMANDS: dict[Command, CommandEntry] = {
     Command.CLOSE: CommandEntry(
         handler=round_commands.close, permission=Permission.MANAGE_ROUNDS, help="close"
     ),
+    Command.CANCEL: CommandEntry(
+        handler=round_commands.cancel, permission=Permission.MANAGE_ROUNDS, help="cancel"
+    ),
 }
 
 FORMS: dict[str, FormEntry] = {

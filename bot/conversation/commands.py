@@ -18,6 +18,7 @@ class Command(StrEnum):
     ROUND = "round"
     NEW = "new"
     CLOSE = "close"
+    CANCEL = "cancel"
     PRIVACY = "privacy"
     LANGUAGE = "language"
     POST = "post"
@@ -39,6 +40,7 @@ WORDS: dict[str, Command] = {
     "ronde": Command.ROUND, "round": Command.ROUND,
     "nieuw": Command.NEW, "new": Command.NEW,
     "sluit": Command.CLOSE, "sluiten": Command.CLOSE, "close": Command.CLOSE,
+    "annuleer": Command.CANCEL, "annuleren": Command.CANCEL, "cancel": Command.CANCEL,
     "privacy": Command.PRIVACY,
     "taal": Command.LANGUAGE, "language": Command.LANGUAGE,
     "plaats": Command.POST, "post": Command.POST,

@@ -41,7 +41,8 @@ def _reportable_round(
         if not candidates:
             raise InbrengError("no_reportable_rounds")
         round_id = max(candidates, key=lambda r: (r.opens_at, r.id)).id
-    return core.reports.round_with_pillars(round_id)
+    round_ = core.reports.read_round(round_id, reader=turn.member, permission=permission)
+    return round_, list(round_.pillars)
 
 
 def status(core: Core, turn: Turn, args: list[str]) -> list[Message]:
@@ -173,6 +174,12 @@ def close(core: Core, turn: Turn, args: list[str]) -> list[Message]:
             core.reports.read_summary(round_.id, reader=turn.member),
         ),
     ]
+
+
+def cancel(core: Core, turn: Turn, args: list[str]) -> list[Message]:
+    round_id = required_id(args, what="round", command=Command.CANCEL)
+    round_ = core.rounds.cancel(round_id, actor=turn.member)
+    return [Message(text=turn.t("round.cancelled", id=round_.id, meeting=round_.meeting.title))]
 
 
 def new_round(core: Core, turn: Turn, args: list[str]) -> list[Message]:

@@ -29,9 +29,10 @@ from bot.messages import (
 from bot.participation import Participation
 from bot.permissions import Permission, allows
 from bot.round_lifecycle import ROUND_LIFECYCLE, RoundEvent
-from bot.themes.model import Novelty, RoundSummary, Theme
+from bot.summary.model import Novelty, RoundSummary, Theme
+from bot.summary.titles import theme_title
 from bot.timeparse import format_reminders
-from bot.voice import Voice, pillar_names, theme_title
+from bot.voice import Voice, pillar_names
 
 
 def question_of(turn: Voice, round_: Round, pillars: list[Pillar]) -> Markup:

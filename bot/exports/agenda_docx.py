@@ -20,7 +20,7 @@ from bot.exports import charts, participation_table
 from bot.exports.cells import xml_safe
 from bot.exports.round_export import RoundExport
 from bot.exports.words import Words
-from bot.themes.model import Novelty, Theme
+from bot.summary.model import Novelty, Theme
 
 _CHART_WIDTH = Cm(16)
 _TABLE_STYLE = "Light List Accent 1"

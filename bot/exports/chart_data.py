@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.exports.words import Words
 from bot.participation import Participation
-from bot.themes.model import Theme
+from bot.summary.model import Theme
 
 MAX_THEMES = 15  # the largest; the agenda's text lists them all
 

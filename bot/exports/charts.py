@@ -34,7 +34,7 @@ from matplotlib.transforms import blended_transform_factory
 from bot.exports.chart_data import ResponseBar, ThemeBar, response_bars, theme_bars
 from bot.exports.words import Words
 from bot.participation import Participation
-from bot.themes.model import Theme
+from bot.summary.model import Theme
 
 # Teams shows inline images up to 1024x1024 px (larger ones not at all):
 # https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-reference

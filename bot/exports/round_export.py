@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.domain import Pillar, Round, RoundStatus
 from bot.exports.answers_table import AnswerRow
 from bot.participation import Participation
-from bot.themes.model import RoundSummary
+from bot.summary.model import RoundSummary
 
 
 @dataclass(frozen=True, kw_only=True)

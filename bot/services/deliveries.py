@@ -25,8 +25,8 @@ from bot.permissions import Actor, Permission, member_id_of, require
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.lookup import round_or_refuse
 from bot.services.reminders import still_to_remind
+from bot.summary.model import RoundSummary
 from bot.texts import DEFAULT_LANGUAGE
-from bot.themes.model import RoundSummary
 from bot.trust import TrustedTenants, trusted_tenants
 
 
@@ -162,9 +162,7 @@ class DeliveryService:
             network = uow.network.get()
         return network.language if network is not None else DEFAULT_LANGUAGE
 
-    def post_to_channels(
-        self, round_: Round, kind: DeliveryKind, *, actor: Actor
-    ) -> list[Channel]:
+    def post_to_channels(self, round_: Round, kind: DeliveryKind, *, actor: Actor) -> list[Channel]:
         """Queue a channel post of the round's status or summary in every channel of its
         pillars; returns the channels."""
         with self._uow_factory() as uow:

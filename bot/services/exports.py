@@ -32,15 +32,15 @@ from bot.errors import InbrengError
 from bot.exports.answers_table import AnswerRow
 from bot.exports.formats import PNG_MEDIA_TYPE, ExportFormat
 from bot.exports.round_export import RoundExport
-from bot.exports.summary_markdown import summary_markdown
 from bot.messages import File
 from bot.permissions import Actor, Permission, audit_actor, require
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.lookup import round_or_refuse
 from bot.services.participation import build_participation, round_disclosure
 from bot.services.reports import ReportService
+from bot.summary.markdown import summary_markdown
+from bot.summary.model import RoundSummary
 from bot.texts import Texts
-from bot.themes.model import RoundSummary
 from bot.voice import Voice
 
 # Rounds that have not opened hold no answers: a pillar's export leaves them out.

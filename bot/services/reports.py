@@ -12,8 +12,8 @@ from bot.permissions import Actor, Permission, allows, audit_actor, require
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.lookup import round_or_refuse
 from bot.services.participation import build_participation
-from bot.services.summaries import build_summary
-from bot.themes.model import RoundSummary
+from bot.services.summary.build import build_summary
+from bot.summary.model import RoundSummary
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,14 +31,15 @@ class ReportService:
     def __init__(self, *, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
 
-    def round_with_pillars(self, round_id: int) -> tuple[Round, list[Pillar]]:
+    def read_round(self, round_id: int, *, reader: Actor, permission: Permission) -> Round:
+        """The round with its pillars, for a person who holds `permission` for one of them."""
         with self._uow_factory() as uow:
-            round_ = round_or_refuse(uow, round_id)
-            return round_, list(round_.pillars)
+            return _readable(uow, round_id, reader, permission)
 
     def participation(self, round_id: int, *, complete: bool = False) -> Participation:
         """As published; `complete` (the secretariat's own view) counts anonymous answers
-        where they came from."""
+        where they came from. Unchecked: for what the bot publishes itself (a channel post);
+        a person's view goes through `read_status` or `read_details`."""
         with self._uow_factory() as uow:
             return build_participation(uow, round_or_refuse(uow, round_id), complete=complete)
 
@@ -57,7 +58,7 @@ class ReportService:
             round_ = _readable(uow, round_id, reader, Permission.READ_ROUND_STATUS)
             details = RoundDetails(
                 round_=round_,
-                pillars=[p for p in uow.pillars.list() if p.id in round_.pillar_ids],
+                pillars=list(round_.pillars),
                 participation=build_participation(uow, round_),
             )
             if not allows(reader, Permission.MANAGE_ROUNDS):
@@ -95,21 +96,6 @@ class ReportService:
             uow.commit()
             return summary
 
-    def deliveries(self, round_id: int) -> Counter[DeliveryStatus]:
-        with self._uow_factory() as uow:
-            round_or_refuse(uow, round_id)
-            return Counter(d.status for d in uow.deliveries.for_round(round_id))
-
-    def failures(self, round_id: int) -> Counter[str]:
-        """Why deliveries of the round were given up (dead), with how many each."""
-        with self._uow_factory() as uow:
-            round_or_refuse(uow, round_id)
-            return Counter(
-                d.last_error or "?"
-                for d in uow.deliveries.for_round(round_id)
-                if d.status == DeliveryStatus.DEAD
-            )
-
 
 def _summary(uow: UnitOfWork, round_id: int) -> RoundSummary:
     round_ = round_or_refuse(uow, round_id)
@@ -123,6 +109,5 @@ def _summary(uow: UnitOfWork, round_id: int) -> RoundSummary:
 def _readable(uow: UnitOfWork, round_id: int, reader: Actor, permission: Permission) -> Round:
     """The round, if `reader` holds `permission` for one of its pillars."""
     round_ = round_or_refuse(uow, round_id)
-    pillars = [p.slug for p in uow.pillars.list() if p.id in round_.pillar_ids]
-    require(reader, permission, pillars=pillars)
+    require(reader, permission, pillars=[p.slug for p in round_.pillars])
     return round_

@@ -9,7 +9,7 @@ from bot.domain import AuditEntry
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.retention_policy import RetentionAction, RetentionPolicy
 from bot.round_lifecycle import FINISHED
-from bot.services.summaries import build_summary
+from bot.services.summary.build import build_summary
 
 
 @dataclass(frozen=True)

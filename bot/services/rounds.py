@@ -29,8 +29,8 @@ from bot.services.audience import audience_of, in_audience
 from bot.services.deliveries import queue_channel_posts
 from bot.services.lookup import round_or_refuse
 from bot.services.reminders import reminder_moments, still_to_remind
-from bot.services.summaries import Phrasing, build_summary, phrase_round
-from bot.summary_lifecycle import SUMMARY_LIFECYCLE, SummaryEvent
+from bot.services.summary.build import Phrasing, build_summary, phrase_round
+from bot.summary.lifecycle import SUMMARY_LIFECYCLE, SummaryEvent
 from bot.themes.phrasing import LanguageModel
 
 logger = logging.getLogger(__name__)

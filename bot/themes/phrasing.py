@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bot.themes.model import RoundSummary
+from bot.summary.model import RoundSummary
 
 logger = logging.getLogger(__name__)
 

@@ -47,10 +47,10 @@ def demo(
     from bot.conversation.commands import Command
     from bot.domain import Role
     from bot.events import ButtonEvent, FormEvent
-    from bot.exports.summary_markdown import summary_markdown
     from bot.network_file import NetworkFileError, load_network_file
     from bot.services.network import load_network
     from bot.services.rounds import RoundRequest
+    from bot.summary.markdown import summary_markdown
     from inbreng.cli.common import fail, load_settings
     from inbreng.cli.operator import command_line_operator
     from inbreng.cli.runtime import runtime
@@ -102,7 +102,14 @@ def demo(
                 id=round_.id,
                 meeting=round_.meeting.title,
                 meeting_at=round_.meeting.starts_at,
-                invitations=sum(core.reports.deliveries(round_.id).values()),
+                invitations=sum(
+                    (
+                        core.reports.read_details(
+                            round_.id, reader=command_line_operator()
+                        ).deliveries
+                        or {}
+                    ).values()
+                ),
             )
         )
 
@@ -147,14 +154,14 @@ def demo(
         core.rounds.close(round_.id, actor=by)
         typer.echo(voice.plain("cli.demo.closed", id=round_.id))
         typer.echo("")
-        round_, pillars = core.reports.round_with_pillars(round_.id)
+        details = core.reports.read_details(round_.id, reader=command_line_operator())
         typer.echo(
             summary_markdown(
                 voice,
-                round_,
-                pillars,
+                details.round_,
+                details.pillars,
                 core.reports.read_summary(round_.id, reader=command_line_operator()),
-                core.reports.participation(round_.id),
+                details.participation,
             )
         )
     member = next(m for m in spec.members if DEMO_PILLAR in m.pillars and not m.lead_of)

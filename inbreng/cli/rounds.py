@@ -32,6 +32,7 @@ def create(
     place: Annotated[str, _option("place")] = "",
     per_organisation: Annotated[bool, _option("per_organisation")] = False,
     post_summary: Annotated[bool, _option("post_summary")] = False,
+    draft: Annotated[bool, _option("draft")] = False,
 ) -> None:
     """Create an input round for a meeting; prints the new round's id on its last line."""
     from bot.conversation.forms import ALL_PILLARS, PER_ORGANISATION, POST_SUMMARY
@@ -65,9 +66,11 @@ def create(
             zone=config.zone,
             now=app_runtime.core.clock.now(),
         )
-        round_ = app_runtime.core.rounds.create(request, actor=command_line_operator())
+        operator = command_line_operator()
+        round_ = app_runtime.core.rounds.create(request, actor=operator, draft=draft)
         voice = app_runtime.voice()
-        invitations = sum(app_runtime.core.reports.deliveries(round_.id).values())
+        details = app_runtime.core.reports.read_details(round_.id, reader=operator)
+        invitations = sum((details.deliveries or {}).values())
         typer.echo(
             voice.plain(
                 "cli.round_created",
@@ -114,23 +117,25 @@ def list_rounds() -> None:
 @add_command(app, "show", "rounds.show.help")
 def show(round_id: RoundId) -> None:
     """Show a round: meeting, period, reminders, response rate, messages."""
+    from collections import Counter
     from dataclasses import replace
 
     from adapters.console.render import render_message
     from bot.conversation.views import round_detail
     from inbreng.cli.common import load_settings
+    from inbreng.cli.operator import command_line_operator
     from inbreng.cli.runtime import runtime
 
     with runtime(load_settings()) as app_runtime:
         core = app_runtime.core
-        round_, pillars = core.reports.round_with_pillars(round_id)
+        details = core.reports.read_details(round_id, reader=command_line_operator())
         message = round_detail(
             app_runtime.voice(),
-            round_,
-            pillars,
-            core.reports.participation(round_id),
-            core.reports.deliveries(round_id),
-            core.reports.failures(round_id),
+            details.round_,
+            details.pillars,
+            details.participation,
+            details.deliveries or Counter(),
+            details.failures or Counter(),
             operations=True,  # whoever runs the command line runs the bot
         )
         typer.echo(render_message(replace(message, buttons=())))  # no buttons to press here
@@ -148,5 +153,43 @@ def close(round_id: RoundId) -> None:
         typer.echo(
             app_runtime.voice().plain(
                 "cli.round_closed", id=round_.id, meeting=round_.meeting.title
+            )
+        )
+
+
+@add_command(app, "schedule", "rounds.schedule.help")
+def schedule(round_id: RoundId) -> None:
+    """Schedule a draft round: it opens at its opening time, or now when that has passed."""
+    from inbreng.cli.common import load_settings
+    from inbreng.cli.operator import command_line_operator
+    from inbreng.cli.runtime import runtime
+
+    with runtime(load_settings()) as app_runtime:
+        round_ = app_runtime.core.rounds.schedule(round_id, actor=command_line_operator())
+        voice = app_runtime.voice()
+        typer.echo(
+            voice.plain(
+                "cli.round_scheduled",
+                id=round_.id,
+                meeting=round_.meeting.title,
+                status=voice.plain(f"status_names.{round_.status.value}"),
+                opens_at=round_.opens_at,
+                closes_at=round_.closes_at,
+            )
+        )
+
+
+@add_command(app, "cancel", "rounds.cancel.help")
+def cancel(round_id: RoundId) -> None:
+    """Cancel a round that has not closed."""
+    from inbreng.cli.common import load_settings
+    from inbreng.cli.operator import command_line_operator
+    from inbreng.cli.runtime import runtime
+
+    with runtime(load_settings()) as app_runtime:
+        round_ = app_runtime.core.rounds.cancel(round_id, actor=command_line_operator())
+        typer.echo(
+            app_runtime.voice().plain(
+                "cli.round_cancelled", id=round_.id, meeting=round_.meeting.title
             )
         )

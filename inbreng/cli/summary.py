@@ -29,7 +29,7 @@ def summary(
 ) -> None:
     """Print the summary of a round as Markdown: themes, response per municipality. A closed
     round's summary can be reviewed first: retitle, hide or show themes, approve, post."""
-    from bot.exports.summary_markdown import summary_markdown
+    from bot.summary.markdown import summary_markdown
     from inbreng.cli.common import fail, load_settings
     from inbreng.cli.operator import command_line_operator
     from inbreng.cli.runtime import runtime
@@ -48,11 +48,11 @@ def summary(
             review.set_hidden(round_id, key, False, actor=operator)
         if approve and not post:
             review.approve(round_id, actor=operator)
-        round_, pillars = core.reports.round_with_pillars(round_id)
+        details = core.reports.read_details(round_id, reader=operator)
         voice = app_runtime.voice()
         summary = core.reports.read_summary(round_id, reader=operator)
         typer.echo(
-            summary_markdown(voice, round_, pillars, summary, core.reports.participation(round_id))
+            summary_markdown(voice, details.round_, details.pillars, summary, details.participation)
         )
         if post:
             postings = review.post(round_id, actor=operator)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import Summary, SummaryStatus
 from bot.lifecycle import StatusChanged
-from bot.summary_lifecycle import SummaryTransition
+from bot.summary.lifecycle import SummaryTransition
 from storage.errors import NotFoundError
 from storage.models import SummaryRow
 from storage.repositories._common import affected

@@ -39,14 +39,14 @@ from bot.domain import (
 from bot.events import MessageEvent
 from bot.exports.chart_data import response_bars, theme_bars
 from bot.exports.formats import ExportFormat
-from bot.exports.summary_markdown import summary_markdown
 from bot.outbox.compose import for_channel
-from bot.permissions import Operator
+from bot.permissions import Operator, Permission
 from bot.ports import UnitOfWorkFactory
 from bot.services.audience import audience_of
+from bot.summary.markdown import summary_markdown
 from bot.voice import Voice
 from storage.database import create_database_engine
-from tests.support import LEAD, actor, texts_of
+from tests.support import LEAD, OPERATOR, actor, texts_of
 
 K = 3  # the smallest anonymity set the rule promises, in municipalities and in persons
 
@@ -56,7 +56,10 @@ LEAD_READS = Operator(name="lead")  # the reader the audit log names
 def publication(conversation: Conversation, round_id: int, *, reader: str = LEAD) -> dict[str, str]:
     """Everything a lead (`reader`) and the round's channels get, by name, as text."""
     core = conversation.core
-    round_, pillars = core.reports.round_with_pillars(round_id)
+    round_ = core.reports.read_round(
+        round_id, reader=OPERATOR, permission=Permission.READ_ROUND_STATUS
+    )
+    pillars = list(round_.pillars)
     voice = Voice(texts=core.texts, language="nl", now=core.clock.now())
     summary = core.reports.summary(round_id)
     participation = core.reports.participation(round_id)

@@ -38,7 +38,7 @@ from bot.outbox.compose import for_channel
 from bot.permissions import Operator
 from bot.ports import UnitOfWorkFactory
 from bot.services.audience import audience_of
-from bot.themes.model import RoundSummary
+from bot.summary.model import RoundSummary
 from testing.fakes.slack_web_api import FakeSlackWebApi
 from testing.slack_harness import LEAD_ID, SlackServer, all_text
 from tests.bot.anonymity_checker import Attack, attack, publication

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.participation import OrganisationParticipation
+from bot.summary.model import Quote
 from bot.texts import Texts, available_languages, load_catalogue
-from bot.themes.model import Quote
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEN = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)

@@ -147,7 +147,9 @@ HELP = [
     pytest.param(("db", "upgrade"), ["schema"], id="db-upgrade"),
     pytest.param(("network",), ["load"], id="network"),
     pytest.param(("network", "load"), ["FILE", "Het netwerkbestand (YAML)"], id="network-load"),
-    pytest.param(("rounds",), ["create", "list", "show", "close"], id="rounds"),
+    pytest.param(
+        ("rounds",), ["create", "list", "show", "close", "schedule", "cancel"], id="rounds"
+    ),
     pytest.param(
         ("rounds", "create"),
         [
@@ -164,6 +166,8 @@ HELP = [
     pytest.param(("rounds", "list"), ["nieuwste eerst"], id="rounds-list"),
     pytest.param(("rounds", "show"), ["ROUND"], id="rounds-show"),
     pytest.param(("rounds", "close"), ["ROUND"], id="rounds-close"),
+    pytest.param(("rounds", "schedule"), ["ROUND", "concept"], id="rounds-schedule"),
+    pytest.param(("rounds", "cancel"), ["ROUND", "Annuleer"], id="rounds-cancel"),
     pytest.param(("summary",), ["ROUND"], id="summary"),
     pytest.param(("chat",), ["--as"], id="chat"),
     pytest.param(("demo",), ["--database"], id="demo"),
@@ -611,6 +615,29 @@ def test_rounds_show_and_close(sqlite_database_url: str, tmp_path: Path) -> None
 
     # Every text exists in Dutch: the delivery statuses too, not their internal names.
     assert not re.search(r"\b(pending|sent|failed)\b", detail), detail
+
+
+def test_a_draft_is_scheduled_then_cancelled_from_the_command_line(
+    sqlite_database_url: str, tmp_path: Path
+) -> None:
+    url = sqlite_database_url
+    load_pmg(url)
+    drafted = inbreng(*create_args(), "--draft", cwd=tmp_path, url=url)
+    round_id = last_line_id(drafted)
+    draft_messages = succeeded(inbreng("rounds", "show", str(round_id), cwd=tmp_path, url=url))
+
+    scheduled = inbreng("rounds", "schedule", str(round_id), cwd=tmp_path, url=url)
+    scheduled_again = inbreng("rounds", "schedule", str(round_id), cwd=tmp_path, url=url)
+    cancelled = inbreng("rounds", "cancel", str(round_id), cwd=tmp_path, url=url)
+    cancelled_again = inbreng("rounds", "cancel", str(round_id), cwd=tmp_path, url=url)
+
+    assert f"== Uitvraag {round_id}: Financiën (concept) ==" in draft_messages
+    assert not re.search(r"Berichten:\n\s+\D*39\b", draft_messages)  # nobody asked yet
+    assert f"Uitvraag {round_id} (Financiën) is open" in succeeded(scheduled)
+    assert error_line(scheduled_again).startswith(f"Uitvraag {round_id} is open")
+    assert f"Uitvraag {round_id} (Financiën) is geannuleerd" in succeeded(cancelled)
+    assert error_line(cancelled_again).startswith(f"Uitvraag {round_id} is geannuleerd")
+    assert rounds_in(url)[round_id][0] == RoundStatus.CANCELLED
 
 
 # --- 7. answers through the chat, and the summary --------------------------------------

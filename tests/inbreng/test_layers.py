@@ -67,8 +67,8 @@ def test_the_source_keeps_every_contract(source: Path) -> None:
         ("storage/models.py", "import adapters.slack.blocks", "The composition root uses"),
         ("adapters/slack/blocks.py", "import adapters.teams.cards", "Each platform is an adapter"),
         ("adapters/slack/app.py", "import botbuilder.core", "botbuilder (archived"),
-        ("bot/themes/model.py", "import bot.themes.phrasing", "No cycles between"),
-        ("bot/services/summaries.py", "import bot.services.rounds", "No cycles between"),
+        ("bot/summary/model.py", "import bot.themes.phrasing", "No cycles between"),
+        ("bot/services/summary/build.py", "import bot.services.rounds", "No cycles between"),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(

@@ -91,6 +91,7 @@ ATTEMPTS: dict[Command, tuple[tuple[str, ...], ...]] = {
     Command.ROUND: (("{open}",), ("{closed}",)),
     Command.NEW: ((),),
     Command.CLOSE: (("{open}",),),
+    Command.CANCEL: (("{open}",),),
 }
 ROUND_FORM = {
     "pillar": "financien", "meeting_title": "Nep", "meeting_at": "2026-12-20 14:00",
@@ -239,7 +240,7 @@ def test_whoever_lacks_a_permission_is_refused_and_nothing_changes(
     # Literally: who is refused what.
     expected_refusals = {
         MEMBER: set(ATTEMPTS),
-        LEAD: {Command.NEW, Command.CLOSE},
+        LEAD: {Command.NEW, Command.CLOSE, Command.CANCEL},
         OTHER_LEAD: set(ATTEMPTS),  # a lead, but of another pillar than these rounds'
         SECRETARIAT: set(),
     }[email]
@@ -357,7 +358,7 @@ def test_the_help_lists_exactly_what_the_member_may_do(
                 "• taal en|nl:", "• afwezig tot [datum]:"]  # fmt: skip
     leads = ["Voor pijlertrekkers:", "• status [ronde]:", "• samenvatting [ronde]:",
              "• plaats status [ronde]", "• export [ronde]:", "• ronde [nr]:"]  # fmt: skip
-    secretariat = ["Voor het secretariaat:", "• nieuw:", "• sluit [nr]:"]
+    secretariat = ["Voor het secretariaat:", "• nieuw:", "• sluit [nr]:", "• annuleer [nr]:"]
     shown_lines = [line for line in text.splitlines() if line]
     if email == ENGLISH_MEMBER:
         assert shown_lines[0].startswith("• rounds:") and "For pillar leads:" not in text
@@ -493,8 +494,9 @@ def test_slash_commands_and_buttons_sent_to_slack_are_refused_alike(
             assert expected in replies.next(), (command, args)
             tried += 1
 
-    # The lead is refused only the secretariat's `nieuw` and `sluit`; the others everything.
-    assert tried == (2 if user_id == LEAD_ID else sum(len(a) for a in ATTEMPTS.values()))
+    # The lead is refused only the secretariat's `nieuw`, `sluit` and `annuleer`; the others
+    # everything.
+    assert tried == (3 if user_id == LEAD_ID else sum(len(a) for a in ATTEMPTS.values()))
     assert state(database_url) == before
     assert reads(uow_factory) == []
     assert not [

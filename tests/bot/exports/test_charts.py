@@ -21,8 +21,8 @@ from bot.domain import Round
 from bot.exports import charts
 from bot.participation import OrganisationParticipation, Participation
 from bot.ports import UnitOfWorkFactory
+from bot.summary.model import Theme
 from bot.texts import Texts
-from bot.themes.model import Theme
 from bot.voice import Voice
 from testing.fakes.teams_limits import IMAGE_PIXELS, png_size
 from tests.bot.exports.test_exports import give_answers

@@ -32,19 +32,19 @@ from bot.exports.answers_table import COLUMNS, AnswerRow
 from bot.exports.csv_file import answers_csv
 from bot.exports.formats import ExportFormat
 from bot.exports.round_export import RoundExport
-from bot.exports.summary_markdown import summary_markdown
 from bot.exports.xlsx_file import answers_xlsx
 from bot.messages import File
 from bot.network_file import load_network_file
 from bot.participation import OrganisationParticipation, Participation
-from bot.permissions import Operator
+from bot.permissions import Operator, Permission
 from bot.ports import UnitOfWorkFactory
 from bot.services.exports import ExportService
 from bot.services.network import load_network
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
+from bot.summary.markdown import summary_markdown
+from bot.summary.model import Novelty, Quote, Theme
 from bot.texts import Texts
-from bot.themes.model import Novelty, Quote, Theme
 from bot.voice import Voice
 from inbreng.bootstrap import build_core
 from inbreng.settings import Settings
@@ -426,7 +426,10 @@ def test_docx_keeps_hostile_text_as_text_and_leaves_hidden_themes_out(
     core: Core, open_round: Round
 ) -> None:
     give_answers(core, open_round)
-    round_, pillars = core.reports.round_with_pillars(open_round.id)
+    round_ = core.reports.read_round(
+        open_round.id, reader=OPERATOR, permission=Permission.READ_ROUND_STATUS
+    )
+    pillars = list(round_.pillars)
     summary = core.reports.summary(open_round.id)
     first, *rest = summary.shown
     assert rest, "the answers make more than one theme"
@@ -543,7 +546,10 @@ def test_md_is_the_summary_document(
     core: Core, open_round: Round, exports: ExportService, clock: FakeClock
 ) -> None:
     give_answers(core, open_round)
-    round_, pillars = core.reports.round_with_pillars(open_round.id)
+    round_ = core.reports.read_round(
+        open_round.id, reader=OPERATOR, permission=Permission.READ_ROUND_STATUS
+    )
+    pillars = list(round_.pillars)
 
     file = exports.for_round(open_round.id, fmt=ExportFormat.MD, language="en", reader=READER)
 

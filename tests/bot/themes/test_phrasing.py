@@ -12,7 +12,7 @@ import pytest
 
 from adapters.llm.chat_completions import ChatCompletions
 from adapters.llm.settings import LlmSettings
-from bot.themes.model import Quote, RoundSummary, Theme
+from bot.summary.model import Quote, RoundSummary, Theme
 from bot.themes.phrasing import ThemeEvidence, phrase_summary, quoted_passages
 from testing.fakes.chat_completions import PATH, FakeChatCompletions
 

@@ -2,7 +2,7 @@
 
 A summary is stored as a draft when its round closes. Every change is kept in the stored
 body (the computed title stays in `original_title`), revises the summary (back to draft, see
-`bot.summary_lifecycle`), and is written to the audit log; posting approves a draft, queues
+`bot.summary.lifecycle`), and is written to the audit log; posting approves a draft, queues
 a post in every channel of the round's pillars and records where it went.
 """
 
@@ -24,13 +24,13 @@ from bot.permissions import Actor, Permission, member_id_of, require
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.deliveries import queue_channel_posts
 from bot.services.lookup import round_or_refuse
-from bot.summary_lifecycle import (
+from bot.summary.lifecycle import (
     SUMMARY_LIFECYCLE,
     SummaryEvent,
     SummaryTransition,
     posting,
 )
-from bot.themes.model import Posting, RoundSummary, Theme
+from bot.summary.model import Posting, RoundSummary, Theme
 
 TITLE_MAX_CHARS = 120
 

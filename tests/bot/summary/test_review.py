@@ -15,11 +15,12 @@ from adapters.llm.settings import LlmSettings
 from bot.application.core import Core
 from bot.domain import DeliveryKind, Round, RoundStatus, SummaryStatus
 from bot.errors import InbrengError
-from bot.exports.summary_markdown import summary_markdown
+from bot.permissions import Permission
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest, RoundService
-from bot.themes.model import Novelty
+from bot.summary.markdown import summary_markdown
+from bot.summary.model import Novelty
 from bot.voice import Voice
 from testing.fakes.chat_completions import FakeChatCompletions
 from tests.support import COLLEAGUE, LEAD, MEMBER, OPERATOR, FakeClock, ScriptedChat
@@ -60,7 +61,10 @@ def test_a_reviewer_retitles_hides_approves_and_posts(
     assert [t.key for t in reviewed.shown] == [first.key]
     assert review.status(open_round.id) == SummaryStatus.APPROVED
     voice = Voice(texts=core.texts, language="nl", now=clock.now())
-    round_, pillars = core.reports.round_with_pillars(open_round.id)
+    round_ = core.reports.read_round(
+        open_round.id, reader=OPERATOR, permission=Permission.READ_ROUND_STATUS
+    )
+    pillars = list(round_.pillars)
     document = summary_markdown(
         voice, round_, pillars, reviewed, core.reports.participation(open_round.id)
     )

@@ -14,8 +14,8 @@ from bot.disclosure import is_linked, source_key
 from bot.domain import Attribution, Member, Organisation, Response, Round, RoundStatus, Topic
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.participation import round_disclosure
+from bot.summary.model import Novelty, Quote, RoundSummary, Theme
 from bot.themes.engine import AnswerText, TopicText, find_themes
-from bot.themes.model import Novelty, Quote, RoundSummary, Theme
 from bot.themes.phrasing import LanguageModel, ThemeEvidence, phrase_summary
 from bot.themes.text import guess_language, terms
 

@@ -13,7 +13,7 @@ from bot.domain import Round, SummaryStatus
 from bot.lifecycle import StatusChanged, TransitionRefused
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
-from bot.summary_lifecycle import SUMMARY_LIFECYCLE, SummaryEvent, posting
+from bot.summary.lifecycle import SUMMARY_LIFECYCLE, SummaryEvent, posting
 from bot.texts import Texts
 from tests.support import LEAD, MEMBER, OPERATOR, FakeClock, ScriptedChat
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.domain import Pillar, Round, RoundStatus
 from bot.markup import plain
 from bot.participation import Participation
-from bot.themes.model import Novelty, RoundSummary
-from bot.voice import Voice, pillar_names, theme_title
+from bot.summary.model import Novelty, RoundSummary
+from bot.summary.titles import theme_title
+from bot.voice import Voice, pillar_names
 
 
 def summary_markdown(

@@ -1,7 +1,7 @@
 """The summary of a round: grouped, ranked, attributed as members chose, and safely escaped.
 
 On SQLite and PostgreSQL, through `core.reports.summary` and the Markdown document that
-`inbreng summary ROUND` prints (`bot.exports.summary_markdown.summary_markdown`).
+`inbreng summary ROUND` prints (`bot.summary.markdown.summary_markdown`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from bot.domain import (
 )
 from bot.errors import InbrengError
 from bot.events import MessageEvent
-from bot.exports.summary_markdown import summary_markdown
+from bot.permissions import Permission
 from bot.ports import UnitOfWorkFactory
 from bot.services.responses import AnswerInput
 from bot.services.rounds import RoundRequest
-from bot.themes.model import Novelty, RoundSummary
+from bot.summary.markdown import summary_markdown
+from bot.summary.model import Novelty, RoundSummary
 from bot.voice import Voice
 from tests.support import (
     COLLEAGUE,
@@ -98,7 +99,10 @@ def voice(core: Core, clock: FakeClock, language: str = "nl") -> Voice:
 
 def markdown(core: Core, clock: FakeClock, round_id: int, language: str = "nl") -> str:
     """As `inbreng summary ROUND` prints it."""
-    round_, pillars = core.reports.round_with_pillars(round_id)
+    round_ = core.reports.read_round(
+        round_id, reader=OPERATOR, permission=Permission.READ_ROUND_STATUS
+    )
+    pillars = list(round_.pillars)
     return summary_markdown(
         voice(core, clock, language),
         round_,
