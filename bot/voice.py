@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Pillar, Round
+from bot.domain import Round
 from bot.markup import Markup, plain
 from bot.texts import Texts
 
@@ -32,5 +32,5 @@ class Voice:
         return self.texts.document(self.language, key, **values)
 
 
-def pillar_names(pillars: list[Pillar], round_: Round) -> str:
-    return ", ".join(p.name for p in pillars if p.id in round_.pillar_ids)
+def pillar_names(round_: Round) -> str:
+    return ", ".join(p.name for p in round_.pillars)

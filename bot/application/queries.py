@@ -54,7 +54,7 @@ class Queries:
         return [
             r
             for r in uow.rounds.list(statuses=[RoundStatus.OPEN])
-            if r.is_open_at(now) and in_audience(member, r, r.pillars)
+            if r.is_open_at(now) and in_audience(member, r)
         ]
 
 

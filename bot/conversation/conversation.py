@@ -166,7 +166,7 @@ class Conversation:
                 text=turn.t("welcome.text"),
                 buttons=(Button(label=turn.t("buttons.help"), action=Command.HELP),),
             ),
-            *(views.invitation(turn, r, list(r.pillars)) for r in rounds.open_for(turn.member)),
+            *(views.invitation(turn, r) for r in rounds.open_for(turn.member)),
         ]
 
     def stranger_message(self, refusal: Refusal = Refusal.NOT_A_MEMBER) -> Message:

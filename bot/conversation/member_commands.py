@@ -32,10 +32,7 @@ def list_rounds(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         return [Message(text=turn.t("rounds.none"))]
     messages = [Message(title=turn.t("rounds.title", count=len(rounds)))]
     for round_ in rounds:
-        pillars = list(round_.pillars)
-        messages.append(
-            views.round_line(turn, round_, pillars, can_answer=round_.id in open_rounds)
-        )
+        messages.append(views.round_line(turn, round_, can_answer=round_.id in open_rounds))
     return messages
 
 
@@ -50,7 +47,7 @@ def home(core: Core, turn: Turn, *, fits: Fits | None = None) -> list[Message]:
     `rondes` and `mine` show."""
     view = core.queries.home(turn.member, answers=HOME_ANSWERS)
     open_rounds = view.open_rounds
-    invitations = [views.invitation(turn, r, list(r.pillars)) for r in open_rounds]
+    invitations = [views.invitation(turn, r) for r in open_rounds]
     answers = _own_responses(turn, view.answers)
 
     def page(rounds: int, shown: int) -> list[Message]:
@@ -92,16 +89,15 @@ def _choose_round(core: Core, turn: Turn, args: list[str]) -> Round | list[Messa
     if not open_rounds:
         return [Message(text=turn.t("rounds.none"))]
     return [Message(text=turn.t("rounds.choose"))] + [
-        views.invitation(turn, r, list(r.pillars)) for r in open_rounds
+        views.invitation(turn, r) for r in open_rounds
     ]
 
 
 def _answerable(core: Core, turn: Turn, round_: Round) -> None:
     """Refuse early, before a form is filled in for nothing."""
-    pillars = list(round_.pillars)
     if not round_.is_open_at(turn.now):
         raise InbrengError("round_not_open", round_id=round_.id, status=round_.status)
-    if not in_audience(turn.member, round_, pillars):
+    if not in_audience(turn.member, round_):
         raise InbrengError("not_in_audience", round_id=round_.id)
 
 

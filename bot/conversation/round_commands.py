@@ -15,7 +15,7 @@ from bot.conversation.arguments import id_argument, required_id
 from bot.conversation.commands import Command
 from bot.conversation.round_input import read_round_request
 from bot.conversation.turn import Turn
-from bot.domain import DeliveryKind, Pillar, Round, RoundStatus
+from bot.domain import DeliveryKind, Round, RoundStatus
 from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
 from bot.exports.formats import ExportFormat
@@ -26,9 +26,7 @@ from bot.voice import pillar_names
 _REPORTABLE = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.SUMMARISED)
 
 
-def _reportable_round(
-    core: Core, turn: Turn, args: list[str], permission: Permission
-) -> tuple[Round, list[Pillar]]:
+def _reportable_round(core: Core, turn: Turn, args: list[str], permission: Permission) -> Round:
     """The named round, or the latest one this member holds `permission` for (the service
     that reads or changes it refuses a round that is not theirs)."""
     round_id = id_argument(args, what="round")
@@ -41,17 +39,16 @@ def _reportable_round(
         if not candidates:
             raise InbrengError("no_reportable_rounds")
         round_id = max(candidates, key=lambda r: (r.opens_at, r.id)).id
-    round_ = core.reports.read_round(round_id, reader=turn.member, permission=permission)
-    return round_, list(round_.pillars)
+    return core.reports.read_round(round_id, reader=turn.member, permission=permission)
 
 
 def status(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     """Response per municipality as published; the secretariat (not a lead among them)
     sees every answer counted where it came from, and is told so."""
-    round_, pillars = _reportable_round(core, turn, args, Permission.READ_ROUND_STATUS)
+    round_ = _reportable_round(core, turn, args, Permission.READ_ROUND_STATUS)
     participation = core.reports.read_status(round_.id, reader=turn.member)
     message = views.participation_message(turn, round_, participation)
-    return [views.with_post_button(turn, message, DeliveryKind.STATUS, round_, pillars)]
+    return [views.with_post_button(turn, message, DeliveryKind.STATUS, round_)]
 
 
 # Review of a closed round's summary: `samenvatting 12 titel t2 Nieuwe titel`.
@@ -68,7 +65,7 @@ def summary(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     theme, approve (`samenvatting [ROUND] titel|verberg|toon|goedkeuren ...`)."""
     named = bool(args) and args[0].lstrip("#").isdecimal()
     round_args, change = (args[:1], args[1:]) if named else ([], args)
-    round_, pillars = _reportable_round(core, turn, round_args, Permission.READ_SUMMARY)
+    round_ = _reportable_round(core, turn, round_args, Permission.READ_SUMMARY)
     if change:
         _review(core, turn, round_, change)
     stored = core.reports.read_summary(round_.id, reader=turn.member)
@@ -77,7 +74,7 @@ def summary(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         message = views.review_message(turn, round_, stored, status)
     else:
         message = views.summary_message(turn, round_, stored)
-    shown = views.with_post_button(turn, message, DeliveryKind.SUMMARY, round_, pillars)
+    shown = views.with_post_button(turn, message, DeliveryKind.SUMMARY, round_)
     # A change made with a button (approving) shows in the place of the draft it changed.
     return [replace(shown, placement=Placement.REPLACE) if change else shown]
 
@@ -111,7 +108,7 @@ def post(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     kind = _POSTABLE.get(args[0].lower()) if args else None
     if kind is None:
         raise InbrengError("unknown_post_kind", value=(args[0] if args else "")[:40])
-    round_, pillars = _reportable_round(core, turn, args[1:], Permission.POST_TO_CHANNEL)
+    round_ = _reportable_round(core, turn, args[1:], Permission.POST_TO_CHANNEL)
     if kind == DeliveryKind.SUMMARY and round_.status == RoundStatus.SUMMARISED:
         # The reviewed summary: posting approves it and records where it went.
         posted = len(core.summary_review.post(round_.id, actor=turn.member))
@@ -123,7 +120,7 @@ def post(core: Core, turn: Turn, args: list[str]) -> list[Message]:
                 "posted.text",
                 kind=kind.value,
                 meeting=round_.meeting.title,
-                pillars=pillar_names(pillars, round_),
+                pillars=pillar_names(round_),
                 channels=posted,
             )
         )
@@ -133,7 +130,7 @@ def post(core: Core, turn: Turn, args: list[str]) -> list[Message]:
 def export(core: Core, turn: Turn, args: list[str]) -> list[Message]:
     """A round's summary as a Markdown file for leads (`export` alone is `privacy export`:
     `commands.WITHOUT_ARGUMENTS`)."""
-    round_, _ = _reportable_round(core, turn, args, Permission.EXPORT_ROUND)
+    round_ = _reportable_round(core, turn, args, Permission.EXPORT_ROUND)
     document = core.exports.for_round(
         round_.id, fmt=ExportFormat.MD, language=turn.language, reader=turn.member
     )
@@ -153,7 +150,6 @@ def show_round(core: Core, turn: Turn, args: list[str]) -> list[Message]:
         views.round_detail(
             turn,
             details.round_,
-            details.pillars,
             details.participation,
             details.deliveries or Counter(),
             details.failures or Counter(),
@@ -203,7 +199,6 @@ def submit_round(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
             errors=forms.field_errors(turn, error),
         )
         return [Message(form=form)]
-    pillars = list(round_.pillars)
     return [
         Message(
             text=turn.t(
@@ -215,5 +210,5 @@ def submit_round(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
                 closes_at=round_.closes_at,
             )
         ),
-        views.round_line(turn, round_, pillars, can_answer=False),
+        views.round_line(turn, round_, can_answer=False),
     ]

@@ -10,7 +10,6 @@ from bot.conversation.turn import Turn
 from bot.domain import (
     DeliveryKind,
     DeliveryStatus,
-    Pillar,
     Response,
     Round,
     RoundStatus,
@@ -35,11 +34,11 @@ from bot.timeparse import format_reminders
 from bot.voice import Voice, pillar_names
 
 
-def question_of(turn: Voice, round_: Round, pillars: list[Pillar]) -> Markup:
+def question_of(turn: Voice, round_: Round) -> Markup:
     return (
         escape(round_.question)
         if round_.question
-        else turn.t("round.default_question", pillars=pillar_names(pillars, round_))
+        else turn.t("round.default_question", pillars=pillar_names(round_))
     )
 
 
@@ -57,12 +56,12 @@ def confirm(turn: Voice, kind: str) -> Confirmation:
     )
 
 
-def invitation(turn: Turn, round_: Round, pillars: list[Pillar]) -> Message:
+def invitation(turn: Turn, round_: Round) -> Message:
     return Message(
         title=turn.t("invitation.title", meeting=round_.meeting.title),
         text=turn.t(
             "invitation.text",
-            question=question_of(turn, round_, pillars),
+            question=question_of(turn, round_),
             meeting=round_.meeting.title,
             meeting_at=round_.meeting.starts_at,
             closes_at=round_.closes_at,
@@ -88,7 +87,7 @@ def answered_invitation(turn: Turn, round_: Round) -> Message:
     )
 
 
-def round_line(turn: Turn, round_: Round, pillars: list[Pillar], *, can_answer: bool) -> Message:
+def round_line(turn: Turn, round_: Round, *, can_answer: bool) -> Message:
     buttons = []
     if can_answer:
         buttons += [
@@ -100,7 +99,7 @@ def round_line(turn: Turn, round_: Round, pillars: list[Pillar], *, can_answer: 
             ),
             Button(label=turn.t("buttons.decline"), action=Command.DECLINE, value=str(round_.id)),
         ]
-    slugs = [p.slug for p in pillars if p.id in round_.pillar_ids]
+    slugs = [p.slug for p in round_.pillars]
     if allows(turn.member, Permission.READ_ROUND_STATUS, pillars=slugs):
         buttons += [
             Button(label=turn.t("buttons.status"), action=Command.STATUS, value=str(round_.id)),
@@ -111,7 +110,7 @@ def round_line(turn: Turn, round_: Round, pillars: list[Pillar], *, can_answer: 
             "rounds.item",
             id=round_.id,
             meeting=round_.meeting.title,
-            pillars=pillar_names(pillars, round_),
+            pillars=pillar_names(round_),
             status=turn.t(f"status_names.{round_.status.value}"),
             opens_at=round_.opens_at,
             closes_at=round_.closes_at,
@@ -378,11 +377,9 @@ def _theme_field(turn: Voice, theme: Theme) -> Field:
     )
 
 
-def with_post_button(
-    turn: Voice, message: Message, kind: DeliveryKind, round_: Round, pillars: list[Pillar]
-) -> Message:
+def with_post_button(turn: Voice, message: Message, kind: DeliveryKind, round_: Round) -> Message:
     """A private preview, with a button to share it when the pillar has a channel."""
-    if not any(p.channels for p in pillars):
+    if not any(p.channels for p in round_.pillars):
         return message
     post = Button(
         label=turn.t("buttons.post"),
@@ -407,7 +404,6 @@ def reminder_text(turn: Voice, round_: Round) -> Markup:
 def round_detail(
     turn: Voice,
     round_: Round,
-    pillars: list[Pillar],
     participation: Participation,
     deliveries: Counter[DeliveryStatus],
     failures: Counter[str],
@@ -421,8 +417,8 @@ def round_detail(
         Field(label=turn.t("labels.meeting"), value=turn.t(
             "round.meeting", title=round_.meeting.title, starts_at=round_.meeting.starts_at,
             place=round_.meeting.place or "")),
-        Field(label=turn.t("labels.pillars"), value=escape(pillar_names(pillars, round_))),
-        Field(label=turn.t("labels.question"), value=question_of(turn, round_, pillars)),
+        Field(label=turn.t("labels.pillars"), value=escape(pillar_names(round_))),
+        Field(label=turn.t("labels.question"), value=question_of(turn, round_)),
         Field(label=turn.t("labels.period"), value=turn.t(
             "round.period", opens_at=round_.opens_at, closes_at=round_.closes_at)),
         Field(label=turn.t("labels.reminders"), value=reminder_text(turn, round_)),

@@ -116,11 +116,11 @@ def _per_pillar(
 ) -> list[tuple[str | None, list[Theme]]]:
     """One group without a heading for a round of one pillar; else a group per pillar, in
     the round's order, and one for the themes outside the pillars' topics."""
-    if len(export.pillars) <= 1:
+    if len(export.round_.pillars) <= 1:
         return [(None, shown)] if shown else []
     groups: list[tuple[str | None, list[Theme]]] = []
-    slugs = {p.slug for p in export.pillars}
-    for pillar in export.pillars:
+    slugs = {p.slug for p in export.round_.pillars}
+    for pillar in export.round_.pillars:
         themes = [t for t in shown if t.pillar_slug == pillar.slug]
         if themes:
             groups.append((pillar.name, themes))

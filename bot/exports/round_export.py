@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import Pillar, Round, RoundStatus
+from bot.domain import Round, RoundStatus
 from bot.exports.answers_table import AnswerRow
 from bot.participation import Participation
 from bot.summary.model import RoundSummary
+from bot.voice import pillar_names
 
 
 @dataclass(frozen=True, kw_only=True)
 class RoundExport:
-    round_: Round
-    pillars: list[Pillar]  # the round's own pillars
+    round_: Round  # with its pillars
     summary: RoundSummary
     participation: Participation
     rows: list[AnswerRow]
@@ -25,4 +25,4 @@ class RoundExport:
 
     @property
     def pillar_names(self) -> str:
-        return ", ".join(p.name for p in self.pillars)
+        return pillar_names(self.round_)

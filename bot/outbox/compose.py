@@ -21,22 +21,21 @@ def for_member(core: Core, delivery: Delivery, member: Member) -> Message | None
     if delivery.round_id is None or not member.active:
         return None
     round_ = core.rounds.get(delivery.round_id)
-    pillars = list(round_.pillars)
     now = core.clock.now()
     turn = Turn.of(member, texts=core.texts, now=now)
     if delivery.kind == DeliveryKind.SUMMARY:
         # Only to who may still review it: a lead who no longer leads the pillar gets nothing.
-        slugs = [p.slug for p in pillars if p.id in round_.pillar_ids]
+        slugs = [p.slug for p in round_.pillars]
         if not allows(member, Permission.REVIEW_SUMMARY, pillars=slugs):
             return None
         status = core.summary_review.status(round_.id)
         summary = views.review_message(turn, round_, core.reports.summary(round_.id), status)
         intro = turn.t("summary.ready", id=round_.id, meeting=round_.meeting.title)
         review = replace(summary, text=join("\n\n", [intro, summary.text]))
-        return views.with_post_button(turn, review, DeliveryKind.SUMMARY, round_, pillars)
-    if not round_.is_open_at(now) or not in_audience(member, round_, pillars):
+        return views.with_post_button(turn, review, DeliveryKind.SUMMARY, round_)
+    if not round_.is_open_at(now) or not in_audience(member, round_):
         return None
-    invitation = views.invitation(turn, round_, pillars)
+    invitation = views.invitation(turn, round_)
     if delivery.kind == DeliveryKind.INVITATION:
         return views.in_parts(turn, invitation)
     if not core.deliveries.still_to_remind(member, round_):

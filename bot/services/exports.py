@@ -41,7 +41,7 @@ from bot.services.reports import ReportService
 from bot.summary.markdown import summary_markdown
 from bot.summary.model import RoundSummary
 from bot.texts import Texts
-from bot.voice import Voice
+from bot.voice import Voice, pillar_names
 
 # Rounds that have not opened hold no answers: a pillar's export leaves them out.
 _NOT_STARTED = frozenset({RoundStatus.DRAFT, RoundStatus.SCHEDULED})
@@ -69,7 +69,7 @@ class ExportService:
         (`round.exported`) as it is read."""
         with self._uow_factory() as uow:
             round_ = round_or_refuse(uow, round_id)
-            pillars = [p.slug for p in uow.pillars.list() if p.id in round_.pillar_ids]
+            pillars = [p.slug for p in round_.pillars]
         require(reader, Permission.EXPORT_ROUND, pillars=pillars)
         voice = self._voice(language)
         exported = audit_actor(reader).entry(
@@ -196,19 +196,16 @@ class ExportService:
                 uow.audit.record(audit)
                 uow.commit()
         summary = self._reports.summary(round_id)
-        pillars = list(round_.pillars)
         return RoundExport(
             round_=round_,
-            pillars=pillars,
             summary=summary,
             participation=participation,
-            rows=self._rows(round_, pillars, responses, summary, lookups, voice),
+            rows=self._rows(round_, responses, summary, lookups, voice),
         )
 
     def _rows(
         self,
         round_: Round,
-        pillars: list[Pillar],
         responses: list[Response],
         summary: RoundSummary,
         lookups: _Lookups,
@@ -218,7 +215,7 @@ class ExportService:
         theme_of = {i: t for t in summary.shown for i in t.response_ids}
         assigned_topic = {i: t for t in summary.themes for i in t.response_ids}
         pillar_by_slug = {p.slug: p for p in lookups.pillars.values()}
-        round_pillars = ", ".join(p.name for p in pillars)
+        round_pillars = pillar_names(round_)
         rows = []
         for response in responses:
             chosen = lookups.topics.get(response.topic_id) if response.topic_id else None
@@ -318,9 +315,7 @@ class ExportService:
 def _markdown(
     exports: list[RoundExport], voice: Voice, *, title: str, intro: str, several: bool
 ) -> str:
-    documents = [
-        summary_markdown(voice, e.round_, e.pillars, e.summary, e.participation) for e in exports
-    ]
+    documents = [summary_markdown(voice, e.round_, e.summary, e.participation) for e in exports]
     if not several:
         return documents[0]
     # A pillar's export: its own heading, then each round's summary in turn.

@@ -51,7 +51,7 @@ def build_participation(uow: UnitOfWork, round_: Round, *, complete: bool = Fals
 
 def _asked(uow: UnitOfWork, round_: Round, responses: list[Response], *, complete: bool) -> Asked:
     members = uow.members.list(include_inactive=True)
-    audience = audience_of(round_, members, uow.pillars.list())
+    audience = audience_of(round_, members)
     return asked_for(
         {m.id: m.organisation_id for m in audience},
         {m.id: m.organisation_id for m in members},

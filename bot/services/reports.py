@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from bot.audit import shows_names
-from bot.domain import DeliveryStatus, Pillar, Round, RoundStatus
+from bot.domain import DeliveryStatus, Round, RoundStatus
 from bot.participation import Participation
 from bot.permissions import Actor, Permission, allows, audit_actor, require
 from bot.ports import UnitOfWork, UnitOfWorkFactory
@@ -18,8 +18,7 @@ from bot.summary.model import RoundSummary
 
 @dataclass(frozen=True, kw_only=True)
 class RoundDetails:
-    round_: Round
-    pillars: list[Pillar]
+    round_: Round  # with its pillars
     participation: Participation  # as published
     # What was sent and what failed, only for whoever runs the rounds: how many reminders
     # went out follows who answered, anonymously too. None: not theirs to see.
@@ -58,7 +57,6 @@ class ReportService:
             round_ = _readable(uow, round_id, reader, Permission.READ_ROUND_STATUS)
             details = RoundDetails(
                 round_=round_,
-                pillars=list(round_.pillars),
                 participation=build_participation(uow, round_),
             )
             if not allows(reader, Permission.MANAGE_ROUNDS):

@@ -116,7 +116,7 @@ class ResponseService:
         pillars = list(round_.pillars)
         if not round_.is_open_at(self._clock.now()):
             raise InbrengError("round_not_open", round_id=round_id, status=round_.status)
-        if not in_audience(member, round_, pillars):
+        if not in_audience(member, round_):
             raise InbrengError("not_in_audience", round_id=round_id)
         return round_, pillars
 

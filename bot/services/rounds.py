@@ -200,9 +200,7 @@ class RoundService:
                     and d.status in (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
                 }
                 members = [
-                    m
-                    for m in audience_of(round_, uow.members.list(), uow.pillars.list())
-                    if m.id not in waiting
+                    m for m in audience_of(round_, uow.members.list()) if m.id not in waiting
                 ]
                 targets = still_to_remind(uow, round_, members)
                 for member in targets:
@@ -304,10 +302,9 @@ class RoundService:
     def open_for(self, member: Member) -> list[Round]:
         """Open rounds that ask this member for input."""
         with self._uow_factory() as uow:
-            pillars = uow.pillars.list()
             rounds = uow.rounds.list(statuses=[RoundStatus.OPEN])
         now = self._clock.now()
-        return [r for r in rounds if r.is_open_at(now) and in_audience(member, r, pillars)]
+        return [r for r in rounds if r.is_open_at(now) and in_audience(member, r)]
 
     def all_pillars(self) -> list[Pillar]:
         with self._uow_factory() as uow:
@@ -399,7 +396,7 @@ class RoundService:
     def _open(self, uow: UnitOfWork, round_: Round, *, actor_id: int | None) -> None:
         now = self._clock.now()
         self._move(uow, round_, RoundEvent.OPEN)
-        audience = audience_of(round_, uow.members.list(), uow.pillars.list())
+        audience = audience_of(round_, uow.members.list())
         for member in audience:
             uow.deliveries.add(
                 DeliveryData(

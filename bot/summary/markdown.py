@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import Pillar, Round, RoundStatus
+from bot.domain import Round, RoundStatus
 from bot.markup import plain
 from bot.participation import Participation
 from bot.summary.model import Novelty, RoundSummary
@@ -13,7 +13,6 @@ from bot.voice import Voice, pillar_names
 def summary_markdown(
     voice: Voice,
     round_: Round,
-    pillars: list[Pillar],
     summary: RoundSummary,
     participation: Participation,
 ) -> str:
@@ -33,7 +32,7 @@ def summary_markdown(
         "summary.markdown",
         meeting=round_.meeting.title,
         round_id=round_.id,
-        pillars=pillar_names(pillars, round_),
+        pillars=pillar_names(round_),
         meeting_at=round_.meeting.starts_at,
         closes_at=round_.closes_at,
         final=round_.status == RoundStatus.SUMMARISED,

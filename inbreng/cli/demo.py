@@ -159,7 +159,6 @@ def demo(
             summary_markdown(
                 voice,
                 details.round_,
-                details.pillars,
                 core.reports.read_summary(round_.id, reader=command_line_operator()),
                 details.participation,
             )

@@ -96,7 +96,6 @@ def list_rounds() -> None:
     with database_runtime(load_settings()) as opened:
         with opened.database.unit_of_work() as uow:
             rounds = sorted(uow.rounds.list(), key=lambda r: r.id, reverse=True)
-            pillars = uow.pillars.list()
         voice = opened.voice()
     if not rounds:
         typer.echo(voice.plain("cli.rounds_none"))
@@ -107,7 +106,7 @@ def list_rounds() -> None:
                 id=round_.id,
                 status=voice.plain(f"status_names.{round_.status.value}"),
                 meeting=round_.meeting.title,
-                pillars=pillar_names(pillars, round_),
+                pillars=pillar_names(round_),
                 opens_at=round_.opens_at,
                 closes_at=round_.closes_at,
             )
@@ -132,7 +131,6 @@ def show(round_id: RoundId) -> None:
         message = round_detail(
             app_runtime.voice(),
             details.round_,
-            details.pillars,
             details.participation,
             details.deliveries or Counter(),
             details.failures or Counter(),

@@ -51,9 +51,7 @@ def summary(
         details = core.reports.read_details(round_id, reader=operator)
         voice = app_runtime.voice()
         summary = core.reports.read_summary(round_id, reader=operator)
-        typer.echo(
-            summary_markdown(voice, details.round_, details.pillars, summary, details.participation)
-        )
+        typer.echo(summary_markdown(voice, details.round_, summary, details.participation))
         if post:
             postings = review.post(round_id, actor=operator)
             channels = [f"{p.platform}:{p.channel}" for p in postings]

@@ -59,7 +59,6 @@ def publication(conversation: Conversation, round_id: int, *, reader: str = LEAD
     round_ = core.reports.read_round(
         round_id, reader=OPERATOR, permission=Permission.READ_ROUND_STATUS
     )
-    pillars = list(round_.pillars)
     voice = Voice(texts=core.texts, language="nl", now=core.clock.now())
     summary = core.reports.summary(round_id)
     participation = core.reports.participation(round_id)
@@ -78,7 +77,7 @@ def publication(conversation: Conversation, round_id: int, *, reader: str = LEAD
     channel_status = for_channel(core, status_post)
     csv = core.exports.for_round(round_id, fmt=ExportFormat.CSV, language="nl", reader=LEAD_READS)
     return {
-        "inbreng summary": summary_markdown(voice, round_, pillars, summary, participation),
+        "inbreng summary": summary_markdown(voice, round_, summary, participation),
         "status in chat": chat(f"status {round_id}"),
         "summary in chat": chat(f"samenvatting {round_id}"),
         "round in chat": chat(f"ronde {round_id}"),
@@ -160,7 +159,7 @@ def _network(uow_factory: UnitOfWorkFactory, round_id: int) -> _Network:
         round_ = uow.rounds.get(round_id)
         assert round_ is not None
         members = uow.members.list(include_inactive=True)
-        asked = audience_of(round_, members, uow.pillars.list())
+        asked = audience_of(round_, members)
         declined = uow.rounds.declined_member_ids(round_id)
         responses = uow.responses.for_round(round_id)
         organisations = {o.id: o.name for o in uow.organisations.list(include_inactive=True)}

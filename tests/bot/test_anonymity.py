@@ -134,7 +134,7 @@ def test_anonymous_answers_are_withheld_when_too_few_municipalities_could_have_g
     core = conversation.core
     # Everyone asked says "nothing this time", but for Lochem and Zeist.
     with uow_factory() as uow:
-        asked = audience_of(open_round, uow.members.list(), uow.pillars.list())
+        asked = audience_of(open_round, uow.members.list())
     for someone in asked:
         if someone.email.split("@")[1] not in ("lochem.example", "zeist.example"):
             core.responses.decline(someone, open_round.id)

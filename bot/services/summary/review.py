@@ -144,8 +144,7 @@ def _permitted(uow: UnitOfWork, round_id: int, actor: Actor, permission: Permiss
     """Refuse unless `actor` holds `permission` for the round's pillars; the member the audit
     log names (None: the operator)."""
     round_ = round_or_refuse(uow, round_id)
-    require(actor, permission, pillars=[p.slug for p in uow.pillars.list()
-                                        if p.id in round_.pillar_ids])  # fmt: skip
+    require(actor, permission, pillars=[p.slug for p in round_.pillars])
     return member_id_of(actor)
 
 

@@ -336,7 +336,6 @@ def test_xlsx_drops_characters_xml_cannot_hold_and_keeps_the_rest() -> None:
     )  # fmt: skip
     export = RoundExport(
         round_=None,  # type: ignore[arg-type]  # the answers sheet needs no round
-        pillars=[],
         summary=None,  # type: ignore[arg-type]
         participation=Participation(
             round_id=2, organisations=[], anonymous_answers=0, anonymous_withheld=False
@@ -429,7 +428,6 @@ def test_docx_keeps_hostile_text_as_text_and_leaves_hidden_themes_out(
     round_ = core.reports.read_round(
         open_round.id, reader=OPERATOR, permission=Permission.READ_ROUND_STATUS
     )
-    pillars = list(round_.pillars)
     summary = core.reports.summary(open_round.id)
     first, *rest = summary.shown
     assert rest, "the answers make more than one theme"
@@ -444,7 +442,6 @@ def test_docx_keeps_hostile_text_as_text_and_leaves_hidden_themes_out(
     reviewed = replace(hidden, themes=[*hidden.themes, hostile])
     export = RoundExport(
         round_=round_,
-        pillars=pillars,
         summary=reviewed,
         participation=core.reports.participation(open_round.id),
         rows=[],
@@ -549,7 +546,6 @@ def test_md_is_the_summary_document(
     round_ = core.reports.read_round(
         open_round.id, reader=OPERATOR, permission=Permission.READ_ROUND_STATUS
     )
-    pillars = list(round_.pillars)
 
     file = exports.for_round(open_round.id, fmt=ExportFormat.MD, language="en", reader=READER)
 
@@ -557,7 +553,6 @@ def test_md_is_the_summary_document(
     assert file.content.decode("utf-8") == summary_markdown(
         Voice(texts=core.texts, language="en", now=clock.now()),
         round_,
-        pillars,
         core.reports.summary(open_round.id),
         core.reports.participation(open_round.id),
     )

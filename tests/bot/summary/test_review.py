@@ -64,10 +64,7 @@ def test_a_reviewer_retitles_hides_approves_and_posts(
     round_ = core.reports.read_round(
         open_round.id, reader=OPERATOR, permission=Permission.READ_ROUND_STATUS
     )
-    pillars = list(round_.pillars)
-    document = summary_markdown(
-        voice, round_, pillars, reviewed, core.reports.participation(open_round.id)
-    )
+    document = summary_markdown(voice, round_, reviewed, core.reports.participation(open_round.id))
     assert "## Bouwkosten scholen" in document and "Sporthal" not in document
     # A change after approval sends it back to draft.
     review.set_hidden(open_round.id, second.key, False, actor=OPERATOR)

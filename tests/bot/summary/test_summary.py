@@ -102,11 +102,9 @@ def markdown(core: Core, clock: FakeClock, round_id: int, language: str = "nl") 
     round_ = core.reports.read_round(
         round_id, reader=OPERATOR, permission=Permission.READ_ROUND_STATUS
     )
-    pillars = list(round_.pillars)
     return summary_markdown(
         voice(core, clock, language),
         round_,
-        pillars,
         core.reports.summary(round_id),
         core.reports.participation(round_id),
     )
