@@ -49,5 +49,12 @@ ROUND_LIFECYCLE: Lifecycle[RoundStatus, RoundEvent] = Lifecycle(
 
 # Rounds the scheduler will still open or close.
 ACTIVE = ROUND_LIFECYCLE.sources(RoundEvent.CLOSE)
+# Rounds with answers to report on: being given, or given (a cancelled round is not
+# reported, though its answers are kept until retention).
+REPORTABLE = (
+    frozenset({_OPEN})
+    | ROUND_LIFECYCLE.sources(RoundEvent.SUMMARISE)
+    | frozenset({RoundStatus.SUMMARISED})
+)
 # Rounds whose answers will not change any more: retention applies to them.
 FINISHED = frozenset({RoundStatus.CLOSED, RoundStatus.SUMMARISED, RoundStatus.CANCELLED})

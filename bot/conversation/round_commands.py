@@ -21,9 +21,8 @@ from bot.events import FormEvent
 from bot.exports.formats import ExportFormat
 from bot.messages import Button, Message, Placement
 from bot.permissions import Permission, allows
+from bot.round_lifecycle import REPORTABLE
 from bot.voice import pillar_names
-
-_REPORTABLE = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.SUMMARISED)
 
 
 def _reportable_round(core: Core, turn: Turn, args: list[str], permission: Permission) -> Round:
@@ -33,7 +32,7 @@ def _reportable_round(core: Core, turn: Turn, args: list[str], permission: Permi
     if round_id is None:
         candidates = [
             r
-            for r in core.rounds.find(statuses=list(_REPORTABLE))
+            for r in core.rounds.find(statuses=sorted(REPORTABLE))
             if allows(turn.member, permission, pillars=[p.slug for p in r.pillars])
         ]
         if not candidates:

@@ -25,7 +25,6 @@ from bot.domain import (
     Pillar,
     Response,
     Round,
-    RoundStatus,
     Topic,
 )
 from bot.errors import InbrengError
@@ -35,6 +34,7 @@ from bot.exports.round_export import RoundExport
 from bot.messages import File
 from bot.permissions import Actor, Permission, audit_actor, require
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.round_lifecycle import REPORTABLE
 from bot.services.lookup import round_or_refuse
 from bot.services.participation import build_participation, round_disclosure
 from bot.services.reports import ReportService
@@ -42,9 +42,6 @@ from bot.summary.markdown import summary_markdown
 from bot.summary.model import RoundSummary
 from bot.texts import Texts
 from bot.voice import Voice, pillar_names
-
-# Rounds that have not opened hold no answers: a pillar's export leaves them out.
-_NOT_STARTED = frozenset({RoundStatus.DRAFT, RoundStatus.SCHEDULED})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,7 +106,9 @@ class ExportService:
                 r
                 for r in uow.rounds.list()
                 if pillar.id in r.pillar_ids
-                and r.status not in _NOT_STARTED
+                # Not those that never opened, nor a cancelled one: its meeting did not
+                # take place, so its answers are on no agenda.
+                and r.status in REPORTABLE
                 and _within(self._day_of(r.meeting.starts_at), since, until)
             ]
             rounds.sort(key=lambda r: (r.meeting.starts_at, r.id))

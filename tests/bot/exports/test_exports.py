@@ -588,6 +588,9 @@ def test_a_pillar_export_covers_its_rounds_whose_meeting_falls_in_the_period(
     )  # fmt: skip
     second = answer(core, january, MEMBER, "verduurzaming", "Precario in januari.")
     answer(core, elsewhere, OTHER_PILLAR_LEAD, "anders", "Elders: stikstof.")
+    called_off = later_round(core, clock, "financien", 30)
+    answer(core, called_off, MEMBER, "verduurzaming", "Afgeblazen: het overleg gaat niet door.")
+    core.rounds.cancel(called_off.id, actor=OPERATOR)
 
     def rounds_in(since: date | None, until: date | None) -> list[str]:
         file = exports.for_pillar(
@@ -612,6 +615,9 @@ def test_a_pillar_export_covers_its_rounds_whose_meeting_falls_in_the_period(
     assert set(rounds_in(None, date(2026, 12, 15))) == {str(open_round.id)}  # the day counts
     assert set(rounds_in(date(2026, 12, 16), date(2027, 1, 29))) == set()
     assert str(scheduled.id) not in rounds_in(None, None)
+    # A cancelled round's meeting did not take place: its answers are on no agenda.
+    assert str(called_off.id) not in rounds_in(None, None)
+    assert "Afgeblazen" not in everything.content.decode("utf-8-sig")
 
     agenda = exports.for_pillar(
         "financien", since=date(2026, 12, 1), until=date(2027, 1, 31), fmt=ExportFormat.DOCX,
