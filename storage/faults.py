@@ -45,8 +45,12 @@ def fault_kind(error: BaseException) -> FaultKind:
     code = getattr(original, "sqlite_errorcode", None)
     if isinstance(code, int):
         return _SQLITE_KINDS.get(code & 0xFF, "error")
-    # psycopg's failed connections carry no SQLSTATE.
-    if type(original).__name__ == "OperationalError" and "sqlite3" not in type(original).__module__:
+    # psycopg's failed connections (OperationalError and its ConnectionTimeout) carry no
+    # SQLSTATE.
+    kinds = type(original).__mro__
+    if type(original).__module__.startswith("psycopg") and any(
+        kind.__name__ == "OperationalError" for kind in kinds
+    ):
         return "unreachable"
     return "error"
 
