@@ -7,6 +7,7 @@ write, so the next request gets a fresh one."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,8 +92,13 @@ def _sqlite_configurer(busy_ms: int) -> Any:
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             # Readers do not wait for the writer, and a commit needs no sync of the whole
             # file: the server answers several requests at once. (A no-op for in-memory
-            # databases.)
-            cursor.execute("PRAGMA journal_mode=WAL")
+            # databases.) A file that cannot be written keeps its mode and can be read;
+            # its first write says what is wrong.
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as error:
+                if not is_read_only(error):
+                    raise
             cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
@@ -42,19 +41,16 @@ class Writability:
 
 
 class WriteProbe:
-    """Tries a write on `url` and rolls it back; thread-safe, one connection at most."""
+    """Tries a write on `url` and rolls it back, on a connection of its own."""
 
     def __init__(self, url: str | URL, *, timeouts: DatabaseTimeouts = PROBE_TIMEOUTS) -> None:
         parsed = normalise_url(url)
         self._file = _sqlite_file(parsed)
-        # SQLite: a new connection each time, since one opened while the file could be
-        # written goes on writing (to its journal) after the file turned read-only.
-        pool: dict[str, Any] = (
-            {"poolclass": NullPool}
-            if self._file is not None
-            else {"pool_size": 1, "max_overflow": 0, "pool_pre_ping": True}
-        )
-        self._engine: Engine = create_database_engine(parsed, timeouts=timeouts, **pool)
+        # A new connection each time: the question is what a new connection may do. One
+        # made earlier keeps what its session was given (PostgreSQL's
+        # default_transaction_read_only), and a SQLite connection opened while the file could
+        # be written goes on writing to its journal after the file turned read-only.
+        self._engine: Engine = create_database_engine(parsed, timeouts=timeouts, poolclass=NullPool)
 
     def check(self) -> Writability:
         if self._file is not None:

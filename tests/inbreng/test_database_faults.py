@@ -294,10 +294,10 @@ def locked(url: str) -> Iterator[None]:
             holder.execute("ROLLBACK")
             holder.close()
         return
-    with psycopg.connect(url) as holder:
-        holder.execute("LOCK TABLE deliveries IN ACCESS EXCLUSIVE MODE")
+    with psycopg.connect(url) as locker:
+        locker.execute("LOCK TABLE deliveries IN ACCESS EXCLUSIVE MODE")
         yield
-        holder.rollback()
+        locker.rollback()
 
 
 def test_metrics_answers_while_the_database_is_locked(database_url: str, tmp_path: Path) -> None:
