@@ -37,6 +37,7 @@ DEFAULT_TIMEOUTS = DatabaseTimeouts()
 # bounded.
 MIGRATION_TIMEOUTS = DatabaseTimeouts(statement=None, lock=None)
 SQLITE_UNBOUNDED_LOCK_SECONDS = 3600.0  # SQLite has no "wait for ever"
+TCP_USER_TIMEOUT_SECONDS = 10.0
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -54,7 +55,17 @@ def connect_arguments(url: URL, timeouts: DatabaseTimeouts) -> dict[str, Any]:
         return {"timeout": timeouts.lock or SQLITE_UNBOUNDED_LOCK_SECONDS}
     if url.get_backend_name() != "postgresql":
         return {}
-    arguments: dict[str, Any] = {"connect_timeout": max(2, round(timeouts.connect))}
+    arguments: dict[str, Any] = {
+        "connect_timeout": max(2, round(timeouts.connect)),
+        # A server that vanished without closing the connection (a host gone, a network
+        # dropping packets) is noticed: unacknowledged data and idle connections are
+        # bounded too, not only by the system's retransmissions (some 15 minutes).
+        "tcp_user_timeout": round(max(TCP_USER_TIMEOUT_SECONDS, timeouts.connect) * 1000),
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
     server: list[str] = []
     if timeouts.statement is not None:
         server.append(f"-c statement_timeout={round(timeouts.statement * 1000)}")

@@ -56,7 +56,7 @@ class FaultLog:
         if not self._failures:
             return
         self._logger.warning(
-            "%s working again after %d failures in %.0f s",
+            "%s working again; failures: %d in %.0f s",
             self._what,
             self._failures,
             time.monotonic() - self._since,

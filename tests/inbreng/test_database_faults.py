@@ -221,7 +221,7 @@ def test_readyz_says_whether_the_sqlite_file_can_be_written(
         assert gauges(instance)["inbreng_database_up"] == 1
         log = instance.log()
     assert len(lines_with(instance, "database write probe failing: read_only")) == 1, log
-    assert len(lines_with(instance, "database write probe working again")) == 1, log
+    assert len(lines_with(instance, "database write probe working again;")) == 1, log
 
 
 # --- PostgreSQL stopped and started again ------------------------------------------------------
@@ -266,13 +266,15 @@ def test_postgresql_stopped_and_started_is_one_fault_in_the_log_and_on_readyz(
         )
         own_postgresql.resume()
         until(instance, "/readyz 200 again", lambda: readyz(instance)[0] == 200)
-        until(instance, "a good tick", lambda: bool(lines_with(instance, "tick run working again")))
+        until(
+            instance, "a good tick", lambda: bool(lines_with(instance, "tick run working again;"))
+        )
         log = instance.log()
     assert "Traceback" not in log
     assert len(lines_with(instance, "tick run failing")) == 1, log
-    assert len(lines_with(instance, "tick run working again")) == 1, log
+    assert len(lines_with(instance, "tick run working again;")) == 1, log
     assert len(lines_with(instance, "database write probe failing")) == 1, log
-    assert len(lines_with(instance, "database write probe working again")) == 1, log
+    assert len(lines_with(instance, "database write probe working again;")) == 1, log
     # The scrapes during the outage: one line when they started failing, if they did.
     assert len(lines_with(instance, "for /metrics failing")) <= 1, log
 
