@@ -269,14 +269,15 @@ def test_postgresql_stopped_and_started_is_one_fault_in_the_log_and_on_readyz(
         until(
             instance, "a good tick", lambda: bool(lines_with(instance, "tick run working again;"))
         )
+        until(instance, "counts again", lambda: gauges(instance)["inbreng_database_counts_up"] == 1)
         log = instance.log()
     assert "Traceback" not in log
     assert len(lines_with(instance, "tick run failing")) == 1, log
     assert len(lines_with(instance, "tick run working again;")) == 1, log
     assert len(lines_with(instance, "database write probe failing")) == 1, log
     assert len(lines_with(instance, "database write probe working again;")) == 1, log
-    # The scrapes during the outage: one line when they started failing, if they did.
-    assert len(lines_with(instance, "for /metrics failing")) <= 1, log
+    assert len(lines_with(instance, "for /metrics failing")) == 1, log
+    assert len(lines_with(instance, "for /metrics working again;")) == 1, log
 
 
 # --- a locked table ---------------------------------------------------------------------------

@@ -133,3 +133,42 @@ def test_the_write_probe_tells_a_read_only_database_and_a_writable_one(
             assert probe.check().fault == expected
     finally:
         probe.dispose()
+
+
+@contextmanager
+def small_disk(directory: Path) -> Iterator[Path]:
+    """A 4 MiB file system of its own at `directory` (a tmpfs: mounting needs root)."""
+    directory.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(directory)], check=True)
+    try:
+        yield directory
+    finally:
+        subprocess.run(["umount", str(directory)], check=True)
+
+
+def fill(directory: Path) -> Path:
+    """Write until the disk is full; the file that holds it all."""
+    filler = directory / "filler"
+    with filler.open("wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+        except OSError:
+            pass  # ENOSPC
+    return filler
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a full disk of its own needs a mount (root)")
+def test_the_write_probe_tells_a_full_disk(sqlite_database_url: str, tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        copy = disk / "inbreng.db"
+        copy.write_bytes(Path(make_url(sqlite_database_url).database or "").read_bytes())
+        probe = WriteProbe(f"sqlite:///{copy}")
+        try:
+            assert probe.check().writable
+            filler = fill(disk)
+            assert probe.check().fault == "disk_full"
+            filler.unlink()
+            assert probe.check().writable
+        finally:
+            probe.dispose()
