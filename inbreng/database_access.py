@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 from bot.errors import InbrengError
 from inbreng.settings import Settings
@@ -34,7 +33,6 @@ def wait_for_database(
     *,
     timeouts: DatabaseTimeouts,
     within: float,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Return once the database at `url` answers; raise `InbrengError` (one line for the
     operator) when it has not within `within` seconds (plus one connect timeout)."""
@@ -61,5 +59,5 @@ def wait_for_database(
             found.detail,
             wait,
         )
-        sleep(wait)
+        time.sleep(wait)
         pause = min(pause * 2, LONGEST_PAUSE_SECONDS)

@@ -240,6 +240,37 @@ def own_postgresql() -> Iterator[PostgresServer]:
 
 
 @pytest.mark.postgres
+def test_serve_waits_for_a_database_that_comes_up_while_it_starts(
+    own_postgresql: PostgresServer, tmp_path: Path
+) -> None:
+    own_postgresql.admin.execute("CREATE DATABASE inbreng")
+    url = own_postgresql.url("inbreng")
+    upgrade(url)
+    own_postgresql.halt()
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as output:
+        process = subprocess.Popen(
+            [str(INBRENG), "serve"],
+            cwd=tmp_path,
+            env=environment(url, port=str(port)),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    instance = Instance(process=process, port=port, log_path=log_path)
+    try:
+        until(instance, "a first attempt", lambda: bool(lines_with(instance, "(attempt 1,")))
+        own_postgresql.resume()
+        until(instance, "serving", instance.healthy)
+        assert readyz(instance)[0] == 200
+    finally:
+        instance.stop()
+    log = instance.log()
+    assert len(lines_with(instance, "database reachable after")) == 1, log
+    assert "Traceback" not in log
+
+
+@pytest.mark.postgres
 def test_postgresql_stopped_and_started_is_one_fault_in_the_log_and_on_readyz(
     own_postgresql: PostgresServer, tmp_path: Path
 ) -> None:
