@@ -45,9 +45,15 @@ WORKDIR /data
 EXPOSE 3978
 USER 10001:10001
 
-# No curl in the slim image: Python's urllib asks /healthz on the port the bot listens on.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('INBRENG_PORT') or '3978'; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
+# Healthy means able to do its work: /readyz answers 200 only while the database can be
+# written (/healthz says only that the process lives, and stayed 200 through database
+# outages). Docker does not restart an unhealthy container; it shows the state and
+# orchestrators stop routing to it. One that restarts unhealthy containers should ask
+# /healthz for liveness instead, or a database outage restarts every instance.
+# --start-period: `serve` waits up to INBRENG_DATABASE_START_SECONDS (30 s) for the database,
+# then migrates. No curl in the slim image: Python's urllib asks the port the bot listens on.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('INBRENG_PORT') or '3978'; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/readyz', timeout=4).status == 200 else 1)"]
 
 # `serve` stops gracefully on SIGTERM (work under way finishes, unsent claims are given
 # back) within about 8 seconds; give it longer than that before a kill (docker-compose.yml:

@@ -20,6 +20,7 @@ from adapters.teams.settings import TeamsSettings
 from bot.clock import SystemClock
 from bot.doctor import Finding, Level
 from bot.services.doctor import Platforms, network_findings, scheduler_findings, trust_findings
+from inbreng.database_access import timeouts_of
 from inbreng.settings import Settings
 from storage import migrate
 from storage.database import Database
@@ -150,7 +151,7 @@ def platforms_of(loaded: Loaded) -> Platforms:
 
 
 def database_findings(settings: Settings, platforms: Platforms) -> list[Finding]:
-    found = probe(settings.database_url)
+    found = probe(settings.database_url, timeouts=timeouts_of(settings))
     if found.missing_file is not None:
         return [Finding("database", Level.FAULT, "no_file", {"path": found.missing_file})]
     if found.error is not None:
@@ -179,7 +180,7 @@ def _schema_findings(settings: Settings, platforms: Platforms) -> list[Finding]:
         key = "behind" if migrate.known_revision(current) else "unknown_revision"
         return [Finding("database", Level.FAULT, key, {"current": current, "head": head})]
     findings = [Finding("database", Level.OK, "migrated", {"revision": head})]
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, timeouts=timeouts_of(settings))
     try:
         findings += network_findings(database.unit_of_work, timezone=settings.timezone)
         findings += trust_findings(database.unit_of_work, configured=platforms)

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     # delivery it claimed before another instance may take it over.
     tick_seconds: float = Field(default=5.0, gt=0, le=3600)
     claim_seconds: float = Field(default=300.0, ge=1, le=86400)
+    # Bounds on every wait for the database, in seconds (0: none for statements and
+    # locks), and how long `serve` waits for it to answer at start-up.
+    database_connect_timeout: float = Field(default=5.0, gt=0, le=300)
+    database_statement_timeout: float = Field(default=30.0, ge=0, le=86400)
+    database_lock_timeout: float = Field(default=5.0, ge=0, le=86400)
+    database_start_seconds: float = Field(default=30.0, ge=0, le=3600)
     # Serve POST /api/messages without Bot Framework tokens, for the Bot Framework Emulator:
     # only while the server listens on a loopback address, and never with TEAMS_APP_ID.
     teams_emulator: bool = False

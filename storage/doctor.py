@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.database import create_database_engine
+from storage.database import DEFAULT_TIMEOUTS, DatabaseTimeouts, create_database_engine
 from storage.errors import DatabaseReadError
 
 
@@ -25,14 +25,14 @@ class DatabaseProbe:
     error: str | None = None  # why no connection could be made
 
 
-def probe(url: str) -> DatabaseProbe:
+def probe(url: str, *, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS) -> DatabaseProbe:
     parsed = make_url(url)
     shown, kind = parsed.render_as_string(hide_password=True), parsed.get_backend_name()
     if kind == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(parsed.database or "")
         if not path.is_file():  # connecting would create an empty file
             return DatabaseProbe(url=shown, kind=kind, missing_file=path.resolve())
-    engine = create_database_engine(url)
+    engine = create_database_engine(url, timeouts=timeouts)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))

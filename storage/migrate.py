@@ -9,9 +9,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import Engine, create_engine, pool, text
 
-from storage.database import normalise_url
+from storage.database import MIGRATION_TIMEOUTS, connect_arguments, normalise_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LOCK_KEY = 0x1A8B_4E6C  # this application's advisory lock for migrations
@@ -28,7 +28,7 @@ def alembic_config() -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at `url` to `revision`, in one transaction where it can."""
     config = alembic_config()
-    engine = create_engine(normalise_url(url), poolclass=pool.NullPool)
+    engine = _engine(url)
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
@@ -43,12 +43,22 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def current_revision(url: str) -> str | None:
     """The revision the database at `url` is at; None when it was never migrated."""
-    engine = create_engine(normalise_url(url), poolclass=pool.NullPool)
+    engine = _engine(url)
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def _engine(url: str) -> Engine:
+    # Connecting is bounded; a schema change may take its time.
+    parsed = normalise_url(url)
+    return create_engine(
+        parsed,
+        poolclass=pool.NullPool,
+        connect_args=connect_arguments(parsed, MIGRATION_TIMEOUTS),
+    )
 
 
 def head_revision() -> str:

@@ -88,6 +88,9 @@ class PostgresServer:
     port: int
     admin: psycopg.Connection[Any]
     names: Iterator[int] = field(default_factory=itertools.count)
+    # How the server was started, to start it again after `halt` (`resume`).
+    command: list[str | Path] = field(default_factory=list)
+    launch: dict[str, Any] = field(default_factory=dict)
 
     def url(self, database: str) -> str:
         # Plain `postgresql://`, on purpose: the storage layer picks the driver.
@@ -113,15 +116,29 @@ class PostgresServer:
         )
 
     def stop(self) -> None:
+        self.halt()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def halt(self) -> None:
+        """Stop the server as an outage would ("fast" shutdown: sessions are ended); its
+        data stays for `resume`."""
         self.admin.close()
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # "fast" shutdown
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def resume(self) -> None:
+        """Start the halted server again, on the same port."""
+        log_path = self.directory / "postgres.log"
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command, stdout=log, stderr=subprocess.STDOUT, **self.launch
+            )
+        self.admin = wait_until_ready(self.process, self.port, log_path)
 
 
 def unprivileged_user() -> pwd.struct_passwd | None:
@@ -185,20 +202,16 @@ def _start_in(bin_dir: Path, directory: Path, user: pwd.struct_passwd | None) ->
 
     port = free_port()
     log_path = directory / "postgres.log"
+    command: list[str | Path] = [
+        bin_dir / "postgres",
+        *("-D", str(data), "-p", str(port), "-h", "127.0.0.1", "-k", str(sockets)),
+        # Durability is worthless for a throwaway test server; speed is not.
+        *("-c", "fsync=off", "-c", "synchronous_commit=off"),
+        *("-c", "full_page_writes=off"),
+    ]
+    launch: dict[str, Any] = {"cwd": directory, **as_user}
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                bin_dir / "postgres",
-                *("-D", str(data), "-p", str(port), "-h", "127.0.0.1", "-k", str(sockets)),
-                # Durability is worthless for a throwaway test server; speed is not.
-                *("-c", "fsync=off", "-c", "synchronous_commit=off"),
-                *("-c", "full_page_writes=off"),
-            ],
-            cwd=directory,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            **as_user,
-        )
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **launch)
     try:
         admin = wait_until_ready(process, port, log_path)
     except BaseException:
@@ -207,7 +220,13 @@ def _start_in(bin_dir: Path, directory: Path, user: pwd.struct_passwd | None) ->
             process.wait()
         raise
     return PostgresServer(
-        bin_dir=bin_dir, directory=directory, process=process, port=port, admin=admin
+        bin_dir=bin_dir,
+        directory=directory,
+        process=process,
+        port=port,
+        admin=admin,
+        command=command,
+        launch=launch,
     )
 
 

@@ -16,6 +16,7 @@ from bot.ports import Clock
 from bot.texts import Texts
 from bot.voice import Voice
 from inbreng.cli.common import load_settings
+from inbreng.database_access import timeouts_of
 from inbreng.settings import Settings
 from storage import schema_revision
 from storage.database import Database
@@ -56,7 +57,7 @@ def require_migrated(database: Database) -> None:
 def database_runtime(
     settings: Settings, *, clock: Clock | None = None, check_schema: bool = True
 ) -> Iterator[DatabaseRuntime]:
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, timeouts=timeouts_of(settings))
     try:
         if check_schema:
             require_migrated(database)

@@ -11,6 +11,8 @@ from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
 from inbreng.cli.runtime import Runtime
 from inbreng.server.app import start
+from inbreng.server.readiness import Readiness
+from storage.readiness import WriteProbe
 
 
 async def serve_until_stopped(app_runtime: Runtime) -> None:
@@ -28,6 +30,7 @@ async def serve_until_stopped(app_runtime: Runtime) -> None:
         database_threads=1 if sqlite else 8,
         teams_emulator=settings.teams_emulator,
         pacer=app_runtime.pacer(),
+        ready=Readiness(WriteProbe(settings.database_url)),
     )
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -25,7 +25,8 @@ from bot.outbox.messenger import Messenger
 from bot.outbox.outbox import Outbox
 from bot.outbox.pacing import Pacer
 from bot.schedule.jobs import Jobs
-from inbreng.server import metrics, request_log
+from inbreng.server import metrics, readiness, request_log
+from inbreng.server.readiness import Readiness
 from inbreng.server.scheduler import Schedule
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ SHUTDOWN_SECONDS = 8.0
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """The process lives and its event loop answers; it asks the database nothing (that is
+    `/readyz`), so an outage of the database does not get the process restarted."""
     return web.json_response({"status": "ok"})
 
 
@@ -46,7 +49,9 @@ class Server:
     jobs: Jobs
     outbox: Outbox
     port: int
+    metrics: metrics.Metrics
     schedule: Schedule | None = None
+    readiness: Readiness | None = None
     slack: SlackConnection | None = None
     teams: TeamsConnection | None = None
 
@@ -61,6 +66,9 @@ class Server:
             await self.slack.close()
         if self.teams is not None:
             await self.teams.close()
+        self.metrics.close()
+        if self.readiness is not None:
+            self.readiness.close()
 
 
 def worker_name() -> str:
@@ -80,20 +88,25 @@ async def start(
     database_threads: int = 8,
     teams_emulator: bool = False,
     pacer: Pacer | None = None,
+    ready: Readiness | None = None,
 ) -> Server:
     """Start serving. The conversation and the jobs reach the database from a pool of
     `database_threads` threads; SQLite has one writer, so one thread suits it best (more
     only wait for its lock). `tick_seconds` None: no scheduler (tests run `jobs`);
     `teams` None: no Teams endpoint (nor without an app id, unless `teams_emulator` on a
     loopback `host`). `pacer`: spaces the outbox's calls to the platforms, shared with
-    the other instances when its ledger is the database; None: this process's own."""
+    the other instances when its ledger is the database; None: this process's own.
+    `ready`: the database's write probe, for `/readyz` and `inbreng_database_up`; None:
+    no `/readyz`."""
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=database_threads, thread_name_prefix="inbreng-db")
     )
     web_app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     request_log.install(web_app)
-    registry = metrics.install(web_app)
+    measured = metrics.install(web_app)
     web_app.router.add_get("/healthz", healthz)
+    if ready is not None:
+        readiness.install(web_app, ready)
     messengers: dict[Platform, Messenger] = {}
     slack_connection = None
     if slack.enabled:
@@ -121,7 +134,9 @@ async def start(
     schedule = None
     if tick_seconds is not None:
         schedule = Schedule(jobs, tick_seconds=tick_seconds, zone=core.texts.zone)
-    registry.register(metrics.StateCollector(backlog=core.backlog, jobs=jobs, schedule=schedule))
+    measured.attach(
+        metrics.StateCollector(backlog=core.backlog, jobs=jobs, schedule=schedule, readiness=ready)
+    )
     runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -135,7 +150,9 @@ async def start(
         jobs=jobs,
         outbox=outbox,
         port=bound,
+        metrics=measured,
         schedule=schedule,
+        readiness=ready,
         slack=slack_connection,
         teams=teams_connection,
     )

@@ -3,7 +3,11 @@ and, counted at scrape time, the deliveries and rounds in the database, the outb
 outcomes and the scheduler's lag.
 
 Each server has its own registry (several run in one test process). The endpoint needs
-no authentication and so shows counts only: no ids, names or text of members."""
+no authentication and so shows counts only: no ids, names or text of members.
+
+A scrape never holds a thread a request needs, nor waits long: the counts are read on a
+thread of their own, within `READ_SECONDS`, and scrapes that come while a read is under way
+share it. `inbreng_database_up` is the write probe of `/readyz`."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -20,6 +25,8 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 from bot.domain import DeliveryStatus
 from bot.schedule.jobs import Jobs
 from bot.services.backlog import Backlog, BacklogService
+from inbreng.server.faults import FaultLog
+from inbreng.server.readiness import Readiness
 from inbreng.server.request_log import route_of
 from inbreng.server.scheduler import Schedule
 
@@ -28,15 +35,32 @@ logger = logging.getLogger(__name__)
 ROUTE = "/metrics"
 # What `generate_latest` writes: the classic text format, read by every Prometheus.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+READ_SECONDS = 2.0  # how long a scrape waits for the counts
 
 
-def install(web_app: web.Application) -> CollectorRegistry:
-    """Measure every request and serve `GET /metrics`; returns the registry, for the
-    collectors of what is known only once the server is built (`StateCollector`)."""
-    registry = CollectorRegistry()
-    web_app.middlewares.append(_measured(registry))
-    web_app.router.add_get(ROUTE, _endpoint(registry))
-    return registry
+class Metrics:
+    """The server's registry, and the state read from the database before each scrape
+    (known only once the server is built: `attach`)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.state: StateCollector | None = None
+
+    def attach(self, state: StateCollector) -> None:
+        self.state = state
+        self.registry.register(state)
+
+    def close(self) -> None:
+        if self.state is not None:
+            self.state.close()
+
+
+def install(web_app: web.Application) -> Metrics:
+    """Measure every request and serve `GET /metrics`."""
+    found = Metrics()
+    web_app.middlewares.append(_measured(found.registry))
+    web_app.router.add_get(ROUTE, _endpoint(found))
+    return found
 
 
 def _measured(registry: CollectorRegistry) -> Middleware:
@@ -72,22 +96,72 @@ def _measured(registry: CollectorRegistry) -> Middleware:
     return measured
 
 
-def _endpoint(registry: CollectorRegistry) -> Handler:
+def _endpoint(found: Metrics) -> Handler:
     async def metrics(request: web.Request) -> web.Response:
-        # In a thread: collecting queries the database.
-        body = await asyncio.to_thread(generate_latest, registry)
+        if found.state is not None:
+            await found.state.refresh()
+        # What the database said is read by now: collecting is quick and on the loop.
+        body = generate_latest(found.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
     return metrics
 
 
 class StateCollector:
-    """What the server knows beyond HTTP, read at each scrape."""
+    """What the server knows beyond HTTP, read at each scrape (`refresh`, then `collect`).
 
-    def __init__(self, *, backlog: BacklogService, jobs: Jobs, schedule: Schedule | None) -> None:
+    Without `readiness` (servers built for tests of other things), `inbreng_database_up`
+    says whether the counts could be read."""
+
+    def __init__(
+        self,
+        *,
+        backlog: BacklogService,
+        jobs: Jobs,
+        schedule: Schedule | None,
+        readiness: Readiness | None = None,
+    ) -> None:
         self._backlog = backlog
         self._jobs = jobs
         self._schedule = schedule
+        self._readiness = readiness
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbreng-metrics")
+        self._reading: asyncio.Future[Backlog] | None = None
+        self._counts: Backlog | None = None
+        self._writable = False
+        self._faults = FaultLog(logger, "reading the counts for /metrics")
+
+    async def refresh(self) -> None:
+        """Read the counts (on this collector's own thread, within `READ_SECONDS`) and
+        whether the database can be written."""
+        if self._reading is None:
+            self._reading = asyncio.get_running_loop().run_in_executor(
+                self._executor, self._backlog.count
+            )
+            self._reading.add_done_callback(self._read)
+        try:
+            self._counts = await asyncio.wait_for(asyncio.shield(self._reading), READ_SECONDS)
+        except Exception as error:  # a timeout, or the database's error
+            self._counts = None
+            if isinstance(error, TimeoutError):
+                self._faults.failed(f"no answer within {READ_SECONDS:g} s")
+        if self._readiness is not None:
+            self._writable = (await self._readiness.check()).writable
+        else:
+            self._writable = self._counts is not None
+
+    def _read(self, reading: asyncio.Future[Backlog]) -> None:
+        self._reading = None
+        if reading.cancelled():
+            return
+        error = reading.exception()
+        if error is None:
+            self._faults.succeeded()
+        else:
+            self._faults.failed(error)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     def collect(self) -> Iterator[Metric]:
         yield from self._database()
@@ -104,20 +178,20 @@ class StateCollector:
             yield from self._scheduler(self._schedule)
 
     def _database(self) -> Iterator[Metric]:
-        up = GaugeMetricFamily(
-            "inbreng_database_up", "1 if the counts below could be read from the database."
+        yield GaugeMetricFamily(
+            "inbreng_database_up",
+            "1 if the database can be written (as GET /readyz says).",
+            value=int(self._writable),
         )
-        try:
-            backlog = self._backlog.count()
-        except Exception:
-            # The HTTP figures are still worth a scrape; the log says what went wrong.
-            logger.exception("could not count deliveries and rounds for /metrics")
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
-        yield up
-        yield from _backlog_metrics(backlog)
+        # The HTTP figures are still worth a scrape when the counts are not; the log says
+        # what went wrong.
+        yield GaugeMetricFamily(
+            "inbreng_database_counts_up",
+            f"1 if the counts below could be read within {READ_SECONDS:g} s.",
+            value=int(self._counts is not None),
+        )
+        if self._counts is not None:
+            yield from _backlog_metrics(self._counts)
 
     def _scheduler(self, schedule: Schedule) -> Iterator[Metric]:
         if schedule.last_tick_at is not None:

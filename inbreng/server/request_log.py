@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 HEADER = "X-Request-Id"
 # Probes and scrapes come every few seconds; their lines would bury the rest.
-QUIET_ROUTES = frozenset({"/healthz", "/metrics"})
+QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def install(web_app: web.Application) -> None:

@@ -18,6 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.schedule.jobs import Jobs
 from inbreng.logs import new_request_id, request_id
+from inbreng.server.faults import FaultLog
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class Schedule:
         self._zone = zone
         self._scheduler = AsyncIOScheduler(timezone=zone)
         self._running: set[asyncio.Task[Any]] = set()
+        self._faults = {name: FaultLog(logger, f"{name} run") for name in ("tick", "daily")}
         # For /metrics: when the last tick started (Unix time, and monotonic), and how
         # much later than `tick_seconds` after the one before.
         self.last_tick_at: float | None = None
@@ -86,11 +88,17 @@ class Schedule:
             task = asyncio.current_task()
             if task is not None:
                 self._running.add(task)
+            faults = self._faults[name]
             try:
                 await job()
-            except Exception:
-                # The work stays in the database; the next run tries again.
-                logger.exception("%s run failed", name)
+            except Exception as error:
+                # The work stays in the database; the next run tries again. A fault that
+                # lasts is logged when it starts and ends, not at every run.
+                if not faults.failing:
+                    logger.debug("%s run failed", name, exc_info=True)
+                faults.failed(error)
+            else:
+                faults.succeeded()
             finally:
                 if task is not None:
                     self._running.discard(task)

@@ -222,7 +222,7 @@ def test_serves_with_migration_health_check_and_settings(runtime: Stage) -> None
     command = runtime.last("CMD").exec_form()
     assert command[0] == "serve" and "--migrate" in command, command
     assert "3978" in runtime.last("EXPOSE").arguments.split()
-    assert "/healthz" in " ".join(healthcheck_command(runtime))
+    assert "/readyz" in " ".join(healthcheck_command(runtime))  # the database can be written
     assert runtime.last("STOPSIGNAL").arguments == "SIGTERM"
     environment = runtime.environment()
     assert environment["INBRENG_HOST"] == "0.0.0.0"  # reachable through the published port
