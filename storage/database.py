@@ -9,6 +9,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import sessionmaker
 
 from bot.ports import Clock
+from storage.repositories.pillar_cache import PillarCache
 from storage.unit_of_work import SqlUnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -54,9 +55,11 @@ class Database:
         self.engine = create_database_engine(url, pool_pre_ping=True)
         self._clock = clock
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The pillars, kept between units of work while the network revision is unchanged.
+        self._pillar_cache = PillarCache()
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, clock=self._clock)
+        return SqlUnitOfWork(self._sessions, clock=self._clock, pillar_cache=self._pillar_cache)
 
     def dispose(self) -> None:
         self.engine.dispose()
