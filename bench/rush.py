@@ -8,9 +8,9 @@ keeps every message and enforces Slack's published rate limits. Once the round i
 (its invitations queued), one answer modal is opened with `/inbreng inbreng`; then every
 generated member submits it (a signed `view_submission` with a view id and hash of their
 own, and the reply going to their own DM, as the modal each opens from their invitation
-would have), `--concurrency` (default 100) at a time, from an
-aiohttp client that waits up to 30 s for each answer. The example's own members do not
-answer, so the reminder always has someone to go to.
+would have), `--concurrency` (default 100) at a time, from an aiohttp client that waits up
+to 30 s for each answer. The example's own members do not answer, so the reminder always
+has someone to go to.
 
 The round's one reminder is due `--reminder-into-rush` seconds after the rush begins.
 Its lateness is measured twice, from the moment it was due: until its first delivery is
@@ -25,13 +25,15 @@ Printed per set-up: acknowledgement latency p50, p99 and max; the share acknowle
 (HTTP 200) within Slack's 3 s; the statuses other than 200; answers stored vs submissions
 sent, members without a stored answer (lost) and answers beyond one per member; replies
 (the confirmation posted to each member's DM) and replies beyond one per member; the
-reminder's lateness. The last line is that of the worse set-up (the smaller share within
-3 s, then the larger p99); `duplicates` counts extra answers and extra replies:
+reminder's lateness; and the Web API calls the fake refused (rate limits), by method. The
+last line is that of the worse set-up (the smaller share within 3 s, as a fraction, then
+the larger p99); `duplicates` counts extra answers and extra replies:
 
     acked_within_3s=0.950 p99_ms=3012.0 lost=0 duplicates=0 reminder_late_s=12.3
 
 Run: `.venv/bin/python -m bench.rush [--members N] [--concurrency C] [--only sqlite|postgresql]`.
-A quick run: `--members 200`.
+A quick run: `--members 200` (each set-up waits for the reminder to go out, so a late
+reminder makes the run as much longer).
 """
 
 from __future__ import annotations
