@@ -36,7 +36,9 @@ def load_catalogue(language: str) -> dict[str, str]:
     return read_catalogue_file(language, "texts.yaml")
 
 
+@cache
 def available_languages() -> tuple[str, ...]:
+    """The languages with a catalogue; read once per process, as the catalogues are."""
     folders = resources.files("prompts").iterdir()
     return tuple(sorted(f.name for f in folders if f.joinpath("texts.yaml").is_file()))
 
@@ -105,6 +107,9 @@ def _environment(**options: Any) -> Environment:
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Every template of every language stays compiled: the catalogues hold some 900
+        # (keys times languages), where Jinja keeps 400 and would compile most again.
+        cache_size=-1,
         **options,
     )
     environment.filters.update(
@@ -117,14 +122,28 @@ def _environment(**options: Any) -> Environment:
     return environment
 
 
+@cache
+def _text_environment() -> Environment:
+    # Every `{{ value }}` in a text is data: escaped, unless it is markup already.
+    return _environment(finalize=_escaped)
+
+
+@cache
+def _document_environment() -> Environment:
+    return _environment()
+
+
 class Texts:
-    """Renders catalogue keys in a language, with dates in the network's time zone."""
+    """Renders catalogue keys in a language, with dates in the network's time zone.
+
+    Every instance shares the two environments of the process, so a template is compiled
+    once whichever part of the bot renders it first.
+    """
 
     def __init__(self, *, timezone: str = "Europe/Amsterdam") -> None:
         self.zone = ZoneInfo(timezone)
-        # Every `{{ value }}` in a text is data: escaped, unless it is markup already.
-        self._texts = _environment(finalize=_escaped)
-        self._documents = _environment()
+        self._texts = _text_environment()
+        self._documents = _document_environment()
 
     def render(self, language: str, key: str, /, **values: Any) -> Markup:
         """The text in the neutral markup (`bot.markup`), its values escaped."""

@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.ports import Clock
 from storage.faults import is_read_only
+from storage.repositories.pillar_cache import PillarCache
 from storage.unit_of_work import SqlUnitOfWork
 
 
@@ -142,9 +143,11 @@ class Database:
         self.engine = create_database_engine(url, timeouts=timeouts, pool_pre_ping=True)
         self._clock = clock
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The pillars, kept between units of work while the network revision is unchanged.
+        self._pillar_cache = PillarCache()
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, clock=self._clock)
+        return SqlUnitOfWork(self._sessions, clock=self._clock, pillar_cache=self._pillar_cache)
 
     def dispose(self) -> None:
         self.engine.dispose()

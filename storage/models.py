@@ -48,6 +48,7 @@ TITLE = 300
 STATUS = 16  # statuses, platforms, kinds, audiences, attributions
 EXTERNAL_ID = 255  # ids that Slack or Teams hand out
 LANGUAGE = 8
+REVISION_TOKEN = 32  # a uuid4 in hex
 PACING_KEY = 512  # a platform's prefix and a conversation id, which Teams makes long
 
 
@@ -68,6 +69,18 @@ class NetworkRow(Base):
     # Slack team or enterprise ids, and the default Entra ID tenants, the network trusts.
     slack_workspaces: Mapped[list[str]] = mapped_column(JSON, default=list)
     teams_tenants: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class NetworkRevisionRow(Base):
+    """A new random token whenever a pillar, topic or pillar channel changes, so each
+    process can tell whether the pillars it keeps are current
+    (see `storage.repositories.pillar_cache`)."""
+
+    __tablename__ = "network_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(REVISION_TOKEN))
 
 
 class OrganisationRow(Base):

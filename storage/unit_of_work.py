@@ -33,6 +33,7 @@ from storage.repositories.meetings import SqlMeetingRepository
 from storage.repositories.members import SqlMemberRepository
 from storage.repositories.network import SqlNetworkRepository
 from storage.repositories.organisations import SqlOrganisationRepository
+from storage.repositories.pillar_cache import PillarCache
 from storage.repositories.pillars import SqlPillarRepository
 from storage.repositories.processed_events import SqlProcessedEventRepository
 from storage.repositories.responses import SqlResponseRepository
@@ -63,9 +64,18 @@ class SqlUnitOfWork:
     tombstones: TombstoneRepository
     audit: AuditLog
 
-    def __init__(self, sessions: sessionmaker[Session], *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        clock: Clock | None = None,
+        pillar_cache: PillarCache | None = None,
+    ) -> None:
+        """`pillar_cache`: the process's pillars, shared by every unit of work of one
+        database (see `storage.repositories.pillar_cache`)."""
         self._sessions = sessions
         self._clock: Clock = clock if clock is not None else SystemClock()
+        self._pillar_cache = pillar_cache if pillar_cache is not None else PillarCache()
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
@@ -78,9 +88,10 @@ class SqlUnitOfWork:
         self.members = SqlMemberRepository(session)
         self.identities = SqlIdentityRepository(session)
         self.installations = SqlInstallationRepository(session)
-        self.pillars = SqlPillarRepository(session)
+        pillars = SqlPillarRepository(session, cache=self._pillar_cache)
+        self.pillars = pillars
         self.meetings = SqlMeetingRepository(session)
-        self.rounds = SqlRoundRepository(session)
+        self.rounds = SqlRoundRepository(session, pillars=pillars)
         self.responses = SqlResponseRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.summaries = SqlSummaryRepository(session)

@@ -1,4 +1,9 @@
-"""Pillars with their topics and channels."""
+"""Pillars with their topics and channels.
+
+Reads of pillars with their active topics (`list`, `get`, `by_slug`, `by_ids`) come from the
+process's `PillarCache` while the network revision is unchanged; every change here sets a
+new revision in the same transaction (see `storage.repositories.pillar_cache`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from bot.domain import Pillar, PillarData, Platform, Topic, TopicData
 from storage.errors import DuplicateError
 from storage.models import PillarChannelRow, PillarRow, TopicRow
 from storage.repositories._common import require
+from storage.repositories.pillar_cache import PillarCache, new_network_revision
 
 
 def to_topic(row: TopicRow) -> Topic:
@@ -26,22 +32,24 @@ def to_topic(row: TopicRow) -> Topic:
 
 
 class SqlPillarRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, cache: PillarCache | None = None) -> None:
+        """`cache`: the process's, shared by its units of work; without one, a cache of
+        this repository's own (so its reads still agree with each other)."""
         self._session = session
+        self._cache = cache if cache is not None else PillarCache()
 
     def get(self, pillar_id: int) -> Pillar | None:
-        row = self._session.get(PillarRow, pillar_id)
-        return None if row is None else self._to_pillars([row])[0]
+        return next((pillar for pillar in self.list() if pillar.id == pillar_id), None)
 
     def by_slug(self, slug: str) -> Pillar | None:
-        row = self._row_by_slug(slug)
-        return None if row is None else self._to_pillars([row])[0]
+        return next((pillar for pillar in self.list() if pillar.slug == slug), None)
 
     def add(self, data: PillarData) -> Pillar:
         self._check_slug_free(data.slug, pillar_id=None)
         row = PillarRow(slug=data.slug, name=data.name)
         self._session.add(row)
         self._session.flush()
+        new_network_revision(self._session)
         return Pillar(id=row.id, slug=row.slug, name=row.name)
 
     def update(self, pillar_id: int, data: PillarData) -> None:
@@ -50,6 +58,7 @@ class SqlPillarRepository:
         row.slug = data.slug
         row.name = data.name
         self._session.flush()
+        new_network_revision(self._session)
 
     def all_topics(self, pillar_id: int) -> list[Topic]:
         """Active and inactive topics of a pillar, in the order they were added."""
@@ -68,6 +77,7 @@ class SqlPillarRepository:
         )
         self._session.add(row)
         self._session.flush()
+        new_network_revision(self._session)
         return to_topic(row)
 
     def update_topic(self, topic_id: int, data: TopicData) -> None:
@@ -77,10 +87,12 @@ class SqlPillarRepository:
         row.name = data.name
         row.description = data.description
         self._session.flush()
+        new_network_revision(self._session)
 
     def set_topic_active(self, topic_id: int, active: bool) -> None:
         require(self._session, TopicRow, topic_id).active = active
         self._session.flush()
+        new_network_revision(self._session)
 
     def get_topic(self, topic_id: int) -> Topic | None:
         row = self._session.get(TopicRow, topic_id)
@@ -101,6 +113,7 @@ class SqlPillarRepository:
         else:
             row.channel_id = channel_id
         self._session.flush()
+        new_network_revision(self._session)
 
     def _to_pillars(self, rows: Sequence[PillarRow]) -> list[Pillar]:
         """Pillars with their active topics and channels: three queries for any number."""
@@ -142,11 +155,14 @@ class SqlPillarRepository:
         if existing is not None and existing != topic_id:
             raise DuplicateError(f"pillar {pillar_id} already has a topic with slug {slug!r}")
 
+    def _read_all(self) -> list[Pillar]:
+        rows = self._session.scalars(select(PillarRow).order_by(PillarRow.id)).all()
+        return self._to_pillars(rows)
+
     def by_ids(self, pillar_ids: Collection[int]) -> dict[int, Pillar]:
-        rows = self._session.scalars(select(PillarRow).where(PillarRow.id.in_(pillar_ids))).all()
-        return {pillar.id: pillar for pillar in self._to_pillars(rows)}
+        wanted = set(pillar_ids)
+        return {pillar.id: pillar for pillar in self.list() if pillar.id in wanted}
 
     def list(self) -> list[Pillar]:
         """In the order they were added."""
-        rows = self._session.scalars(select(PillarRow).order_by(PillarRow.id)).all()
-        return self._to_pillars(rows)
+        return self._cache.pillars(self._session, self._read_all)

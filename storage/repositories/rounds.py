@@ -47,8 +47,10 @@ def to_round(row: RoundRow, pillars: Mapping[int, Pillar]) -> Round:
 
 
 class SqlRoundRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, pillars: SqlPillarRepository | None = None) -> None:
+        """`pillars`: the unit of work's, whose reads come from the process's cache."""
         self._session = session
+        self._pillars = pillars if pillars is not None else SqlPillarRepository(session)
 
     def get(self, round_id: int, *, lock: bool = False) -> Round | None:
         """`lock`: hold the row until the transaction ends, so that two instances cannot
@@ -78,7 +80,7 @@ class SqlRoundRepository:
     def _rounds(self, rows: Sequence[RoundRow]) -> list[Round]:
         """Rounds with their pillars, whose topics and channels come in three queries."""
         wanted = {link.pillar_id for row in rows for link in row.pillar_links}
-        pillars = SqlPillarRepository(self._session).by_ids(wanted) if wanted else {}
+        pillars = self._pillars.by_ids(wanted) if wanted else {}
         return [to_round(row, pillars) for row in rows]
 
     def set_reminders_done(self, round_id: int, done: int) -> None:

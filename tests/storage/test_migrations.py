@@ -19,6 +19,7 @@ from storage.models import Base
 EXPECTED_TABLES = {
     "alembic_version",
     "network",
+    "network_revision",
     "organisations",
     "members",
     "identities",
