@@ -126,19 +126,28 @@ def _epoch(initial: str | None) -> int | None:
 
 @dataclass(frozen=True)
 class Metadata:
-    """What travels with a modal: the form's context, the channel to reply in, and the
-    message the form was opened from (channel and ts), to update once it is answered."""
+    """What travels with a modal: the form's context, the channel to reply in, the
+    message the form was opened from (channel and ts), to update once it is answered, and
+    the language it speaks (for what is said before the database is asked)."""
 
     context: str = ""
     reply_to: str = ""
     source: tuple[str, str] | None = None
+    language: str = ""
 
 
 def modal(
-    form: Form, *, reply_to: str = "", source: tuple[str, str] | None = None
+    form: Form,
+    *,
+    reply_to: str = "",
+    source: tuple[str, str] | None = None,
+    language: str = "",
 ) -> dict[str, Any]:
-    """The form as a modal view. `reply_to` (a channel) and `source` travel along."""
+    """The form as a modal view. `reply_to` (a channel), `source` and `language` travel
+    along."""
     stored: dict[str, Any] = {"context": form.context, "reply_to": reply_to}
+    if language:
+        stored["language"] = language
     if source is not None:
         stored["source"] = list(source)
     metadata = json.dumps(stored)
@@ -184,7 +193,32 @@ def metadata(view: Mapping[str, Any]) -> Metadata:
         context=str(stored.get("context") or ""),
         reply_to=str(stored.get("reply_to") or ""),
         source=where,
+        language=str(stored.get("language") or ""),
     )
+
+
+def inline_errors(view: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, str] | None:
+    """`errors` (by field name) as Slack shows them under the view's inputs; None when one
+    names no input of the view, which Slack would refuse."""
+    inputs = {b.get("block_id") for b in view.get("blocks") or () if b.get("type") == "input"}
+    if not errors or not set(errors) <= inputs:
+        return None
+    return {name: mrkdwn.clip(plain(m), INPUT_LABEL) for name, m in errors.items()}
+
+
+def typed(view: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The texts typed into the view's text inputs, each with its input's label, in the
+    view's order: what to give back when a submission could not be stored."""
+    state = view.get("state", {}).get("values", {})
+    found: list[tuple[str, str]] = []
+    for block in view.get("blocks") or ():
+        if block.get("type") != "input":
+            continue
+        for element in (state.get(block.get("block_id")) or {}).values():
+            text = element.get("value") if element.get("type") == "plain_text_input" else None
+            if isinstance(text, str) and text.strip():
+                found.append((str((block.get("label") or {}).get("text") or ""), text))
+    return found
 
 
 def values(view: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:
