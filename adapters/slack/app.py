@@ -229,7 +229,7 @@ class SlackBot:
         who = payloads.actor(payloads.sender(body) or payloads.Sender(team_id="", user_id=""))
         event = payloads.to_event(body, who)
         if isinstance(event, FormEvent):
-            found = self._conversation.check(event, language=stored.language)
+            found = self._conversation.check(event, language=stored.language, limits=stored.limits)
             errors = modals.inline_errors(view, found)
             if errors:
                 await ack(response_action="errors", errors=errors)
@@ -559,10 +559,10 @@ def repeat_key(req: AsyncBoltRequest) -> str | None:
     double click) sends it: never the signature alone, which changes with the timestamp.
 
     - an event: its event_id;
-    - a modal submission: the view's id and hash. A double click, a retry and the same
-      body signed again all carry the same view; a view shown again with changes (by
-      `response_action: update`) has a new hash, and errors shown beside the fields
-      store nothing, so the corrected form is a submission of its own;
+    - a modal submission: the user, and the view's id and hash. A double click, a retry
+      and the same body signed again all carry the same view; a view shown again with
+      changes (by `response_action: update`) has a new hash, and errors shown beside the
+      fields store nothing, so the corrected form is a submission of its own;
     - a button: the message or view it is on, its action_id and the action's action_ts,
       which Slack gives each press;
     - a slash command: its trigger_id, which Slack gives each invocation.
@@ -573,8 +573,9 @@ def repeat_key(req: AsyncBoltRequest) -> str | None:
         return f"event:{body['event_id']}"
     if kind == "view_submission":
         view = body.get("view") or {}
+        user = (body.get("user") or {}).get("id", "")
         if view.get("id") and view.get("hash"):
-            return f"view:{view['id']}:{view['hash']}"
+            return f"view:{user}:{view['id']}:{view['hash']}"
     if kind == "block_actions":
         actions = body.get("actions") or [{}]
         container = body.get("container") or {}

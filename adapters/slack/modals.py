@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -128,12 +128,14 @@ def _epoch(initial: str | None) -> int | None:
 class Metadata:
     """What travels with a modal: the form's context, the channel to reply in, the
     message the form was opened from (channel and ts), to update once it is answered, and
-    the language it speaks (for what is said before the database is asked)."""
+    the language it speaks and the longest each text field may be (for what is checked
+    and said before the database is asked)."""
 
     context: str = ""
     reply_to: str = ""
     source: tuple[str, str] | None = None
     language: str = ""
+    limits: Mapping[str, int] = field(default_factory=dict)
 
 
 def modal(
@@ -148,6 +150,11 @@ def modal(
     stored: dict[str, Any] = {"context": form.context, "reply_to": reply_to}
     if language:
         stored["language"] = language
+    limits = {
+        f.name: f.max_length for f in form.fields if isinstance(f, TextField) and f.max_length
+    }
+    if limits:
+        stored["limits"] = limits
     if source is not None:
         stored["source"] = list(source)
     metadata = json.dumps(stored)
@@ -194,7 +201,18 @@ def metadata(view: Mapping[str, Any]) -> Metadata:
         reply_to=str(stored.get("reply_to") or ""),
         source=where,
         language=str(stored.get("language") or ""),
+        limits=_limits(stored.get("limits")),
     )
+
+
+def _limits(stored: object) -> dict[str, int]:
+    if not isinstance(stored, dict):
+        return {}
+    return {
+        str(name): limit
+        for name, limit in stored.items()
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0
+    }
 
 
 def inline_errors(view: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, str] | None:

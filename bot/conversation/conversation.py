@@ -108,16 +108,20 @@ class Conversation:
             stranger=lambda refusal: [Message(text=self.texts.render(DEFAULT_LANGUAGE, key))],
         )
 
-    def check(self, event: FormEvent, *, language: str) -> dict[str, Markup]:
+    def check(
+        self, event: FormEvent, *, language: str, limits: Mapping[str, int] | None = None
+    ) -> dict[str, Markup]:
         """Errors in a submitted form that show without the database, by field name, in
         `language` (the form's); empty when none are found, or when one belongs to no field
-        (the store says those). Never raises: a check that fails leaves it to the store."""
+        (the store says those). `limits`: the longest each text field was allowed to be
+        when the form was shown, where the platform carried it along; the store checks
+        again. Never raises: a check that fails leaves it to the store."""
         entry = FORMS.get(event.form_id)
         if entry is None or entry.check is None:
             return {}
         voice = self._voice(language)
         try:
-            problems = entry.check(self.core, event, voice.now)
+            problems = entry.check(self.core, event, voice.now, limits or {})
         except Exception:
             logger.exception("a form check failed; the form goes to the store unchecked")
             return {}

@@ -8,7 +8,7 @@ no longer exists).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from bot.application.core import Core
@@ -17,23 +17,36 @@ from bot.conversation.round_input import read_round_request
 from bot.errors import FieldErrors, InbrengError
 from bot.events import FormEvent
 from bot.services.responses import answer_problems
+from bot.services.rounds import RoundService
 
-FormCheck = Callable[[Core, FormEvent, datetime], list[InbrengError]]
+# The core, the submitted form, the moment, and the longest each text field was allowed
+# to be when the form was shown (as the platform carried it along; may be empty).
+FormCheck = Callable[[Core, FormEvent, datetime, Mapping[str, int]], list[InbrengError]]
 
 
-def answer_problems_of(core: Core, event: FormEvent, now: datetime) -> list[InbrengError]:
-    # An edit may keep a stored text longer than today's limit: only the store knows.
+def answer_problems_of(
+    core: Core, event: FormEvent, now: datetime, limits: Mapping[str, int]
+) -> list[InbrengError]:
+    # An edit may keep a stored text longer than today's limit: the form was shown with
+    # it; without it, only the store knows.
     new = event.context.startswith("round:")
-    limit = core.responses.max_chars if new else None
-    return answer_problems(
-        forms.read_answer(event.values),
-        limit=lambda name: limit if limit is not None else len(forms.value(event.values, name)),
-    )
+
+    def limit(name: str) -> int:
+        if name in limits:
+            return max(limits[name], core.responses.max_chars)
+        if new:
+            return core.responses.max_chars
+        return len(forms.value(event.values, name))
+
+    return answer_problems(forms.read_answer(event.values), limit=limit)
 
 
-def round_problems(core: Core, event: FormEvent, now: datetime) -> list[InbrengError]:
+def round_problems(
+    core: Core, event: FormEvent, now: datetime, limits: Mapping[str, int]
+) -> list[InbrengError]:
     try:
-        read_round_request(event.values, zone=core.texts.zone, now=now)
+        request = read_round_request(event.values, zone=core.texts.zone, now=now)
+        RoundService.validate(request, opens_at=request.opens_at or now, now=now)
     except FieldErrors as several:
         return list(several.errors)
     except InbrengError as error:
@@ -41,7 +54,9 @@ def round_problems(core: Core, event: FormEvent, now: datetime) -> list[InbrengE
     return []
 
 
-def erase_problems(core: Core, event: FormEvent, now: datetime) -> list[InbrengError]:
+def erase_problems(
+    core: Core, event: FormEvent, now: datetime, limits: Mapping[str, int]
+) -> list[InbrengError]:
     return erase_choice_problems(event.values)
 
 

@@ -162,9 +162,7 @@ class DeliveryService:
             network = uow.network.get()
         return network.language if network is not None else DEFAULT_LANGUAGE
 
-    def post_to_channels(
-        self, round_: Round, kind: DeliveryKind, *, actor: Actor
-    ) -> list[Channel]:
+    def post_to_channels(self, round_: Round, kind: DeliveryKind, *, actor: Actor) -> list[Channel]:
         """Queue a channel post of the round's status or summary in every channel of its
         pillars; returns the channels."""
         with self._uow_factory() as uow:
