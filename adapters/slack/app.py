@@ -292,7 +292,9 @@ class SlackBot:
         failed): 500, so Slack sends it again. Slower than that: 503, so Slack sends it
         again, while the recording goes on and replies when done; the retry is then a
         repeat (its event_id is committed with what the message stored) and is ignored.
-        Bolt never answers 404 here: a response is always given."""
+        Bolt never answers 404 here: a response is always given. In Socket Mode a status
+        other than 200 leaves the envelope unacknowledged, which Slack sends again too.
+        Other events (mentions, App Home) are acknowledged at once, as Bolt does."""
         if body.get("type") != "event_callback" or not payloads.written_to_bot(body):
             await next()
             return None
