@@ -206,8 +206,8 @@ class SlackBot:
         else in the DM, rather than hearing nothing."""
         try:
             return await self._receive(body, request)
-        except Exception:
-            logger.exception("a Slack %s could not be handled", body.get("type") or "command")
+        except Exception as error:
+            _log_failure(f"a Slack {body.get('type') or 'command'} could not be handled", error)
         who = payloads.actor(payloads.sender(body) or payloads.Sender(team_id="", user_id=""))
         post = blocks.render([self._conversation.failed()])[0]
         try:
@@ -237,8 +237,8 @@ class SlackBot:
         await ack()
         try:
             received = await self._receive(body, request)
-        except Exception:
-            logger.exception("a submitted form could not be stored")
+        except Exception as error:
+            _log_failure("a submitted form could not be stored; given back to the member", error)
             await self._not_saved(view, who, stored.language)
             return
         if received is None:
@@ -320,8 +320,9 @@ class SlackBot:
     async def _reply_when_recorded(self, work: asyncio.Future[Received], event: Body) -> None:
         try:
             received = await work
-        except Exception:
-            return  # logged by the retry's turn; Slack sends the message again
+        except Exception as error:  # Slack was answered 503: it sends the message again
+            _log_failure("a slow direct message could not be recorded", error)
+            return
         if received is not None:
             await self._reply(*received, channel=event.get("channel"))
 
@@ -550,6 +551,13 @@ def refusals_logged() -> Iterator[None]:
         yield
     except SlackApiError as error:
         logger.warning("Slack refused a call: %s", error_code(error))
+
+
+def _log_failure(what: str, error: Exception) -> None:
+    """One line, naming the error's type only: a database error's text may quote the
+    member's own (SQL parameters). The traceback goes to the debug log."""
+    logger.error("%s (%s)", what, type(error).__name__)
+    logger.debug("%s", what, exc_info=error)
 
 
 def _fits_home(messages: list[Message]) -> bool:

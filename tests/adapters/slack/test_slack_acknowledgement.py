@@ -211,3 +211,23 @@ def test_a_direct_message_while_the_database_is_down_is_not_acknowledged(
     slack.settle()
     [answer] = dm_posts(slack, MEMBER_ID)  # answered once, by whichever got it recorded
     assert "rondes" in all_text(answer)
+
+
+def test_a_button_while_the_database_is_down_gets_an_answer(
+    slack: SlackServer, database_url: str, open_round: Round
+) -> None:
+    slack.run_outbox()
+    [invitation] = dm_posts(slack, MEMBER_ID)
+    with database_down(database_url):
+        pressed = slack.click(
+            MEMBER_ID,
+            button_ids(invitation)["Niets deze keer"],
+            str(open_round.id),
+            message_ts=invitation.params.get("ts", "1700000000.000100"),
+        )
+        assert pressed.status == 200
+        [answer] = slack.slack.wait_for("response_url")
+        slack.settle()
+
+    assert "Dat lukte niet" in all_text(answer)
+    assert slack.slack.calls_to("chat.update") == []
