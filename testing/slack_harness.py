@@ -183,9 +183,26 @@ class SlackServer:
         )
         return self.post_signed(urlencode({"payload": json.dumps(body)}), content_type=FORM)
 
-    def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
-        body = view_submission(user_id, view, values)
-        return self.post_signed(urlencode({"payload": json.dumps(body)}), content_type=FORM)
+    def submit(
+        self, user_id: str, view: dict[str, Any], values: dict[str, Any], **signing: Any
+    ) -> Reply:
+        """Submit a modal the bot opened, with the id and hash Slack gave it."""
+        body = view_submission(user_id, {**self.shown_view(view), **view}, values)
+        return self.post_signed(
+            urlencode({"payload": json.dumps(body)}), content_type=FORM, **signing
+        )
+
+    def shown_view(self, view: dict[str, Any]) -> dict[str, Any]:
+        """The id and hash the fake gave `view` (as sent to views.open) when it opened it:
+        the call that sent this very view, else the latest that sent an equal one."""
+        opened = [c for c in self.slack.calls_to("views.open") if c.answer and c.answer.get("ok")]
+        call = next((c for c in opened if c.params.get("view") is view), None) or next(
+            (c for c in reversed(opened) if c.params.get("view") == view), None
+        )
+        if call is None or call.answer is None:
+            return {}
+        shown = call.answer["view"]
+        return {"id": shown["id"], "hash": shown["hash"]}
 
     def event(
         self, event: dict[str, Any], *, event_id: str, headers: dict[str, str] | None = None
@@ -248,14 +265,16 @@ def command_fields(slack: FakeSlackWebApi, user_id: str, text: str) -> dict[str,
     raw = (SLACK_FIXTURES / "commands/slash_command_slack_docs_example.txt").read_text()
     parsed = parse_qs(raw.strip(), keep_blank_values=True)
     fields = {key: values[0] for key, values in parsed.items()}
+    number = next(_REQUESTS)
     fields.update(
         team_id=TEAM,
         user_id=user_id,
         command="/inbreng",
         text=text,
         channel_id="C0GENERAL",
-        # Slack gives every command a response_url of its own.
-        response_url=slack.response_url(f"command-{user_id}-{next(_REQUESTS)}"),
+        # Slack gives every command a response_url and a trigger_id of its own.
+        response_url=slack.response_url(f"command-{user_id}-{number}"),
+        trigger_id=f"{number}.{fields.get('trigger_id', '1')}",
     )
     return fields
 
@@ -319,14 +338,15 @@ def button_payload(
         "is_ephemeral": ephemeral,
     }
     body["channel"] = {"id": channel, "name": "directmessage"}
-    body["response_url"] = slack.response_url(f"action-{user_id}-{next(_REQUESTS)}")
+    number = next(_REQUESTS)
+    body["response_url"] = slack.response_url(f"action-{user_id}-{number}")
     body["actions"] = [
         {
             "action_id": action_id,
             "block_id": "b1",
             "value": value,
             "type": "button",
-            "action_ts": "1700000000.1",
+            "action_ts": f"1700000000.{number}",  # Slack's moment of each press
         }
     ]
     return body

@@ -1,8 +1,14 @@
 """The Bolt app: Slack requests in, the conversation's replies out.
 
-Every listener acknowledges first and does the slow work after, except a modal
-submission: Slack shows validation errors only from the acknowledgement itself.
-The conversation is synchronous (it talks to the database), so it runs in threads.
+Every listener acknowledges first and does the work that needs the database after, so
+Bolt never answers 404 (its "unhandled request" past Slack's 3 s) for a request the bot
+goes on to handle. A modal submission is checked first without the database: Slack shows
+errors beside the fields only from the acknowledgement itself. Work after an
+acknowledgement that fails tells the member so in the chat, and a submitted form gives
+back what was typed. A direct message is the exception: it is recorded before it is
+acknowledged, so that one that cannot be recorded is retried by Slack
+(`_record_direct_message`). The conversation is synchronous (it talks to the database),
+so it runs in threads.
 """
 
 from __future__ import annotations
@@ -11,12 +17,12 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -24,9 +30,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, modals, payloads
 from adapters.slack.actions import FORM_PREFIX, PREFIX
+from adapters.slack.home_refresh import HomeRefresher
 from adapters.slack.messenger import error_code
 from bot.conversation.conversation import Conversation, Outcome, Reply
-from bot.events import Actor, CommandEvent
+from bot.events import Actor, CommandEvent, FormEvent
+from bot.markup import Markup
 from bot.messages import File, Form, Message, Placement
 
 logger = logging.getLogger(__name__)
@@ -34,6 +42,11 @@ logger = logging.getLogger(__name__)
 COMMAND = "/inbreng"
 Body = dict[str, Any]
 Answer = Callable[[Actor, str | None], Reply]  # the conversation's, to a sender and repeat key
+Received = tuple[Reply, Actor] | None
+# How long a direct message may take to be recorded before Slack gets its answer: well
+# within Slack's 3 s, and past it Slack is asked to send the event again.
+DM_RECORD_SECONDS = 2.0
+RECEIVED = "inbreng_received"  # the Bolt context key of a direct message recorded before its ack
 
 
 class SlackBot:
@@ -50,6 +63,7 @@ class SlackBot:
         self._texts = conversation.texts
         self._client = client
         self._dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self._homes = HomeRefresher(self._publish_home)
         self.app = AsyncApp(
             client=client,
             signing_secret=signing_secret,
@@ -67,6 +81,7 @@ class SlackBot:
         self.app.event("app_mention")(self._tracked(self._on_mention))
         self.app.event("app_home_opened")(self._tracked(self._on_home))
         self.app.middleware(self._note_rate_limits)
+        self.app.middleware(self._record_direct_message)
 
     def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         # functools.wraps keeps the listener's parameter names, which Bolt reads to know
@@ -84,6 +99,10 @@ class SlackBot:
 
         return run
 
+    def _track(self, task: asyncio.Task[Any]) -> None:
+        self._under_way.add(task)
+        task.add_done_callback(self._under_way.discard)
+
     async def finish(self, timeout: float) -> int:
         """Wait (at most `timeout` seconds) for listeners still at work; returns how many
         did not finish in time."""
@@ -93,6 +112,11 @@ class SlackBot:
         if late:
             logger.warning("%s Slack requests still at work when stopping", len(late))
         return len(late)
+
+    def drop_home_refreshes(self) -> None:
+        """On stopping: App Home refreshes not yet done are dropped (pages are built again
+        when opened)."""
+        self._homes.close()
 
     # -- listeners ---------------------------------------------------------------
 
@@ -140,7 +164,7 @@ class SlackBot:
         self, ack: AsyncAck, body: Body, respond: AsyncRespond, request: AsyncBoltRequest
     ) -> None:
         await ack()
-        received = await self._receive(body, request)
+        received = await self._after_ack(body, request, respond)
         if received is None:
             return
         reply, who = received
@@ -150,7 +174,7 @@ class SlackBot:
         self, ack: AsyncAck, body: Body, respond: AsyncRespond, request: AsyncBoltRequest
     ) -> None:
         await ack()
-        received = await self._receive(body, request)
+        received = await self._after_ack(body, request, respond)
         if received is None:
             return
         reply, who = received
@@ -158,7 +182,7 @@ class SlackBot:
         trigger_id = body.get("trigger_id")
         if container.get("type") == "view":  # the App Home tab, published again below
             await self._reply(reply, who, trigger_id=trigger_id)
-            await self._publish_home(who)
+            self._homes.refresh(who)
         elif container.get("is_ephemeral"):
             await self._reply(
                 reply, who, trigger_id=trigger_id, respond=respond, replacing=Replaced()
@@ -174,22 +198,56 @@ class SlackBot:
                 replacing=Replaced(source) if source else None,
             )
 
+    async def _after_ack(
+        self, body: Body, request: AsyncBoltRequest, respond: AsyncRespond
+    ) -> Received:
+        """`_receive` for a command or a button, already acknowledged: when it fails (the
+        database is away), the member is told to try again, privately where they asked,
+        else in the DM, rather than hearing nothing."""
+        try:
+            return await self._receive(body, request)
+        except Exception as error:
+            _log_failure(f"a Slack {body.get('type') or 'command'} could not be handled", error)
+        who = payloads.actor(payloads.sender(body) or payloads.Sender(team_id="", user_id=""))
+        post = blocks.render([self._conversation.failed()])[0]
+        try:
+            if body.get("response_url"):
+                await respond(response_type="ephemeral", replace_original=False, **post)
+            elif who.user_id:
+                await self._post(None, who, post)
+        except Exception as error:  # Slack is away too: nothing more to do
+            logger.warning("could not say a request failed: %s", type(error).__name__)
+        return None
+
     async def _on_form(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
-        received = await self._receive(body, request)
+        """Errors found without the database come back in the acknowledgement, beside the
+        fields. Anything else is acknowledged at once (the modal closes) and stored after;
+        its outcome comes in the chat: the confirmation, or a message that it was not saved
+        with everything typed."""
+        view = body.get("view") or {}
+        stored = modals.metadata(view)
+        who = payloads.actor(payloads.sender(body) or payloads.Sender(team_id="", user_id=""))
+        event = payloads.to_event(body, who)
+        if isinstance(event, FormEvent):
+            found = self._conversation.check(event, language=stored.language, limits=stored.limits)
+            errors = modals.inline_errors(view, found)
+            if errors:
+                await ack(response_action="errors", errors=errors)
+                return
+        await ack()
+        try:
+            received = await self._receive(body, request)
+        except Exception as error:
+            _log_failure("a submitted form could not be stored; given back to the member", error)
+            await self._not_saved(view, who, stored.language)
+            return
         if received is None:
-            await ack()
             return
         reply, who = received
         again = next((m.form for m in reply.messages if m.form is not None), None)
-        if again is not None:  # not stored: the form comes back with its errors
-            errors = modals.field_errors(again)
-            if errors and len(errors) == len(again.errors):
-                await ack(response_action="errors", errors=errors)
-            else:
-                await ack(response_action="update", view=modals.modal(again))
+        if again is not None:  # not stored, for reasons only the database knew
+            await self._not_saved(view, who, reply.language, again.errors)
             return
-        await ack()
-        stored = modals.metadata(body.get("view") or {})
         source = payloads.Source(*stored.source) if stored.source else None
         await self._reply(
             reply,
@@ -197,21 +255,84 @@ class SlackBot:
             channel=stored.reply_to or None,
             replacing=Replaced(source) if source else None,
         )
-        await self._publish_home(who)
+        self._homes.refresh(who)
+
+    async def _not_saved(
+        self,
+        view: Body,
+        who: Actor,
+        language: str,
+        problems: Mapping[str, Markup] | None = None,
+    ) -> None:
+        """In the DM: the form was not saved, why where known, and what was typed."""
+        message = self._conversation.not_saved(
+            modals.typed(view), language=language, problems=problems
+        )
+        try:
+            for post in blocks.render([message]):
+                await self._post(None, who, post)
+        except Exception as error:
+            logger.error(
+                "a member's unsaved form could not be given back: %s", type(error).__name__
+            )
 
     async def _on_form_closed(self, ack: AsyncAck) -> None:
         await ack()  # nothing was submitted, so nothing to keep
 
-    async def _on_message(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
-        await ack()
+    async def _record_direct_message(
+        self,
+        body: Body,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
+        next: Callable[[], Awaitable[None]],
+    ) -> BoltResponse | None:
+        """A direct message to the bot is recorded before Slack gets its answer (Bolt
+        acknowledges events before their listener runs). Recorded within
+        DM_RECORD_SECONDS: 200, and the listener replies. Not recordable (the database
+        failed): 500, so Slack sends it again. Slower than that: 503, so Slack sends it
+        again, while the recording goes on and replies when done; the retry is then a
+        repeat (its event_id is committed with what the message stored) and is ignored.
+        Bolt never answers 404 here: a response is always given. In Socket Mode a status
+        other than 200 leaves the envelope unacknowledged, which Slack sends again too.
+        Other events (mentions, App Home) are acknowledged at once, as Bolt does."""
+        if body.get("type") != "event_callback" or not payloads.written_to_bot(body):
+            await next()
+            return None
         event = body.get("event") or {}
-        if not payloads.written_to_bot(body):
+        if event.get("type") != "message":
+            await next()
+            return None
+        work = asyncio.ensure_future(self._receive(body, request))
+        self._track(work)
+        done, _ = await asyncio.wait({work}, timeout=DM_RECORD_SECONDS)
+        if not done:
+            self._track(asyncio.ensure_future(self._reply_when_recorded(work, event)))
+            logger.warning("a direct message is slow to record; Slack is asked to send it again")
+            return BoltResponse(status=503, body="")
+        if work.exception() is not None:
+            logger.error("a direct message could not be recorded (%s); Slack will send it again",
+                         type(work.exception()).__name__)  # fmt: skip
+            return BoltResponse(status=500, body="")
+        context[RECEIVED] = work.result()
+        await next()
+        return None
+
+    async def _reply_when_recorded(self, work: asyncio.Future[Received], event: Body) -> None:
+        try:
+            received = await work
+        except Exception as error:  # Slack was answered 503: it sends the message again
+            _log_failure("a slow direct message could not be recorded", error)
             return
-        received = await self._receive(body, request)
+        if received is not None:
+            await self._reply(*received, channel=event.get("channel"))
+
+    async def _on_message(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
+        await ack()  # Bolt has acknowledged already; recorded by _record_direct_message
+        received: Received = context.get(RECEIVED)
         if received is None:
             return
         reply, who = received
-        await self._reply(reply, who, channel=event.get("channel"))
+        await self._reply(reply, who, channel=(body.get("event") or {}).get("channel"))
 
     async def _on_mention(self, ack: AsyncAck, body: Body, request: AsyncBoltRequest) -> None:
         """In a channel, the bot answers only privately: help, and where to find it."""
@@ -362,7 +483,8 @@ class SlackBot:
             if not trigger_id:
                 raise ValueError("no trigger id")
             await self._client.views_open(
-                trigger_id=trigger_id, view=modals.modal(form, reply_to=reply_to, source=where)
+                trigger_id=trigger_id,
+                view=modals.modal(form, reply_to=reply_to, source=where, language=language),
             )
         except (SlackApiError, ValueError) as error:
             if trigger_id or form.opened_by is None:
@@ -391,6 +513,7 @@ class SlackBot:
             )
 
     async def _publish_home(self, who: Actor) -> None:
+        """Build and show the member's App Home now (see HomeRefresher for when)."""
         home = await asyncio.to_thread(self._conversation.home, who, fits=_fits_home)
         await self._show_home(home, who)
 
@@ -430,14 +553,47 @@ def refusals_logged() -> Iterator[None]:
         logger.warning("Slack refused a call: %s", error_code(error))
 
 
+def _log_failure(what: str, error: Exception) -> None:
+    """One line, naming the error's type only: a database error's text may quote the
+    member's own (SQL parameters). The traceback goes to the debug log."""
+    logger.error("%s (%s)", what, type(error).__name__)
+    logger.debug("%s", what, exc_info=error)
+
+
 def _fits_home(messages: list[Message]) -> bool:
     return len(blocks.view_blocks(messages)) <= blocks.HOME_BLOCKS
 
 
 def repeat_key(req: AsyncBoltRequest) -> str | None:
-    """What makes a request a repeat: an event's id, else its signature."""
+    """What makes a request a repeat, whenever and however often Slack (or a member's
+    double click) sends it: never the signature alone, which changes with the timestamp.
+
+    - an event: its event_id;
+    - a modal submission: the user, and the view's id and hash. A double click, a retry
+      and the same body signed again all carry the same view; a view shown again with
+      changes (by `response_action: update`) has a new hash, and errors shown beside the
+      fields store nothing, so the corrected form is a submission of its own;
+    - a button: the message or view it is on, its action_id and the action's action_ts,
+      which Slack gives each press;
+    - a slash command: its trigger_id, which Slack gives each invocation.
+    """
     body = req.body or {}
-    if body.get("type") == "event_callback" and body.get("event_id"):
+    kind = body.get("type")
+    if kind == "event_callback" and body.get("event_id"):
         return f"event:{body['event_id']}"
+    if kind == "view_submission":
+        view = body.get("view") or {}
+        user = (body.get("user") or {}).get("id", "")
+        if view.get("id") and view.get("hash"):
+            return f"view:{user}:{view['id']}:{view['hash']}"
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        container = body.get("container") or {}
+        where = container.get("message_ts") or container.get("view_id") or ""
+        pressed = actions[0].get("action_ts")
+        if pressed:
+            return f"action:{where}:{actions[0].get('action_id', '')}:{pressed}"
+    if body.get("command") and body.get("trigger_id"):
+        return f"command:{body['trigger_id']}"
     signature = req.headers.get("x-slack-signature")
     return f"signature:{signature[0]}" if signature else None

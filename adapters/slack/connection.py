@@ -51,6 +51,7 @@ class SlackConnection:
         if self._socket_handler is not None:
             await self._socket_handler.close_async()  # type: ignore[no-untyped-call]
         await self._bot.finish(grace_seconds)
+        self._bot.drop_home_refreshes()
         await self._session.close()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -126,19 +126,35 @@ def _epoch(initial: str | None) -> int | None:
 
 @dataclass(frozen=True)
 class Metadata:
-    """What travels with a modal: the form's context, the channel to reply in, and the
-    message the form was opened from (channel and ts), to update once it is answered."""
+    """What travels with a modal: the form's context, the channel to reply in, the
+    message the form was opened from (channel and ts), to update once it is answered, and
+    the language it speaks and the longest each text field may be (for what is checked
+    and said before the database is asked)."""
 
     context: str = ""
     reply_to: str = ""
     source: tuple[str, str] | None = None
+    language: str = ""
+    limits: Mapping[str, int] = field(default_factory=dict)
 
 
 def modal(
-    form: Form, *, reply_to: str = "", source: tuple[str, str] | None = None
+    form: Form,
+    *,
+    reply_to: str = "",
+    source: tuple[str, str] | None = None,
+    language: str = "",
 ) -> dict[str, Any]:
-    """The form as a modal view. `reply_to` (a channel) and `source` travel along."""
+    """The form as a modal view. `reply_to` (a channel), `source` and `language` travel
+    along."""
     stored: dict[str, Any] = {"context": form.context, "reply_to": reply_to}
+    if language:
+        stored["language"] = language
+    limits = {
+        f.name: f.max_length for f in form.fields if isinstance(f, TextField) and f.max_length
+    }
+    if limits:
+        stored["limits"] = limits
     if source is not None:
         stored["source"] = list(source)
     metadata = json.dumps(stored)
@@ -184,7 +200,43 @@ def metadata(view: Mapping[str, Any]) -> Metadata:
         context=str(stored.get("context") or ""),
         reply_to=str(stored.get("reply_to") or ""),
         source=where,
+        language=str(stored.get("language") or ""),
+        limits=_limits(stored.get("limits")),
     )
+
+
+def _limits(stored: object) -> dict[str, int]:
+    if not isinstance(stored, dict):
+        return {}
+    return {
+        str(name): limit
+        for name, limit in stored.items()
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0
+    }
+
+
+def inline_errors(view: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, str] | None:
+    """`errors` (by field name) as Slack shows them under the view's inputs; None when one
+    names no input of the view, which Slack would refuse."""
+    inputs = {b.get("block_id") for b in view.get("blocks") or () if b.get("type") == "input"}
+    if not errors or not set(errors) <= inputs:
+        return None
+    return {name: mrkdwn.clip(plain(m), INPUT_LABEL) for name, m in errors.items()}
+
+
+def typed(view: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The texts typed into the view's text inputs, each with its input's label, in the
+    view's order: what to give back when a submission could not be stored."""
+    state = view.get("state", {}).get("values", {})
+    found: list[tuple[str, str]] = []
+    for block in view.get("blocks") or ():
+        if block.get("type") != "input":
+            continue
+        for element in (state.get(block.get("block_id")) or {}).values():
+            text = element.get("value") if element.get("type") == "plain_text_input" else None
+            if isinstance(text, str) and text.strip():
+                found.append((str((block.get("label") or {}).get("text") or ""), text))
+    return found
 
 
 def values(view: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:

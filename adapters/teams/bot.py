@@ -217,10 +217,19 @@ class TeamsBot:
 
 
 def _repeat_key(activity: Activity) -> str | None:
-    """What makes a message a repeat: its id in its conversation."""
-    if activity.type != ActivityTypes.message or not activity.id:
+    """What makes a message a repeat: its id in its conversation; for a submitted form
+    card, the card: the id of its activity and the token it was sent with. A double click
+    on Submit sends two activities with ids of their own, but the same card; the card
+    shown again with its errors has a new token, so the corrected form counts."""
+    if activity.type != ActivityTypes.message:
         return None
-    return f"{activities.conversation_id(activity)}:{activity.id}"
+    conversation = activities.conversation_id(activity)
+    submitted = card_data.parse(activity.value)
+    if isinstance(submitted, card_data.FormSubmitted) and submitted.card:
+        return f"{conversation}:card:{activity.reply_to_id or ''}:{submitted.card}"
+    if not activity.id:
+        return None
+    return f"{conversation}:{activity.id}"
 
 
 def message_activity(attachment: dict[str, Any]) -> Activity:

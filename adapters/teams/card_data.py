@@ -7,6 +7,7 @@ submission (any other bot's or app's) is never taken for one of our buttons or f
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,11 @@ CONTEXT = "context"
 MULTIPLE = "multiple"  # names of the fields whose value is several choices
 MOMENTS = "moments"  # names of the date-time fields: a date input and a time input each
 SOURCE = "source"  # the id of the card the form was opened from, to update when answered
-OWN_KEYS = frozenset({KIND, ACTION, VALUE, FORM_ID, CONTEXT, MULTIPLE, MOMENTS, SOURCE})
+# A token of each form card as sent: a second submission of the same card (a double click,
+# a retried delivery) carries it again, while the card shown again with its errors has a
+# new one. See `bot._repeat_key`.
+CARD = "card"
+OWN_KEYS = frozenset({KIND, ACTION, VALUE, FORM_ID, CONTEXT, MULTIPLE, MOMENTS, SOURCE, CARD})
 CHOICE_SEPARATOR = ","  # how Input.ChoiceSet with isMultiSelect joins its values
 TIME_SUFFIX = ".time"  # a date-time field's time input: its name with this; the date: its name
 
@@ -44,6 +49,7 @@ class FormSubmitted:
     context: str
     values: dict[str, FormValue]
     source: str = ""  # the activity id of the card the form was opened from
+    card: str = ""  # the token of the card as sent (CARD)
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,8 @@ def submit_data(form: Form, *, source: str = "") -> JsonObject:
     multiple = [f.name for f in form.fields if isinstance(f, ChoiceField) and f.multiple]
     moments = [f.name for f in form.fields if isinstance(f, DateTimeField)]
     data: JsonObject = {KIND: FORM, FORM_ID: form.form_id, CONTEXT: form.context,
-                        MULTIPLE: multiple, MOMENTS: moments}  # fmt: skip
+                        MULTIPLE: multiple, MOMENTS: moments,
+                        CARD: secrets.token_urlsafe(12)}  # fmt: skip
     if source:
         data[SOURCE] = source
     return data
@@ -92,10 +99,12 @@ def _button(value: dict[Any, Any]) -> Submitted | None:
 def _form(value: dict[Any, Any]) -> Submitted | None:
     form_id, context = value.get(FORM_ID), value.get(CONTEXT, "")
     multiple, moments = value.get(MULTIPLE, []), value.get(MOMENTS, [])
-    source = value.get(SOURCE, "")
+    source, card = value.get(SOURCE, ""), value.get(CARD, "")
     if not isinstance(form_id, str) or not form_id or not isinstance(context, str):
         return None
     if not _names(multiple) or not _names(moments) or not isinstance(source, str):
+        return None
+    if not isinstance(card, str):
         return None
     values: dict[str, FormValue] = {}
     for name, entered in value.items():
@@ -110,7 +119,9 @@ def _form(value: dict[Any, Any]) -> Submitted | None:
     for name in moments:
         if name not in OWN_KEYS:
             values[name] = _moment(values, name)
-    return FormSubmitted(form_id=form_id, context=context, values=values, source=source)
+    return FormSubmitted(
+        form_id=form_id, context=context, values=values, source=source, card=card[:64]
+    )
 
 
 def _names(names: object) -> bool:

@@ -13,8 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.application.core import Core
-from bot.conversation import command_help, member_commands, privacy_commands, round_commands
+from bot.conversation import (
+    command_help,
+    form_checks,
+    member_commands,
+    privacy_commands,
+    round_commands,
+)
 from bot.conversation.commands import Command
+from bot.conversation.form_checks import FormCheck
 from bot.conversation.turn import Turn
 from bot.events import FormEvent
 from bot.messages import Message
@@ -37,6 +44,8 @@ class CommandEntry:
 class FormEntry:
     handler: FormHandler
     permission: Permission
+    # What can be checked without the database, before the form is acknowledged.
+    check: FormCheck | None = None
 
 
 def show_help(core: Core, turn: Turn, args: list[str]) -> list[Message]:
@@ -107,7 +116,19 @@ COMMANDS: dict[Command, CommandEntry] = {
 }
 
 FORMS: dict[str, FormEntry] = {
-    "answer": FormEntry(handler=member_commands.submit_answer, permission=Permission.ANSWER),
-    "round": FormEntry(handler=round_commands.submit_round, permission=Permission.MANAGE_ROUNDS),
-    "erase": FormEntry(handler=privacy_commands.submit_erase, permission=Permission.OWN_DATA),
+    "answer": FormEntry(
+        handler=member_commands.submit_answer,
+        permission=Permission.ANSWER,
+        check=form_checks.answer_problems_of,
+    ),
+    "round": FormEntry(
+        handler=round_commands.submit_round,
+        permission=Permission.MANAGE_ROUNDS,
+        check=form_checks.round_problems,
+    ),
+    "erase": FormEntry(
+        handler=privacy_commands.submit_erase,
+        permission=Permission.OWN_DATA,
+        check=form_checks.erase_problems,
+    ),
 }

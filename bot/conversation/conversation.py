@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -16,11 +16,12 @@ from bot.conversation.turn import Turn
 from bot.domain import Installation, Platform
 from bot.errors import InbrengError
 from bot.events import Actor, ButtonEvent, CommandEvent, Event, FormEvent, MessageEvent
-from bot.markup import join
-from bot.messages import Button, ButtonStyle, Message
+from bot.markup import Markup, escape, join
+from bot.messages import Button, ButtonStyle, Field, Message
 from bot.permissions import require_somewhere
 from bot.services.members import Refusal
 from bot.texts import DEFAULT_LANGUAGE, available_languages
+from bot.voice import Voice
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,55 @@ class Conversation:
             stranger=lambda refusal: [Message(text=self.texts.render(DEFAULT_LANGUAGE, key))],
         )
 
+    def check(
+        self, event: FormEvent, *, language: str, limits: Mapping[str, int] | None = None
+    ) -> dict[str, Markup]:
+        """Errors in a submitted form that show without the database, by field name, in
+        `language` (the form's); empty when none are found, or when one belongs to no field
+        (the store says those). `limits`: the longest each text field was allowed to be
+        when the form was shown, where the platform carried it along; the store checks
+        again. Never raises: a check that fails leaves it to the store."""
+        entry = FORMS.get(event.form_id)
+        if entry is None or entry.check is None:
+            return {}
+        voice = self._voice(language)
+        try:
+            problems = entry.check(self.core, event, voice.now, limits or {})
+        except Exception:
+            logger.exception("a form check failed; the form goes to the store unchecked")
+            return {}
+        if any(p.field is None for p in problems):
+            return {}
+        return {str(p.field): voice.t(f"errors.{p.key}", **p.params) for p in problems}
+
+    def not_saved(
+        self,
+        typed: list[tuple[str, str]],
+        *,
+        language: str,
+        problems: Mapping[str, Markup] | None = None,
+    ) -> Message:
+        """After a form was acknowledged, its answer could not be stored: say so, why
+        where known, and give back what was typed (label, text) so nothing is lost."""
+        voice = self._voice(language)
+        reasons = join("\n", (f"• {p}" for p in (problems or {}).values()))
+        return Message(
+            title=voice.t("not_saved.title"),
+            text=voice.t("not_saved.text", reasons=reasons, typed=bool(typed)),
+            fields=tuple(Field(label=escape(label), value=escape(text)) for label, text in typed),
+        )
+
+    def failed(self, language: str | None = None) -> Message:
+        """A request acknowledged but not carried out (the database failed): try again.
+        Without the member's language, in every language."""
+        if language is not None:
+            return Message(text=self._voice(language).t("not_saved.try_again"))
+        return self._in_every_language("not_saved.try_again")
+
+    def _voice(self, language: str) -> Voice:
+        known = language if language in available_languages() else DEFAULT_LANGUAGE
+        return Voice(texts=self.texts, language=known, now=self.core.clock.now())
+
     def installed(self, installation: Installation) -> None:
         """The bot was added to a team (Teams): remembered, to find members and channels."""
         self.core.installations.installed(installation)
@@ -172,9 +222,12 @@ class Conversation:
     def stranger_message(self, refusal: Refusal = Refusal.NOT_A_MEMBER) -> Message:
         """For people who are not taken for members, and why: one line in every language,
         since we cannot know theirs."""
+        return self._in_every_language(f"errors.{refusal.value}")
+
+    def _in_every_language(self, key: str) -> Message:
         texts = self.core.texts
         return Message(
-            text=join("\n\n", (texts.render(lang, f"errors.{refusal.value}")
+            text=join("\n\n", (texts.render(lang, key)
                                 for lang in sorted(available_languages(), key=_default_first)))
         )  # fmt: skip
 

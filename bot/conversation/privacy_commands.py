@@ -7,10 +7,10 @@ import json
 from bot.application.core import Core
 from bot.conversation import forms
 from bot.conversation.commands import Command
+from bot.conversation.form_checks import erase_choice_problems
 from bot.conversation.turn import Turn
 from bot.errors import InbrengError
 from bot.events import FormEvent
-from bot.markup import Markup
 from bot.messages import Button, ButtonStyle, File, Message
 
 _EXPORT_WORDS = frozenset({"export", "download", "gegevens"})
@@ -60,16 +60,11 @@ def export(core: Core, turn: Turn) -> list[Message]:
 
 
 def submit_erase(core: Core, turn: Turn, event: FormEvent) -> list[Message]:
-    answers = forms.value(event.values, "answers")
-    confirm = event.values.get("confirm", ())
-    confirmed = confirm == "yes" or (isinstance(confirm, tuple) and "yes" in confirm)
-    if answers not in ("keep", "delete") or not confirmed:
-        errors: dict[str, Markup] = {}
-        if answers not in ("keep", "delete"):
-            errors["answers"] = turn.t("errors.field_required")
-        if not confirmed:
-            errors["confirm"] = turn.t("errors.erase_not_confirmed")
+    problems = erase_choice_problems(event.values)
+    if problems:
+        errors = {str(e.field): turn.t(f"errors.{e.key}", **e.params) for e in problems}
         return [Message(form=forms.erase_form(turn, values=event.values, errors=errors))]
+    answers = forms.value(event.values, "answers")
     erasure = core.privacy.erase(turn.member, keep_answers_anonymised=answers == "keep")
     return [
         Message(

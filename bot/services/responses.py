@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain import (
@@ -37,6 +38,33 @@ class AnswerInput:
 
 def clean_text(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def answer_problems(answer: AnswerInput, *, limit: Callable[[str], int]) -> list[InbrengError]:
+    """What is wrong with an answer on its face, without the round it is for: an empty
+    text, a text longer than `limit(field)`, an unknown attribution."""
+    errors = []
+    text = clean_text(answer.text)
+    if not text:
+        errors.append(InbrengError("text_empty", field="text"))
+    for name, value in (("text", text), ("network_help", clean_text(answer.network_help))):
+        longest = limit(name)
+        if len(value) > longest:
+            errors.append(
+                InbrengError("text_too_long", field=name, limit=longest, length=len(value))
+            )
+    if _attribution(answer) is None:
+        errors.append(
+            InbrengError("unknown_attribution", field="attribution", value=answer.attribution)
+        )
+    return errors
+
+
+def _attribution(answer: AnswerInput) -> Attribution | None:
+    try:
+        return Attribution(answer.attribution.strip().lower())
+    except ValueError:
+        return None
 
 
 class ResponseService:
@@ -146,17 +174,9 @@ class ResponseService:
         *,
         stored: Response | None = None,
     ) -> ResponseData:
-        errors = []
         text = clean_text(answer.text)
         network_help = clean_text(answer.network_help)
-        if not text:
-            errors.append(InbrengError("text_empty", field="text"))
-        for name, value in (("text", text), ("network_help", network_help)):
-            limit = self.limit(stored, name)
-            if len(value) > limit:
-                errors.append(
-                    InbrengError("text_too_long", field=name, limit=limit, length=len(value))
-                )
+        errors = answer_problems(answer, limit=lambda name: self.limit(stored, name))
         topic_id: int | None = None
         topic_slug = answer.topic.strip().lower()
         if topic_slug and topic_slug != OTHER_TOPIC:
@@ -173,13 +193,7 @@ class ResponseService:
                 )
             else:
                 topic_id = topic.id
-        try:
-            attribution = Attribution(answer.attribution.strip().lower())
-        except ValueError:
-            attribution = Attribution.NAME
-            errors.append(
-                InbrengError("unknown_attribution", field="attribution", value=answer.attribution)
-            )
+        attribution = _attribution(answer) or Attribution.NAME
         raise_if_any(errors)
         return ResponseData(
             round_id=round_.id,

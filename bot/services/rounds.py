@@ -80,7 +80,7 @@ class RoundService:
         opens_at = request.opens_at or now
         with self._uow_factory() as uow:
             pillars = self._pillars_for(uow, request.pillar_slug)
-            self._validate(request, opens_at=opens_at, now=now)
+            self.validate(request, opens_at=opens_at, now=now)
             title = request.meeting_title.strip() or " / ".join(p.name for p in pillars)
             meeting = uow.meetings.add(
                 MeetingData(
@@ -432,7 +432,9 @@ class RoundService:
         return [pillar]
 
     @staticmethod
-    def _validate(request: RoundRequest, *, opens_at: datetime, now: datetime) -> None:
+    def validate(request: RoundRequest, *, opens_at: datetime, now: datetime) -> None:
+        """The round's own rules, which need no database: its moments in order, its texts
+        not too long, its reminders within it. Raises what is wrong, all of it at once."""
         errors = []
         if request.closes_at <= opens_at:
             errors.append(InbrengError("closes_before_opening", field="closes_at"))

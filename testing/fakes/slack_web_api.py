@@ -293,6 +293,7 @@ class Call:
     fault: FaultKind | None = None  # the random fault injected into this answer, if any
     limited: bool = False  # refused by the rate limits
     refused: str | None = None  # refused for exceeding a limit of Slack's (its error code)
+    answer: JsonObject | None = field(default=None, repr=False)  # what the fake answered
 
 
 @dataclass
@@ -876,6 +877,7 @@ class FakeSlackWebApi(ServedFake):
             fault=result.fault,
             limited=result.limited,
             refused=result.refused,
+            answer=result.body if isinstance(result.body, dict) else None,
         )
         with self._recorded:
             self._calls.append(call)

@@ -77,6 +77,8 @@ VALUES: dict[str, Any] = {
     # a command typed wrongly
     "option": "--pilar", "suggestions": ["--pillar", "--place"], "suggestion": "show",
     "arguments": "a b",
+    # a form that could not be saved after it was acknowledged
+    "reasons": "• Dit veld is verplicht.", "typed": True,
 }  # fmt: skip
 
 

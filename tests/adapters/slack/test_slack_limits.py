@@ -134,6 +134,7 @@ def test_an_answer_stored_longer_than_one_slack_input_is_edited_whole(
         "attribution": "name",
     }
     assert slack.submit(MEMBER_ID, view, values).body == ""
+    slack.settle()  # stored after the acknowledgement
     [edited] = core.responses.of_member(member)
     assert edited.text == stored.text[:-12] + " Aanvulling."
     assert len(edited.text) == 3500

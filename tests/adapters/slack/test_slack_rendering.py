@@ -519,11 +519,18 @@ def test_a_form_becomes_a_modal_with_the_right_elements() -> None:
 
 
 def test_the_modal_carries_context_and_reply_channel_in_private_metadata() -> None:
-    view = modals.modal(answer_form(), reply_to="C0CHANNEL")
-    assert json.loads(view["private_metadata"]) == {"context": "round:3", "reply_to": "C0CHANNEL"}
+    view = modals.modal(answer_form(), reply_to="C0CHANNEL", language="en")
+    assert json.loads(view["private_metadata"]) == {
+        "context": "round:3",
+        "reply_to": "C0CHANNEL",
+        "language": "en",
+        "limits": {"text": 3000},
+    }
     assert len(view["private_metadata"]) <= modals.PRIVATE_METADATA
-    assert modals.metadata(view) == modals.Metadata("round:3", "C0CHANNEL")
-    assert modals.metadata(modals.modal(answer_form())) == modals.Metadata("round:3", "")
+    assert modals.metadata(view) == modals.Metadata(
+        "round:3", "C0CHANNEL", language="en", limits={"text": 3000}
+    )
+    assert modals.metadata(modals.modal(answer_form())).reply_to == ""
     sourced = modals.modal(answer_form(), source=("D0DM", "1700000000.000100"))
     assert modals.metadata(sourced).source == ("D0DM", "1700000000.000100")
     with pytest.raises(ValueError, match="too long"):

@@ -238,6 +238,7 @@ def test_invitation_answer_modal_confirmation_and_home(
 
     stored = slack.submit(MEMBER_ID, modal, answer_values())
     assert (stored.status, stored.body) == (200, "")
+    slack.settle()  # stored after the acknowledgement
     [response] = core.responses.of_member(member)
     assert response.text == "Scholen zijn te duur om te verduurzamen."
     confirmation = wait_until(lambda: dm_posts(slack, MEMBER_ID)[1:])[0]
@@ -447,6 +448,7 @@ def test_secretariat_creates_a_round_in_a_modal(slack: SlackServer, core: Core) 
     }
     reply = slack.submit(SECRETARIAT_ID, modal, values)
     assert (reply.status, reply.body) == (200, "")
+    slack.settle()  # stored after the acknowledgement
     assert [r.meeting.title for r in core.rounds.find()] == ["Pijleroverleg Bestuur"]
 
 

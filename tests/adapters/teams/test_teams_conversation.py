@@ -176,6 +176,23 @@ def test_an_answer_through_the_form_card_with_a_mistake_on_the_way(
     assert {"edit", "withdraw", "answer"} <= kinds
 
 
+def test_a_double_click_on_a_form_card_stores_one_answer(
+    bot: TeamsBot, core: Core, open_round: Round
+) -> None:
+    chat = PersonalChat(bot, "29:jansen")
+    form = answer_form(chat, open_round)
+    sent = teams_cards.press(form, submit_label(form), text="Twee keer geklikt.")
+
+    # Two activities, each with an id of its own, from the one card.
+    chat.submit(sent, on="form-2")
+    chat.submit(sent, on="form-2")
+
+    member = core.members.by_email("a.jansen@zeist.example")
+    assert member is not None
+    assert [r.text for r in core.responses.of_member(member)] == ["Twee keer geklikt."]
+    assert len(chat.adapter.updated_activities) == 1  # one confirmation in the card's place
+
+
 def test_cancel_takes_the_form_card_away_and_stores_nothing(
     bot: TeamsBot, core: Core, open_round: Round
 ) -> None:

@@ -257,7 +257,14 @@ def test_form_values_arrive_without_our_keys_and_multi_select_split() -> None:
             "options": ("a", "b"),
             "attribution": "anon",
         },
+        card=value[card_data.CARD],
     )
+
+
+def test_each_form_card_is_sent_with_a_token_of_its_own() -> None:
+    first, second = card_data.submit_data(answer_form()), card_data.submit_data(answer_form())
+
+    assert first[card_data.CARD] and first[card_data.CARD] != second[card_data.CARD]
 
 
 @pytest.mark.parametrize("chosen", ["", None])
@@ -520,6 +527,7 @@ def test_what_teams_sends_for_a_form_reads_back_as_its_values() -> None:
         form_id="answer",
         context="round:7",
         values={"topic": "wmo", "text": HOSTILE, "options": ("a", "b"), "attribution": "named"},
+        card=value[card_data.CARD],
     )
 
 

@@ -531,4 +531,5 @@ def test_a_round_form_forged_by_a_lead_through_slack_creates_nothing(
     assert [r.id for r in core.rounds.find()] == [open_round.id]
     # The same form from the secretariat does create the round: the values were valid.
     assert slack.submit(SECRETARIAT_ID, view, values).status == 200
+    slack.settle()
     assert [r.meeting.title for r in core.rounds.find()] == ["Pijleroverleg Financiën", "Nep"]

@@ -230,6 +230,7 @@ def test_the_round_form_in_slack_picks_moments_with_the_datetimepicker(
     }
     reply = slack.submit(SECRETARIAT_ID, form, values)
     assert (reply.status, reply.body) == (200, "")
+    slack.settle()  # stored after the acknowledgement
     [created] = core.rounds.find()
     assert (created.meeting.starts_at, created.closes_at) == (meeting, closes)
     assert created.status.value == "open"
