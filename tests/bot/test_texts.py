@@ -41,7 +41,7 @@ VALUES: dict[str, Any] = {
     "what": "round", "command": "close", "anonymised": 2, "deleted": 0, "open_rounds": 1,
     "revision": "0001", "current": None, "head": "0001", "path": "/tmp/x.json",
     "named": ["Soest", "Zeist"], "members": 30, "declines": 4, "reason": "Vul het vraagstuk in.",
-    "error": "slack: channel_not_found", "seconds": "1.2", "kind": "leden",
+    "error": "slack: channel_not_found", "seconds": "1.2", "attempts": 4, "kind": "leden",
     "changes": [("toegevoegd", 3)], "channels": 2, "until": WHEN.date(),
     "themes": [{"title": "Onderwijshuisvesting", "new": True, "answers": 3,
                 "organisations": ["Soest", "Zeist"], "anonymous": 1,
