@@ -173,6 +173,17 @@ class SqlDeliveryRepository:
             statement = statement.values(uncertain=True)
         return affected(self._session.execute(statement))
 
+    def extend_claims(
+        self, delivery_ids: Collection[int], *, worker: str, until: datetime
+    ) -> set[int]:
+        held = (
+            DeliveryRow.id.in_(list(delivery_ids)),
+            DeliveryRow.status == DeliveryStatus.CLAIMED.value,
+            DeliveryRow.claimed_by == worker,
+        )
+        self._session.execute(update(DeliveryRow).where(*held).values(claimed_until=until))
+        return set(self._session.scalars(select(DeliveryRow.id).where(*held)))
+
     def get(self, delivery_id: int) -> Delivery | None:
         row = self._session.get(DeliveryRow, delivery_id)
         return None if row is None else to_delivery(row)

@@ -305,7 +305,7 @@ def test_scheduler_lag_shows_a_tick_that_outlasts_its_interval(
         later = scrape(url)["inbreng_scheduler_last_tick_timestamp_seconds"][()]
         assert last_tick < later <= time.time()
         sending = [r for r in records(json_log) if r["message"].startswith("outbox:")]
-        assert sending and all(r["request_id"].startswith("tick-") for r in sending)
+        assert sending and all(r["request_id"].startswith("send-") for r in sending)
     finally:
         slack_api.latency = 0
         loop.run(server.stop())
