@@ -113,6 +113,12 @@ class PostgresServer:
         )
 
     def stop(self) -> None:
+        self.halt()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def halt(self) -> None:
+        """Stop the server as an outage would, keeping its data (`resume` starts it again):
+        its connections are cut and new ones are refused."""
         self.admin.close()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # "fast" shutdown
@@ -121,7 +127,11 @@ class PostgresServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def resume(self) -> None:
+        """Start a halted server again, on the same port with the same data."""
+        self.process = _spawn(self.bin_dir, self.directory, self.port, _as_user())
+        self.admin = wait_until_ready(self.process, self.port, self.directory / "postgres.log")
 
 
 def unprivileged_user() -> pwd.struct_passwd | None:
@@ -185,20 +195,7 @@ def _start_in(bin_dir: Path, directory: Path, user: pwd.struct_passwd | None) ->
 
     port = free_port()
     log_path = directory / "postgres.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                bin_dir / "postgres",
-                *("-D", str(data), "-p", str(port), "-h", "127.0.0.1", "-k", str(sockets)),
-                # Durability is worthless for a throwaway test server; speed is not.
-                *("-c", "fsync=off", "-c", "synchronous_commit=off"),
-                *("-c", "full_page_writes=off"),
-            ],
-            cwd=directory,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            **as_user,
-        )
+    process = _spawn(bin_dir, directory, port, as_user)
     try:
         admin = wait_until_ready(process, port, log_path)
     except BaseException:
@@ -209,6 +206,33 @@ def _start_in(bin_dir: Path, directory: Path, user: pwd.struct_passwd | None) ->
     return PostgresServer(
         bin_dir=bin_dir, directory=directory, process=process, port=port, admin=admin
     )
+
+
+def _spawn(
+    bin_dir: Path, directory: Path, port: int, as_user: dict[str, Any]
+) -> subprocess.Popen[bytes]:
+    with (directory / "postgres.log").open("ab") as log:
+        return subprocess.Popen(
+            [
+                bin_dir / "postgres",
+                *("-D", str(directory / "data"), "-p", str(port), "-h", "127.0.0.1"),
+                *("-k", str(directory / "sockets")),
+                # Durability is worthless for a throwaway test server; speed is not.
+                *("-c", "fsync=off", "-c", "synchronous_commit=off"),
+                *("-c", "full_page_writes=off"),
+            ],
+            cwd=directory,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            **as_user,
+        )
+
+
+def _as_user() -> dict[str, Any]:
+    user = unprivileged_user()
+    if user is None:
+        return {}
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
 
 
 def wait_until_ready(

@@ -1,0 +1,119 @@
+"""The outbox when the database falters, and when claims are short: nothing lost, nothing
+sent twice. The faults are made at the database itself (`tests/bot/fan_out.py`: a
+PostgreSQL server stopped and started again, a SQLite file locked by another connection);
+Slack is the fake Web API, which keeps each conversation's history as Slack does."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from bot.application.core import Core
+from bot.domain import DeliveryStatus, Platform, Round
+from bot.outbox.outbox import Outbox
+from testing.fakes.slack_web_api import FakeSlackWebApi
+from testing.slack_harness import SlackServer
+from tests.bot.fan_out import (  # noqa: F401 (fixtures)
+    MEMBERS,
+    Outage,
+    clock,
+    core,
+    database_url,
+    fan_out,
+    outage,
+    own_postgres,
+    posted,
+    slack,
+    slack_api,
+)
+
+OUTBOX_LOGGER = "bot.outbox.outbox"
+
+
+def statuses(core: Core, round_: Round) -> Counter[DeliveryStatus]:
+    return Counter(d.status for d in core.deliveries.for_round(round_.id))
+
+
+def test_a_database_outage_during_a_fan_out_loses_nothing_and_sends_nothing_twice(
+    core: Core,
+    slack: SlackServer,
+    slack_api: FakeSlackWebApi,
+    fan_out: Round,
+    outage: Outage,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before: when recording one send failed, the rest of its batch stayed claimed until
+    the claims ran out (minutes), and the log had a traceback at every tick."""
+    invitations = {str(d.id) for d in core.deliveries.for_round(fan_out.id)}
+    assert len(invitations) == MEMBERS
+    caplog.set_level(logging.INFO, logger=OUTBOX_LOGGER)
+    slack_api.latency = 0.05  # a fan-out that is still under way when the database goes
+    running = slack.begin(slack.server.jobs.send())
+
+    slack_api.wait_for("chat.postMessage", count=8)
+    outage.begin()
+    try:
+        during = running.result(timeout=120)
+    finally:
+        outage.end()
+
+    # Sends that reached Slack could not be recorded; nothing new started after that.
+    assert during["unrecorded"] >= 1
+    assert during["sent"] + during["unrecorded"] < MEMBERS
+    slack_api.latency = 0
+    # The database is back: what the outage left is recorded or given back at once, and
+    # sent now, although no claim has run out (they last five minutes).
+    after = slack.run(slack.server.jobs.send())
+    assert after["sent"] + during["sent"] + during["unrecorded"] == MEMBERS
+
+    assert statuses(core, fan_out) == {DeliveryStatus.SENT: MEMBERS}
+    assert posted(slack_api) == dict.fromkeys(invitations, 1)
+    # A message posted before the outage whose recording failed was recorded with what
+    # Slack answered, not looked for again nor posted again.
+    lines = [r for r in caplog.records if r.name == OUTBOX_LOGGER and r.levelno >= logging.WARNING]
+    started = [r.getMessage() for r in lines if "fault started" in r.getMessage()]
+    ended = [r.getMessage() for r in lines if "fault ended" in r.getMessage()]
+    assert len(started) == 1 and len(ended) == 1, [r.getMessage() for r in lines]
+    assert "deliveries left claimed" in started[0]
+    assert "deliveries given back" in ended[0]
+    assert not [r for r in lines if r.exc_info]  # one line per fault, no traceback
+
+
+def test_two_instances_with_claims_shorter_than_a_batch_send_nothing_twice(
+    core: Core, slack: SlackServer, slack_api: FakeSlackWebApi, fan_out: Round
+) -> None:
+    """Before: a claim ran out while its batch was still being sent, the other instance
+    took it up, found nothing on Slack yet, and sent it too. Now the claims are held while
+    their sends are under way."""
+    invitations = {str(d.id) for d in core.deliveries.for_round(fan_out.id)}
+    assert slack.server.slack is not None
+    messengers = {Platform.SLACK: slack.server.slack.messenger}
+    claim_for = timedelta(seconds=0.3)
+    instances = [
+        Outbox(
+            core=core,
+            messengers=messengers,
+            worker=name,
+            batch=20,
+            concurrency=2,
+            claim_for=claim_for,
+        )
+        for name in ("one", "two")
+    ]
+    slack_api.latency = 0.05  # a batch of 20, two at a time: longer than a claim
+
+    async def side_by_side() -> list[Counter[str]]:
+        return await asyncio.gather(*(outbox.send_due() for outbox in instances))
+
+    outcomes = slack.run(side_by_side(), timeout=120)
+
+    assert sum((o["sent"] for o in outcomes)) == MEMBERS
+    assert all(o["sent"] for o in outcomes)  # both took part
+    assert statuses(core, fan_out) == {DeliveryStatus.SENT: MEMBERS}
+    assert posted(slack_api) == dict.fromkeys(invitations, 1)
+    # No claim ran out under a live instance: nothing had to be looked for on Slack.
+    assert slack_api.calls_to("conversations.history") == []
