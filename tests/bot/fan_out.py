@@ -3,8 +3,8 @@ all on Slack, one round inviting them all, the outbox sending through the fake W
 (which keeps every conversation's history, as Slack does), and a database that a test can
 take away for a moment at the database itself.
 
-A module imports the fixtures it uses by name (`from tests.bot.fan_out import ...`); they
-replace the usual ones there: `database_url` is a database of its own, on a PostgreSQL
+A module takes the fixtures it uses by name (`core = fan_out.core`, ...); they replace
+the usual ones there: `database_url` is a database of its own, on a PostgreSQL
 server of the module's own that can be stopped and started again.
 """
 
@@ -147,14 +147,14 @@ def slack(conversation: Conversation, slack_api: FakeSlackWebApi) -> Iterator[Sl
 
 @pytest.fixture
 def fan_out(core: Core, clock: FakeClock) -> Round:
-    """A round open from now for a week, reminding two days before it closes: an
-    invitation for every member."""
+    """A round open from now (Tuesday) until Wednesday next week, reminding two days
+    before it closes (on Monday, a working day): an invitation for every member."""
     return core.rounds.create(
         RoundRequest(
             pillar_slug=PILLAR,
             meeting_title="Pijleroverleg",
             meeting_at=clock.now() + timedelta(days=14),
-            closes_at=clock.now() + timedelta(days=7),
+            closes_at=clock.now() + timedelta(days=8),
             reminders=(timedelta(days=2),),
         ),
         actor=OPERATOR,
@@ -164,19 +164,3 @@ def fan_out(core: Core, clock: FakeClock) -> Round:
 def posted(slack_api: FakeSlackWebApi) -> Counter[str]:
     """How often the message of each delivery (by its key) is in a member's DM."""
     return Counter(post.key for post in delivered(slack_api))
-
-
-__all__ = [
-    "MEMBERS",
-    "Outage",
-    "RunningClock",
-    "clock",
-    "core",
-    "database_url",
-    "fan_out",
-    "outage",
-    "own_postgres",
-    "posted",
-    "slack",
-    "slack_api",
-]

@@ -17,18 +17,17 @@ from bot.domain import DeliveryStatus, Platform, Round
 from bot.outbox.outbox import Outbox
 from testing.fakes.slack_web_api import FakeSlackWebApi
 from testing.slack_harness import SlackServer
-from tests.bot.fan_out import (  # noqa: F401 (fixtures)
-    MEMBERS,
-    Outage,
-    clock,
-    core,
-    database_url,
-    fan_out,
-    outage,
-    own_postgres,
-    posted,
-    slack,
-    slack_api,
+from tests.bot import fan_out as setup
+from tests.bot.fan_out import MEMBERS, Outage, posted
+
+# The fan-out's fixtures, replacing the usual ones in this module.
+own_postgres, database_url, outage = setup.own_postgres, setup.database_url, setup.outage
+clock, core, slack_api, slack, fan_out = (
+    setup.clock,
+    setup.core,
+    setup.slack_api,
+    setup.slack,
+    setup.fan_out,
 )
 
 OUTBOX_LOGGER = "bot.outbox.outbox"
@@ -111,7 +110,7 @@ def test_two_instances_with_claims_shorter_than_a_batch_send_nothing_twice(
 
     outcomes = slack.run(side_by_side(), timeout=120)
 
-    assert sum((o["sent"] for o in outcomes)) == MEMBERS
+    assert sum(o["sent"] for o in outcomes) == MEMBERS
     assert all(o["sent"] for o in outcomes)  # both took part
     assert statuses(core, fan_out) == {DeliveryStatus.SENT: MEMBERS}
     assert posted(slack_api) == dict.fromkeys(invitations, 1)
