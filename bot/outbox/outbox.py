@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -79,11 +79,26 @@ class Outbox:
 
         When the database fails around a send, no further send starts: what was not
         started is given back at once, what was sent is recorded as soon as the database
-        answers again (see `_settle_left`), and the fault is logged once, not per send."""
+        answers again (see `_settle_left`), and the fault is logged when it starts, with a
+        count while it lasts and when it ends, not at every send or run."""
         outcomes: Counter[str] = Counter()
-        if not await self._settle_left():
-            return outcomes
+        left_over = _Run()
+        await self._settle_left(left_over)
         run = _Run()
+        # On, even if some are still left: one that cannot be recorded holds up nothing.
+        await self._send_all(run, outcomes)
+        errors = left_over.errors + run.errors
+        last_error = run.error or left_over.error
+        if last_error is not None:
+            # Given back at once, if the database is back already.
+            await self._settle_left(_Run())
+            self._fault.failed(last_error, count=errors, left_claimed=self._left)
+        else:
+            self._fault.recovered(given_back=self._given_back)
+            self._given_back.clear()
+        return outcomes
+
+    async def _send_all(self, run: _Run, outcomes: Counter[str]) -> None:
         gate = asyncio.Semaphore(self._concurrency)
         batches: list[asyncio.Task[Counter[str]]] = []
         heartbeat = asyncio.create_task(self._heartbeat(run))
@@ -111,13 +126,6 @@ class Outbox:
             if isinstance(result, BaseException):
                 raise result
             outcomes += result
-        if run.error is not None:
-            await self._settle_left(quiet=True)  # at once, if the database is back already
-            self._fault.failed(run.error, count=run.errors, left_claimed=self._left)
-        else:
-            self._fault.recovered(given_back=self._given_back)
-            self._given_back.clear()
-        return outcomes
 
     async def _claim_batch(self, run: _Run) -> list[_Prepared]:
         """The next batch, claimed and composed; none when nothing is due, or when the
@@ -136,7 +144,6 @@ class Outbox:
         except Exception as error:
             run.failed(error)
             self._leave({delivery.id for delivery in claimed}, run)
-            await self._settle_left(quiet=True)
             return []
 
     def _claim(self, direct: bool) -> list[Delivery]:
@@ -259,33 +266,51 @@ class Outbox:
             run.lost |= held - still - run.settled
             run.held -= held - still
 
-    async def _settle_left(self, *, quiet: bool = False) -> bool:
+    async def _settle_left(self, run: _Run) -> None:
         """Record what a database fault left unrecorded: the sends that reached the
         platform as sent, the rest given back (those that may have arrived as uncertain,
-        so that whoever sends them next looks on the platform first). False while the
-        database still fails."""
-        if not self._left:
-            return True
+        so that whoever sends them next looks on the platform first).
+
+        The first failure ends the pass: the database is likely still away, and each try
+        may wait out a lock. The ones that failed most go last, so that one that cannot
+        be recorded holds up no other; once its claim has run out it is anyone's again,
+        and is left to the claims' own way of taking it up."""
         try:
-            for delivery_id, left in list(self._left.items()):
-                if left.sent is not None:
-                    await asyncio.to_thread(self._record, delivery_id, left.sent)
-                    del self._left[delivery_id]
-                    self._given_back.add(delivery_id)
-            for uncertain in (True, False):
-                ids = {i for i, left in self._left.items() if left.uncertain is uncertain}
-                if ids:
-                    await asyncio.to_thread(
-                        self._core.deliveries.release, ids, worker=self._worker, uncertain=uncertain
-                    )
-                    for delivery_id in ids:
-                        del self._left[delivery_id]
-                    self._given_back |= ids
-        except Exception as error:
-            if not quiet:
-                self._fault.failed(error, left_claimed=self._left)
-            return False
-        return True
+            await self._settle_each()
+        except _LeftError as failure:
+            run.failed(failure.error)
+            for delivery_id in failure.delivery_ids:
+                left = self._left[delivery_id]
+                self._left[delivery_id] = replace(left, failures=left.failures + 1)
+        now = self._core.clock.now()
+        for delivery_id, left in list(self._left.items()):
+            if left.claimed_until <= now:
+                del self._left[delivery_id]
+
+    async def _settle_each(self) -> None:
+        order = sorted(self._left.items(), key=lambda item: item[1].failures)
+        for delivery_id, left in order:
+            if left.sent is None:
+                continue
+            try:
+                await asyncio.to_thread(self._record, delivery_id, left.sent)
+            except Exception as error:
+                raise _LeftError(error, {delivery_id}) from error
+            del self._left[delivery_id]
+            self._given_back.add(delivery_id)
+        for uncertain in (True, False):
+            ids = {i for i, left in self._left.items() if left.uncertain is uncertain}
+            if not ids:
+                continue
+            try:
+                await asyncio.to_thread(
+                    self._core.deliveries.release, ids, worker=self._worker, uncertain=uncertain
+                )
+            except Exception as error:
+                raise _LeftError(error, ids) from error
+            for delivery_id in ids:
+                del self._left[delivery_id]
+            self._given_back |= ids
 
     def _leave(
         self,
@@ -296,8 +321,12 @@ class Outbox:
         uncertain: bool = False,
     ) -> None:
         """The database failed before these deliveries were recorded or given back."""
+        # At the latest: the claim was held (or made) at most `claim_for` ago.
+        until = self._core.clock.now() + self._claim_for
         for delivery_id in delivery_ids:
-            self._left[delivery_id] = _Left(sent=sent, uncertain=uncertain or sent is not None)
+            self._left[delivery_id] = _Left(
+                sent=sent, uncertain=uncertain or sent is not None, claimed_until=until
+            )
         run.held -= delivery_ids
 
     async def _send(self, prepared: _Prepared, run: _Run) -> str:
@@ -468,6 +497,8 @@ class _Left:
 
     sent: Sent | None
     uncertain: bool
+    claimed_until: datetime  # after that, the claims' own way takes it up
+    failures: int = 0  # tries to settle it that failed
 
 
 @dataclass
@@ -483,6 +514,15 @@ class _Run:
     def failed(self, error: Exception) -> None:
         self.error = error
         self.errors += 1
+
+
+class _LeftError(Exception):
+    """Settling what a fault left failed on `error`, for `delivery_ids`."""
+
+    def __init__(self, error: Exception, delivery_ids: set[int]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.delivery_ids = delivery_ids
 
 
 class _NotYetError(Exception):

@@ -62,8 +62,10 @@ class Outage:
         self._url = url
         self._server = server
         self._lock: sqlite3.Connection | None = None
+        self._down = False
 
     def begin(self) -> None:
+        self._down = True
         if self._server is not None:
             self._server.halt()
             return
@@ -72,6 +74,9 @@ class Outage:
         self._lock.execute("BEGIN EXCLUSIVE")
 
     def end(self) -> None:
+        if not self._down:
+            return
+        self._down = False
         if self._server is not None:
             self._server.resume()
         elif self._lock is not None:

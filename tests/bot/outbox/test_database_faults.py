@@ -13,12 +13,15 @@ from datetime import timedelta
 import pytest
 
 from bot.application.core import Core
-from bot.domain import DeliveryStatus, Platform, Round
+from bot.domain import DeliveryStatus, Platform, Round, RoundStatus
 from bot.outbox.outbox import Outbox
+from bot.services.rounds import RoundRequest
 from testing.fakes.slack_web_api import FakeSlackWebApi
 from testing.slack_harness import SlackServer
 from tests.bot import fan_out as setup
-from tests.bot.fan_out import MEMBERS, Outage, posted
+from tests.bot.fan_out import MEMBERS, Outage, RunningClock, posted
+from tests.bot.outbox.test_send_pacing import PILLAR
+from tests.support import OPERATOR
 
 # The fan-out's fixtures, replacing the usual ones in this module.
 own_postgres, database_url, outage = setup.own_postgres, setup.database_url, setup.outage
@@ -29,8 +32,6 @@ clock, core, slack_api, slack, fan_out = (
     setup.slack,
     setup.fan_out,
 )
-
-OUTBOX_LOGGER = "bot.outbox.outbox"
 
 
 def statuses(core: Core, round_: Round) -> Counter[DeliveryStatus]:
@@ -49,7 +50,7 @@ def test_a_database_outage_during_a_fan_out_loses_nothing_and_sends_nothing_twic
     the claims ran out (minutes), and the log had a traceback at every tick."""
     invitations = {str(d.id) for d in core.deliveries.for_round(fan_out.id)}
     assert len(invitations) == MEMBERS
-    caplog.set_level(logging.INFO, logger=OUTBOX_LOGGER)
+    caplog.set_level(logging.INFO)
     slack_api.latency = 0.05  # a fan-out that is still under way when the database goes
     running = slack.begin(slack.server.jobs.send())
 
@@ -71,15 +72,52 @@ def test_a_database_outage_during_a_fan_out_loses_nothing_and_sends_nothing_twic
 
     assert statuses(core, fan_out) == {DeliveryStatus.SENT: MEMBERS}
     assert posted(slack_api) == dict.fromkeys(invitations, 1)
-    # A message posted before the outage whose recording failed was recorded with what
-    # Slack answered, not looked for again nor posted again.
-    lines = [r for r in caplog.records if r.name == OUTBOX_LOGGER and r.levelno >= logging.WARNING]
-    started = [r.getMessage() for r in lines if "fault started" in r.getMessage()]
-    ended = [r.getMessage() for r in lines if "fault ended" in r.getMessage()]
-    assert len(started) == 1 and len(ended) == 1, [r.getMessage() for r in lines]
-    assert "deliveries left claimed" in started[0]
-    assert "deliveries given back" in ended[0]
-    assert not [r for r in lines if r.exc_info]  # one line per fault, no traceback
+    # What was posted before its recording failed was recorded with Slack's answer.
+    assert slack_api.calls_to("conversations.history") == []
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [r for r in lines if r.exc_info]  # no traceback
+    said = [r.getMessage() for r in lines]
+    outbox = [line for line in said if line.startswith("outbox: fault")]
+    assert len(outbox) == 2, said  # when it started, and when it ended
+    assert "fault started" in outbox[0] and "deliveries left claimed" in outbox[0]
+    assert "fault ended" in outbox[1] and "deliveries given back" in outbox[1]
+
+
+def test_rounds_wait_out_an_outage_and_say_so_once(
+    core: Core,
+    clock: RunningClock,
+    slack: SlackServer,
+    outage: Outage,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    round_ = core.rounds.create(
+        RoundRequest(
+            pillar_slug=PILLAR,
+            opens_at=clock.now() + timedelta(days=1),
+            closes_at=clock.now() + timedelta(days=8),
+            meeting_at=clock.now() + timedelta(days=15),
+        ),
+        actor=OPERATOR,
+    )
+    caplog.set_level(logging.INFO)
+    clock.advance(days=1)
+    jobs = slack.server.jobs
+
+    outage.begin()
+    try:
+        assert slack.run(jobs.rounds(), timeout=60) == {}
+        assert slack.run(jobs.rounds(), timeout=60) == {}
+    finally:
+        outage.end()
+    assert slack.run(jobs.rounds()) == {"opened": 1}
+
+    assert core.rounds.get(round_.id).status == RoundStatus.OPEN
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [r for r in lines if r.exc_info]
+    said = [r.getMessage() for r in lines]
+    assert len(said) == 2, said
+    assert said[0].startswith("rounds: fault started: OperationalError")
+    assert said[1].startswith("rounds: fault ended after 2 failures")
 
 
 def test_two_instances_with_claims_shorter_than_a_batch_send_nothing_twice(
