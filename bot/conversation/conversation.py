@@ -67,7 +67,9 @@ class Conversation:
         """Handle an event once. `repeat_key`: what makes a request a repeat on its
         platform (an event id, a view's submission); `address`: how to message the
         sender later (a Teams conversation reference)."""
-        return self._turn(event.actor, repeat_key, address, lambda turn: self._answer(turn, event))
+        return self._turn(
+            event.actor, repeat_key, address, lambda turn: self._answer(turn, event)
+        )
 
     def handle(self, event: Event) -> list[Message]:
         """`receive`, for a caller that has no e-mail address to add (the terminal)."""
@@ -166,7 +168,10 @@ class Conversation:
                 text=turn.t("welcome.text"),
                 buttons=(Button(label=turn.t("buttons.help"), action=Command.HELP),),
             ),
-            *(views.invitation(turn, r, list(r.pillars)) for r in rounds.open_for(turn.member)),
+            *(
+                views.invitation(turn, r, list(r.pillars))
+                for r in rounds.open_for(turn.member)
+            ),
         ]
 
     def stranger_message(self, refusal: Refusal = Refusal.NOT_A_MEMBER) -> Message:

@@ -463,7 +463,9 @@ def test_the_published_slack_command_payload_names_its_grid() -> None:
     """The enterprise id the trust check reads is where Slack's documentation puts it."""
     body = dict(
         item.split("=", 1)
-        for item in (FIXTURES / "slack/commands/slash_command_slack_docs_example.txt")
+        for item in (
+            FIXTURES / "slack/commands/slash_command_slack_docs_example.txt"
+        )
         .read_text()
         .strip()
         .split("&")
