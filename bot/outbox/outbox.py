@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -130,13 +130,15 @@ class Outbox:
     async def _claim_batch(self, run: _Run) -> list[_Prepared]:
         """The next batch, claimed and composed; none when nothing is due, or when the
         database failed (`run.error`)."""
-        direct = self._core.window.allows(self._core.clock.now())
+        asked = self._core.clock.now()
+        direct = self._core.window.allows(asked)
         try:
             claimed = await asyncio.to_thread(self._claim, direct)
         except Exception as error:
             run.failed(error)
             return []
         run.held.update(delivery.id for delivery in claimed)
+        run.hold(claimed_at=asked, ids=[delivery.id for delivery in claimed], span=self._claim_for)
         if not claimed:
             return []
         try:
@@ -203,7 +205,11 @@ class Outbox:
                 delivery_id = prepared.delivery.id
                 # Stopping, or the database failing: what has not started is given back.
                 # A claim that ran out meanwhile may be another instance's now.
-                if self._stopping or run.error is not None or delivery_id in run.lost:
+                if (
+                    self._stopping
+                    or run.error is not None
+                    or not run.holds(delivery_id, now=self._core.clock.now())
+                ):
                     return
                 started.add(delivery_id)
                 outcomes[await self._send(prepared, run)] += 1
@@ -250,6 +256,7 @@ class Outbox:
             held = set(run.held)
             if not held:
                 continue
+            asked = self._core.clock.now()
             try:
                 still = await asyncio.to_thread(
                     self._core.deliveries.extend,
@@ -265,6 +272,7 @@ class Outbox:
             # held) taken up by another instance: not to be started here.
             run.lost |= held - still - run.settled
             run.held -= held - still
+            run.hold(claimed_at=asked, ids=still, span=self._claim_for)
 
     async def _settle_left(self, run: _Run) -> None:
         """Record what a database fault left unrecorded: the sends that reached the
@@ -508,12 +516,24 @@ class _Run:
     held: set[int] = field(default_factory=set)  # claimed, not yet recorded or given back
     settled: set[int] = field(default_factory=set)  # recorded
     lost: set[int] = field(default_factory=set)  # claims that ran out before they were held
+    # Until when each claim holds at least: a send whose claim may have run out (the
+    # database slow to extend it) does not start, as another instance may take it up.
+    held_until: dict[int, datetime] = field(default_factory=dict)
     error: Exception | None = None  # the database's last error in this run
     errors: int = 0
 
     def failed(self, error: Exception) -> None:
         self.error = error
         self.errors += 1
+
+    def hold(self, *, claimed_at: datetime, ids: Iterable[int], span: timedelta) -> None:
+        """These claims were made or extended, asked at `claimed_at`, for `span`."""
+        for delivery_id in ids:
+            self.held_until[delivery_id] = claimed_at + span
+
+    def holds(self, delivery_id: int, *, now: datetime) -> bool:
+        until = self.held_until.get(delivery_id)
+        return delivery_id not in self.lost and until is not None and now < until
 
 
 class _LeftError(Exception):

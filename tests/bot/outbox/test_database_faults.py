@@ -129,7 +129,7 @@ def test_two_instances_with_claims_shorter_than_a_batch_send_nothing_twice(
     invitations = {str(d.id) for d in core.deliveries.for_round(fan_out.id)}
     assert slack.server.slack is not None
     messengers = {Platform.SLACK: slack.server.slack.messenger}
-    claim_for = timedelta(seconds=0.3)
+    claim_for = timedelta(seconds=1)
     instances = [
         Outbox(
             core=core,
@@ -141,7 +141,7 @@ def test_two_instances_with_claims_shorter_than_a_batch_send_nothing_twice(
         )
         for name in ("one", "two")
     ]
-    slack_api.latency = 0.05  # a batch of 20, two at a time: longer than a claim
+    slack_api.latency = 0.15  # a batch of 20, two at a time: longer than a claim
 
     async def side_by_side() -> list[Counter[str]]:
         return await asyncio.gather(*(outbox.send_due() for outbox in instances))
