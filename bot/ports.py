@@ -189,6 +189,13 @@ class DeliveryRepository(Protocol):
         their due time. `uncertain`: a send was under way and may have arrived."""
         ...
 
+    def extend_claims(
+        self, delivery_ids: Collection[int], *, worker: str, until: datetime
+    ) -> set[int]:
+        """Hold the claims `worker` still has on these deliveries until `until`; returns
+        the ids it still holds (a claim that ran out may have been taken up elsewhere)."""
+        ...
+
     def get(self, delivery_id: int) -> Delivery | None: ...
     def delete_for_member(self, member_id: int) -> int: ...
     def backlog(self, now: datetime) -> DeliveryBacklog:

@@ -88,9 +88,6 @@ class PostgresServer:
     port: int
     admin: psycopg.Connection[Any]
     names: Iterator[int] = field(default_factory=itertools.count)
-    # How the server was started, to start it again after `halt` (`resume`).
-    command: list[str | Path] = field(default_factory=list)
-    launch: dict[str, Any] = field(default_factory=dict)
 
     def url(self, database: str) -> str:
         # Plain `postgresql://`, on purpose: the storage layer picks the driver.
@@ -120,11 +117,11 @@ class PostgresServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def halt(self) -> None:
-        """Stop the server as an outage would ("fast" shutdown: sessions are ended); its
-        data stays for `resume`."""
+        """Stop the server as an outage would, keeping its data (`resume` starts it again):
+        its connections are cut and new ones are refused."""
         self.admin.close()
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGINT)  # "fast" shutdown
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -132,13 +129,9 @@ class PostgresServer:
                 self.process.wait()
 
     def resume(self) -> None:
-        """Start the halted server again, on the same port."""
-        log_path = self.directory / "postgres.log"
-        with log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command, stdout=log, stderr=subprocess.STDOUT, **self.launch
-            )
-        self.admin = wait_until_ready(self.process, self.port, log_path)
+        """Start a halted server again, on the same port with the same data."""
+        self.process = _spawn(self.bin_dir, self.directory, self.port, _as_user())
+        self.admin = wait_until_ready(self.process, self.port, self.directory / "postgres.log")
 
 
 def unprivileged_user() -> pwd.struct_passwd | None:
@@ -202,16 +195,7 @@ def _start_in(bin_dir: Path, directory: Path, user: pwd.struct_passwd | None) ->
 
     port = free_port()
     log_path = directory / "postgres.log"
-    command: list[str | Path] = [
-        bin_dir / "postgres",
-        *("-D", str(data), "-p", str(port), "-h", "127.0.0.1", "-k", str(sockets)),
-        # Durability is worthless for a throwaway test server; speed is not.
-        *("-c", "fsync=off", "-c", "synchronous_commit=off"),
-        *("-c", "full_page_writes=off"),
-    ]
-    launch: dict[str, Any] = {"cwd": directory, **as_user}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **launch)
+    process = _spawn(bin_dir, directory, port, as_user)
     try:
         admin = wait_until_ready(process, port, log_path)
     except BaseException:
@@ -220,14 +204,35 @@ def _start_in(bin_dir: Path, directory: Path, user: pwd.struct_passwd | None) ->
             process.wait()
         raise
     return PostgresServer(
-        bin_dir=bin_dir,
-        directory=directory,
-        process=process,
-        port=port,
-        admin=admin,
-        command=command,
-        launch=launch,
+        bin_dir=bin_dir, directory=directory, process=process, port=port, admin=admin
     )
+
+
+def _spawn(
+    bin_dir: Path, directory: Path, port: int, as_user: dict[str, Any]
+) -> subprocess.Popen[bytes]:
+    with (directory / "postgres.log").open("ab") as log:
+        return subprocess.Popen(
+            [
+                bin_dir / "postgres",
+                *("-D", str(directory / "data"), "-p", str(port), "-h", "127.0.0.1"),
+                *("-k", str(directory / "sockets")),
+                # Durability is worthless for a throwaway test server; speed is not.
+                *("-c", "fsync=off", "-c", "synchronous_commit=off"),
+                *("-c", "full_page_writes=off"),
+            ],
+            cwd=directory,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            **as_user,
+        )
+
+
+def _as_user() -> dict[str, Any]:
+    user = unprivileged_user()
+    if user is None:
+        return {}
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
 
 
 def wait_until_ready(

@@ -4,6 +4,7 @@ payloads built from Slack's published examples."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import json
 import threading
@@ -115,9 +116,13 @@ class SlackServer:
         self._loop.run(self.server.stop())
         self._loop.close()
 
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:
         """Run a coroutine on the server's event loop."""
-        return self._loop.run(coroutine)
+        return self._loop.run(coroutine, timeout)
+
+    def begin(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start a coroutine on the server's event loop, without waiting for it."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop.loop)
 
     def settle(self, timeout: float = 60) -> None:
         """Wait for what the bot does after acknowledging the requests sent so far."""

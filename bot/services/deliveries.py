@@ -96,13 +96,28 @@ class DeliveryService:
     def release(
         self, delivery_ids: Collection[int], *, worker: str, uncertain: bool = False
     ) -> int:
-        """Give back claims when the instance stops, so any instance can send them now."""
+        """Give back claims (the instance stops, a fault cut a batch short), so any
+        instance can send them now."""
         if not delivery_ids:
             return 0
         with self._uow_factory() as uow:
             released = uow.deliveries.release(delivery_ids, worker=worker, uncertain=uncertain)
             uow.commit()
         return released
+
+    def extend(
+        self, delivery_ids: Collection[int], *, worker: str, claim_for: timedelta
+    ) -> set[int]:
+        """Hold `worker`'s claims on these deliveries for `claim_for` from now, while
+        they are being sent; returns the ids it still holds."""
+        if not delivery_ids:
+            return set()
+        with self._uow_factory() as uow:
+            held = uow.deliveries.extend_claims(
+                delivery_ids, worker=worker, until=self._clock.now() + claim_for
+            )
+            uow.commit()
+        return held
 
     def drop(self, delivery_id: int) -> None:
         """No longer needed (the member answered, the round closed, the member left)."""

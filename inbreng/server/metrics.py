@@ -28,7 +28,7 @@ from bot.services.backlog import Backlog, BacklogService
 from inbreng.server.faults import FaultLog
 from inbreng.server.readiness import Readiness
 from inbreng.server.request_log import route_of
-from inbreng.server.scheduler import Schedule
+from inbreng.server.scheduler import TICKING, Schedule
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ class StateCollector:
         sent = CounterMetricFamily(
             "inbreng_deliveries_sent",
             "Deliveries the outbox handled since start-up, by outcome (sent, retry, dead, "
-            "deferred, throttled, dropped, released).",
+            "deferred, throttled, dropped, released, unrecorded).",
             labels=["outcome"],
         )
         for outcome, count in sorted(self._jobs.sent_total.items()):
@@ -202,10 +202,18 @@ class StateCollector:
             )
         yield GaugeMetricFamily(
             "inbreng_scheduler_lag_seconds",
-            "How late the scheduler is: how long the next tick is overdue (a slow tick, a "
-            "busy event loop), else how late the last one started.",
+            "How late the scheduler is: how long the next run of the later ticking job is "
+            "overdue (a slow run, a busy event loop), else how late its last one started.",
             value=schedule.lag_seconds(),
         )
+        by_job = GaugeMetricFamily(
+            "inbreng_scheduler_job_lag_seconds",
+            "The same per ticking job: rounds (open, remind, close) and send (the outbox).",
+            labels=["job"],
+        )
+        for job in TICKING:
+            by_job.add_metric([job], schedule.lag_seconds(job))
+        yield by_job
 
 
 def _backlog_metrics(backlog: Backlog) -> Iterator[Metric]:

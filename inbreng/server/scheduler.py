@@ -1,6 +1,10 @@
-"""APScheduler wakes the jobs: `tick` every few seconds, `daily` at night in the network's
-time zone. Both also run at start-up, which catches up whatever came due while the bot
-was down."""
+"""APScheduler wakes the jobs: `rounds` and `send` every few seconds, `daily` at night in
+the network's time zone. All run at start-up too, which catches up whatever came due while
+the bot was down.
+
+`rounds` (open, remind, close) and `send` (the outbox) are jobs of their own, each never
+doubled up: a long send run, thousands of invitations draining, does not hold back the
+next reminder or the closing of a round."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from inbreng.server.faults import FaultLog
 logger = logging.getLogger(__name__)
 
 DAILY_HOUR, DAILY_MINUTE = 3, 30
+TICKING = ("rounds", "send")  # the jobs that run every `tick_seconds`
 STOP_GRACE_SECONDS = 8.0  # a running job may finish the sends under way
 
 
@@ -33,12 +38,12 @@ class Schedule:
         self._zone = zone
         self._scheduler = AsyncIOScheduler(timezone=zone)
         self._running: set[asyncio.Task[Any]] = set()
-        self._faults = {name: FaultLog(logger, f"{name} run") for name in ("tick", "daily")}
-        # For /metrics: when the last tick started (Unix time, and monotonic), and how
-        # much later than `tick_seconds` after the one before.
-        self.last_tick_at: float | None = None
-        self._last_tick_started: float | None = None
-        self._last_tick_late = 0.0
+        self._faults = {name: FaultLog(logger, f"{name} run") for name in (*TICKING, "daily")}
+        # For /metrics, per ticking job: when its last run started (Unix time, and
+        # monotonic), and how much later than `tick_seconds` after the one before.
+        self._last_started_at: dict[str, float] = {}
+        self._last_started: dict[str, float] = {}
+        self._last_late: dict[str, float] = {}
 
     def start(self) -> None:
         now = datetime.now(self._zone)
@@ -50,12 +55,14 @@ class Schedule:
             "misfire_grace_time": None,
             "next_run_time": now,
         }
-        self._scheduler.add_job(
-            self._guarded("tick", self._jobs.tick),
-            IntervalTrigger(seconds=self._tick_seconds, timezone=self._zone),
-            id="tick",
-            **common,
-        )
+        ticking = {"rounds": self._jobs.rounds, "send": self._jobs.send}
+        for name in TICKING:
+            self._scheduler.add_job(
+                self._guarded(name, ticking[name]),
+                IntervalTrigger(seconds=self._tick_seconds, timezone=self._zone),
+                id=name,
+                **common,
+            )
         self._scheduler.add_job(
             self._guarded("daily", self._jobs.daily),
             CronTrigger(hour=DAILY_HOUR, minute=DAILY_MINUTE, timezone=self._zone),
@@ -83,8 +90,8 @@ class Schedule:
     ) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             request_id.set(new_request_id(f"{name}-"))  # this run's own task and threads
-            if name == "tick":
-                self._tick_started()
+            if name in TICKING:
+                self._started(name)
             task = asyncio.current_task()
             if task is not None:
                 self._running.add(task)
@@ -105,19 +112,28 @@ class Schedule:
 
         return run
 
-    def lag_seconds(self) -> float:
-        """How late the scheduler is: while the next tick is overdue (the one before still
-        runs, or the event loop is busy), by how much; otherwise how late the last tick
-        started. 0 before the first tick."""
-        if self._last_tick_started is None:
-            return 0.0
-        overdue = time.monotonic() - self._last_tick_started - self._tick_seconds
-        return max(overdue, self._last_tick_late, 0.0)
+    @property
+    def last_tick_at(self) -> float | None:
+        """When a ticking job last started (Unix time); None before the first."""
+        return max(self._last_started_at.values(), default=None)
 
-    def _tick_started(self) -> None:
+    def lag_seconds(self, job: str | None = None) -> float:
+        """How late the scheduler is, for `job` or the later of the ticking jobs: while its
+        next run is overdue (the one before still runs, or the event loop is busy), by how
+        much; otherwise how late its last run started. 0 before its first run."""
+        return max((self._lag(name) for name in ([job] if job else TICKING)), default=0.0)
+
+    def _lag(self, job: str) -> float:
+        started = self._last_started.get(job)
+        if started is None:
+            return 0.0
+        overdue = time.monotonic() - started - self._tick_seconds
+        return max(overdue, self._last_late.get(job, 0.0), 0.0)
+
+    def _started(self, job: str) -> None:
         now = time.monotonic()
-        if self._last_tick_started is not None:
-            due = self._last_tick_started + self._tick_seconds
-            self._last_tick_late = max(0.0, now - due)
-        self._last_tick_started = now
-        self.last_tick_at = time.time()
+        before = self._last_started.get(job)
+        if before is not None:
+            self._last_late[job] = max(0.0, now - (before + self._tick_seconds))
+        self._last_started[job] = now
+        self._last_started_at[job] = time.time()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.domain import (
     Channel,
@@ -41,6 +42,17 @@ def _channel(stored: str) -> Channel:
     """The column holds `platform:channel-id` (`str(Channel)`)."""
     platform, _, channel_id = stored.partition(":")
     return Channel(Platform(platform), channel_id)
+
+
+def takeable(now: datetime) -> ColumnElement[bool]:
+    """Pending, or claimed by an instance whose claim ran out."""
+    return or_(
+        DeliveryRow.status == DeliveryStatus.PENDING.value,
+        and_(
+            DeliveryRow.status == DeliveryStatus.CLAIMED.value,
+            DeliveryRow.claimed_until < now,
+        ),
+    )
 
 
 class SqlDeliveryRepository:
@@ -89,17 +101,8 @@ class SqlDeliveryRepository:
         LOCKED lets instances claim side by side on PostgreSQL; SQLite has one writer.
         """
         query = (
-            select(DeliveryRow)
-            .where(
-                DeliveryRow.due_at <= now,
-                or_(
-                    DeliveryRow.status == DeliveryStatus.PENDING.value,
-                    and_(
-                        DeliveryRow.status == DeliveryStatus.CLAIMED.value,
-                        DeliveryRow.claimed_until < now,
-                    ),
-                ),
-            )
+            select(DeliveryRow.id)
+            .where(DeliveryRow.due_at <= now, takeable(now))
             # Uncertain ones first: before sending again they look for the message in
             # the platform's slower lanes (Slack's Tier 3), which then run beside the
             # bulk rather than after it.
@@ -109,15 +112,45 @@ class SqlDeliveryRepository:
         )
         if not direct:
             query = query.where(DeliveryRow.channel.is_not(None))
-        rows = list(self._session.scalars(query))
-        for row in rows:
-            if row.status == DeliveryStatus.CLAIMED.value:
-                row.uncertain = True
-            row.status = DeliveryStatus.CLAIMED.value
-            row.claimed_by = worker
-            row.claimed_until = until
-        self._session.flush()
-        return [to_delivery(row) for row in rows]
+        # Twice at most: on SQLite the SELECT holds no lock, so another instance may take
+        # the rows it chose first; the UPDATE then takes none, and holds the one writer's
+        # lock from then on, so the second SELECT sees what is left.
+        for _ in range(2):
+            ids = list(self._session.scalars(query))
+            if not ids:
+                return []
+            taken = self._take(ids, now=now, worker=worker, until=until)
+            if taken:
+                return taken
+        return []
+
+    def _take(
+        self, ids: list[int], *, now: datetime, worker: str, until: datetime
+    ) -> list[Delivery]:
+        """Claim those of `ids` that may still be taken, in one UPDATE that asks again."""
+        claimed = DeliveryStatus.CLAIMED.value
+        self._session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids), DeliveryRow.due_at <= now, takeable(now))
+            .values(
+                uncertain=case((DeliveryRow.status == claimed, True), else_=DeliveryRow.uncertain),
+                status=claimed,
+                claimed_by=worker,
+                claimed_until=until,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        taken = self._session.scalars(
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.id.in_(ids),
+                DeliveryRow.status == claimed,
+                DeliveryRow.claimed_by == worker,
+            )
+            .execution_options(populate_existing=True)
+        )
+        by_id = {row.id: row for row in taken}
+        return [to_delivery(by_id[i]) for i in ids if i in by_id]
 
     def mark_sent(self, delivery_id: int, *, message_id: str | None) -> None:
         row = require(self._session, DeliveryRow, delivery_id)
@@ -172,6 +205,17 @@ class SqlDeliveryRepository:
         if uncertain:
             statement = statement.values(uncertain=True)
         return affected(self._session.execute(statement))
+
+    def extend_claims(
+        self, delivery_ids: Collection[int], *, worker: str, until: datetime
+    ) -> set[int]:
+        held = (
+            DeliveryRow.id.in_(list(delivery_ids)),
+            DeliveryRow.status == DeliveryStatus.CLAIMED.value,
+            DeliveryRow.claimed_by == worker,
+        )
+        self._session.execute(update(DeliveryRow).where(*held).values(claimed_until=until))
+        return set(self._session.scalars(select(DeliveryRow.id).where(*held)))
 
     def get(self, delivery_id: int) -> Delivery | None:
         row = self._session.get(DeliveryRow, delivery_id)

@@ -293,8 +293,15 @@ def test_scheduler_lag_shows_a_tick_that_outlasts_its_interval(
     def lag() -> float:
         return scrape(url)["inbreng_scheduler_lag_seconds"][()]
 
+    def job_lag(job: str) -> float:
+        return by(scrape(url)["inbreng_scheduler_job_lag_seconds"], "job")[job]
+
     try:
         assert wait_until(lambda: lag() > 0.2 or None, timeout=20)
+        # It is the sending job that lags; rounds run beside it (a job of their own).
+        per_job = by(scrape(url)["inbreng_scheduler_job_lag_seconds"], "job")
+        assert set(per_job) == {"rounds", "send"}
+        assert wait_until(lambda: job_lag("send") > 0.2 or None, timeout=20)
         last_tick = scrape(url)["inbreng_scheduler_last_tick_timestamp_seconds"][()]
         assert started <= last_tick <= time.time()
         # Once everything is sent, ticks are quick again and nothing is overdue. Sending
@@ -305,7 +312,7 @@ def test_scheduler_lag_shows_a_tick_that_outlasts_its_interval(
         later = scrape(url)["inbreng_scheduler_last_tick_timestamp_seconds"][()]
         assert last_tick < later <= time.time()
         sending = [r for r in records(json_log) if r["message"].startswith("outbox:")]
-        assert sending and all(r["request_id"].startswith("tick-") for r in sending)
+        assert sending and all(r["request_id"].startswith("send-") for r in sending)
     finally:
         slack_api.latency = 0
         loop.run(server.stop())
