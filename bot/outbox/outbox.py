@@ -17,9 +17,9 @@ from functools import partial
 
 from bot.application.core import Core
 from bot.domain import Delivery, Identity, Member, Platform
+from bot.fault_log import FaultLog
 from bot.messages import Message
 from bot.outbox import compose
-from bot.outbox.faults import FaultLog
 from bot.outbox.messenger import DeliveryError, Messenger, Sent
 from bot.services.deliveries import Reach
 

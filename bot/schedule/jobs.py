@@ -9,7 +9,7 @@ import logging
 from collections import Counter
 
 from bot.application.core import Core
-from bot.outbox.faults import FaultLog
+from bot.fault_log import FaultLog
 from bot.outbox.outbox import Outbox
 
 logger = logging.getLogger(__name__)

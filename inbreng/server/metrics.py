@@ -23,9 +23,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from bot.domain import DeliveryStatus
+from bot.fault_log import FaultLog
 from bot.schedule.jobs import Jobs
 from bot.services.backlog import Backlog, BacklogService
-from inbreng.server.faults import FaultLog
 from inbreng.server.readiness import Readiness
 from inbreng.server.request_log import route_of
 from inbreng.server.scheduler import TICKING, Schedule
@@ -129,7 +129,7 @@ class StateCollector:
         self._reading: asyncio.Future[Backlog] | None = None
         self._counts: Backlog | None = None
         self._writable = False
-        self._faults = FaultLog(logger, "reading the counts for /metrics")
+        self._faults = FaultLog("reading the counts for /metrics", logger)
 
     async def refresh(self) -> None:
         """Read the counts (on this collector's own thread, within `READ_SECONDS`) and
@@ -156,7 +156,7 @@ class StateCollector:
             return
         error = reading.exception()
         if error is None:
-            self._faults.succeeded()
+            self._faults.recovered()
         else:
             self._faults.failed(error)
 

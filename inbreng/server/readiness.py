@@ -12,7 +12,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from inbreng.server.faults import FaultLog
+from bot.fault_log import FaultLog
 from storage.readiness import Writability
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class Readiness:
         self._running: asyncio.Future[Writability] | None = None
         self._latest: Writability | None = None
         self._latest_at = 0.0
-        self._faults = FaultLog(logger, "database write probe")
+        self._faults = FaultLog("database write probe", logger)
 
     async def check(self) -> Writability:
         if self._latest is not None and time.monotonic() - self._latest_at < CACHE_SECONDS:
@@ -62,7 +62,7 @@ class Readiness:
         found = running.result() if error is None else Writability("error", str(error))
         self._latest, self._latest_at = found, time.monotonic()
         if found.writable:
-            self._faults.succeeded()
+            self._faults.recovered()
         else:
             self._faults.failed(f"{found.fault}: {found.detail}")
 

@@ -20,9 +20,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.fault_log import FaultLog
 from bot.schedule.jobs import Jobs
 from inbreng.logs import new_request_id, request_id
-from inbreng.server.faults import FaultLog
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Schedule:
         self._zone = zone
         self._scheduler = AsyncIOScheduler(timezone=zone)
         self._running: set[asyncio.Task[Any]] = set()
-        self._faults = {name: FaultLog(logger, f"{name} run") for name in (*TICKING, "daily")}
+        self._faults = {name: FaultLog(f"{name} run", logger) for name in (*TICKING, "daily")}
         # For /metrics, per ticking job: when its last run started (Unix time, and
         # monotonic), and how much later than `tick_seconds` after the one before.
         self._last_started_at: dict[str, float] = {}
@@ -101,11 +101,9 @@ class Schedule:
             except Exception as error:
                 # The work stays in the database; the next run tries again. A fault that
                 # lasts is logged when it starts and ends, not at every run.
-                if not faults.failing:
-                    logger.debug("%s run failed", name, exc_info=True)
                 faults.failed(error)
             else:
-                faults.succeeded()
+                faults.recovered()
             finally:
                 if task is not None:
                     self._running.discard(task)

@@ -220,8 +220,8 @@ def test_readyz_says_whether_the_sqlite_file_can_be_written(
         until(instance, "/readyz 200 again", lambda: readyz(instance)[0] == 200)
         assert gauges(instance)["inbreng_database_up"] == 1
         log = instance.log()
-    assert len(lines_with(instance, "database write probe failing: read_only")) == 1, log
-    assert len(lines_with(instance, "database write probe working again;")) == 1, log
+    assert len(lines_with(instance, "database write probe: fault started: read_only")) == 1, log
+    assert len(lines_with(instance, "database write probe: fault ended")) == 1, log
 
 
 # --- PostgreSQL stopped and started again ------------------------------------------------------
@@ -284,7 +284,9 @@ def test_postgresql_stopped_and_started_is_one_fault_in_the_log_and_on_readyz(
         assert readyz(instance)[1]["status"] == "unavailable"
         assert get(instance, "/healthz")[0] == 200
         assert gauges(instance)["inbreng_database_up"] == 0
-        until(instance, "a failed tick", lambda: bool(lines_with(instance, "tick run failing")))
+        until(
+            instance, "a failed tick", lambda: bool(lines_with(instance, "rounds: fault started"))
+        )
         ticked = gauges(instance)["inbreng_scheduler_last_tick_timestamp_seconds"]
         # Several more ticks fail while the database is away.
         until(
@@ -297,18 +299,16 @@ def test_postgresql_stopped_and_started_is_one_fault_in_the_log_and_on_readyz(
         )
         own_postgresql.resume()
         until(instance, "/readyz 200 again", lambda: readyz(instance)[0] == 200)
-        until(
-            instance, "a good tick", lambda: bool(lines_with(instance, "tick run working again;"))
-        )
+        until(instance, "a good tick", lambda: bool(lines_with(instance, "rounds: fault ended")))
         until(instance, "counts again", lambda: gauges(instance)["inbreng_database_counts_up"] == 1)
         log = instance.log()
     assert "Traceback" not in log
-    assert len(lines_with(instance, "tick run failing")) == 1, log
-    assert len(lines_with(instance, "tick run working again;")) == 1, log
-    assert len(lines_with(instance, "database write probe failing")) == 1, log
-    assert len(lines_with(instance, "database write probe working again;")) == 1, log
-    assert len(lines_with(instance, "for /metrics failing")) == 1, log
-    assert len(lines_with(instance, "for /metrics working again;")) == 1, log
+    assert len(lines_with(instance, "rounds: fault started")) == 1, log
+    assert len(lines_with(instance, "rounds: fault ended")) == 1, log
+    assert len(lines_with(instance, "database write probe: fault started")) == 1, log
+    assert len(lines_with(instance, "database write probe: fault ended")) == 1, log
+    assert len(lines_with(instance, "for /metrics: fault started")) == 1, log
+    assert len(lines_with(instance, "for /metrics: fault ended")) == 1, log
 
 
 # --- a locked table ---------------------------------------------------------------------------

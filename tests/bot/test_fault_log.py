@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.outbox.faults import FaultLog
+from bot.fault_log import FaultLog
 
 
 class DatabaseDownError(Exception):

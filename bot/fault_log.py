@@ -1,6 +1,6 @@
-"""One line per fault. A database that fails run after run is logged when it starts to,
-with a count while it lasts and once when it ends: not with a traceback at every run,
-which buried everything else in the log during an outage."""
+"""One line per fault. A database that fails run after run (a job, a probe, a scrape) is
+logged when it starts to, with a count while it lasts and once when it ends: not with a
+traceback at every run, which buried everything else in the log during an outage."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ NAMED_AT_MOST = 20  # deliveries named in one line; the rest are counted
 
 
 class FaultLog:
-    """The fault state of one kind of work (`what`: the outbox, the rounds job)."""
+    """The fault state of one kind of work (`what`: the outbox, the rounds job, the write
+    probe)."""
 
     def __init__(
         self,
@@ -37,14 +38,15 @@ class FaultLog:
         return self._since is not None
 
     def failed(
-        self, error: BaseException, *, count: int = 1, left_claimed: Collection[int] = ()
+        self, error: BaseException | str, *, count: int = 1, left_claimed: Collection[int] = ()
     ) -> None:
-        """Work failed `count` times, the last on `error`; `left_claimed`: deliveries it
-        could not give back yet."""
+        """Work failed `count` times, the last on `error` (or for the reason given);
+        `left_claimed`: deliveries it could not give back yet."""
         now = self._monotonic()
         self._count += count
-        # The traceback only when asked for: it is the same one at every run.
-        self._logger.debug("%s: %s", self._what, describe(error), exc_info=error)
+        if isinstance(error, BaseException):
+            # The traceback only when asked for: it is the same one at every run.
+            self._logger.debug("%s: %s", self._what, describe(error), exc_info=error)
         if self._since is None:
             self._since = self._last_said = now
             self._logger.error(
@@ -76,12 +78,17 @@ class FaultLog:
         self._count = 0
 
 
-def describe(error: BaseException) -> str:
+def describe(error: BaseException | str) -> str:
     """The error's type and the first line of its message: a database driver's reason
     ("connection refused", "database is locked"), without the statement and parameters
-    that follow it, which may hold what a member typed."""
-    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {first[:200]}" if first else type(error).__name__
+    that follow it, which may hold what a member typed. A database library's wrapper is
+    looked through to the driver's own error (`orig`)."""
+    if isinstance(error, str):
+        return error
+    original = getattr(error, "orig", None)
+    shown = original if isinstance(original, BaseException) else error
+    first = str(shown).strip().splitlines()[0] if str(shown).strip() else ""
+    return f"{type(shown).__name__}: {first[:200]}" if first else type(shown).__name__
 
 
 def named(delivery_ids: Collection[int], *, label: str = "left claimed") -> str:
