@@ -221,7 +221,8 @@ class Outbox:
             # Cut short while sending (a stop, or an error outside any one delivery): what
             # was under way may have arrived, so whoever sends it next looks on the
             # platform first; what had not started is given back at once.
-            await asyncio.shield(self._release(started - finished, run, uncertain=True))
+            cut = started - finished - run.settled
+            await asyncio.shield(self._release(cut, run, uncertain=True))
             await asyncio.shield(self._release(every - started - run.lost, run))
             raise
         released = await self._release(every - started - run.lost, run)
@@ -340,8 +341,17 @@ class Outbox:
     async def _send(self, prepared: _Prepared, run: _Run) -> str:
         delivery = prepared.delivery
         settlement = await self._settlement(prepared)
+        recording = asyncio.ensure_future(asyncio.to_thread(settlement.record))
         try:
-            await asyncio.to_thread(settlement.record)
+            await asyncio.shield(recording)
+        except asyncio.CancelledError:
+            # Cut short while recording: the record goes on in its thread, so wait for it,
+            # lest the delivery be given back (uncertain) while it is being marked sent.
+            await asyncio.wait({recording})
+            if not recording.cancelled() and recording.exception() is None:
+                run.held.discard(delivery.id)
+                run.settled.add(delivery.id)
+            raise
         except Exception as error:
             # The database failed around this delivery: it is recorded (sent) or given
             # back as soon as the database answers again, and nothing more is started.
